@@ -1,0 +1,202 @@
+//! The command line only: parse, call the library, print, map errors to exit codes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use skysink::scenario::BackendChoice;
+use skysink::{Error, Result};
+
+#[derive(Parser)]
+#[command(
+    name = "skysink",
+    version,
+    about = "Thermal verdicts for spacecraft radiators carrying AI chips"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum BackendArg {
+    Auto,
+    Cpu,
+    Gpu,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Solve a scenario and report a verdict per payload.
+    Solve {
+        scenario: PathBuf,
+        /// Backend; overrides solve.backend in the scenario.
+        #[arg(long, value_enum)]
+        backend: Option<BackendArg>,
+        /// Write the JSON report to FILE, or to standard output with "-".
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Write one row per cell (panel, i, j, centre, temperature, absorbed, emitted).
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+        /// No first line, progress or human report; errors and requested files still appear.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Validate a scenario without solving it.
+    Check { scenario: PathBuf },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Solve {
+            scenario,
+            backend,
+            json,
+            csv,
+            quiet,
+        } => solve(&scenario, backend, json.as_deref(), csv.as_deref(), quiet),
+        Command::Check { scenario } => check(&scenario),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("skysink: error: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+fn check(path: &Path) -> Result<u8> {
+    let loaded = skysink::load(path)?;
+    let model = skysink::build(&loaded)?;
+    println!(
+        "{}: valid: \"{}\", {} panels, {} cells, {} heat pipes, {} links, {} fixed regions, {} payloads",
+        path.display(),
+        loaded.scenario.name,
+        model.panels.len(),
+        model.n_cells,
+        model.heat_pipes.len(),
+        model.links.len(),
+        model.fixed_regions.len(),
+        model.payloads.len()
+    );
+    Ok(0)
+}
+
+fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Refuse an output path that cannot be written, before any solving (exit 2).
+fn check_writable(path: &Path, flag: &str) -> Result<()> {
+    if is_stdout(path) {
+        return Ok(());
+    }
+    let refuse = |why: String| Error::Input(format!("--{flag} {}: {why}", path.display()));
+    if path.is_dir() {
+        return Err(refuse("is a folder; give a file name".into()));
+    }
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        return Err(refuse(format!(
+            "the folder {} does not exist",
+            parent.display()
+        )));
+    }
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(|e| refuse(format!("cannot be written: {e}")))?;
+    if !existed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
+}
+
+fn write_file(path: &Path, contents: &[u8], flag: &str) -> Result<()> {
+    std::fs::write(path, contents).map_err(|e| {
+        Error::Input(format!(
+            "--{flag} {}: cannot be written: {e}",
+            path.display()
+        ))
+    })
+}
+
+fn solve(
+    path: &Path,
+    backend: Option<BackendArg>,
+    json: Option<&Path>,
+    csv: Option<&Path>,
+    quiet: bool,
+) -> Result<u8> {
+    let loaded = skysink::load(path)?;
+    if let Some(csv) = csv
+        && is_stdout(csv)
+    {
+        return Err(Error::Input(
+            "--csv needs a file name; \"-\" is allowed only for --json".into(),
+        ));
+    }
+    for (file, flag) in [(json, "json"), (csv, "csv")] {
+        if let Some(file) = file {
+            check_writable(file, flag)?;
+        }
+    }
+    let model = skysink::build(&loaded)?;
+    let choice = match backend {
+        Some(BackendArg::Auto) => BackendChoice::Auto,
+        Some(BackendArg::Cpu) => BackendChoice::Cpu,
+        Some(BackendArg::Gpu) => BackendChoice::Gpu,
+        None => loaded.scenario.solve.backend,
+    };
+    let backend = skysink::choose_backend(choice)?;
+    if !quiet {
+        eprintln!("{}", backend.describe());
+    }
+    let (solution, report) = skysink::solve_steady(&loaded, &model, &backend)?;
+
+    if let Some(json) = json {
+        let text = report.to_json() + "\n";
+        if is_stdout(json) {
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(text.as_bytes());
+            let _ = stdout.flush();
+        } else {
+            write_file(json, text.as_bytes(), "json")?;
+        }
+    }
+    if let Some(csv) = csv
+        && solution.converged
+    {
+        let mut buffer = Vec::new();
+        skysink::report::write_cell_csv(&model, &solution.temperatures_k, &mut buffer)
+            .map_err(|e| Error::Input(format!("--csv {}: {e}", csv.display())))?;
+        write_file(csv, &buffer, "csv")?;
+    }
+    if !quiet {
+        let text = skysink::report::human_report(&report);
+        if json.is_some_and(is_stdout) {
+            eprint!("{text}");
+        } else {
+            print!("{text}");
+        }
+    }
+    if let Some(message) = &solution.failure {
+        eprintln!("skysink: error: the solve did not converge: {message}");
+    }
+    Ok(report.verdict.exit_code() as u8)
+}

@@ -1,0 +1,467 @@
+//! Scenario -> Model: meshing, loads, footprints, heat-pipe strips, links and fixed regions.
+
+use std::collections::HashMap;
+
+use super::geometry::{self, CellOverlap, Rect, Strip};
+use super::loads::{Exposure, unit};
+use super::*;
+use crate::error::{Error, Result};
+use crate::scenario::place::{Invalid, Place};
+use crate::scenario::validate::{INSIDE_TOLERANCE, norm};
+use crate::scenario::{LoadedScenario, Payload, Scenario, catalog};
+
+/// Tolerance (m) for "a cell centre lies inside a fixed region" (SCENARIO.md section 3).
+const REGION_CENTRE_TOLERANCE_M: f64 = 1e-9;
+
+/// A generous upper bound of the memory the CPU solve of `cells` cells needs, in bytes: model
+/// arrays, the Jacobian, the multigrid hierarchy and the Krylov vectors.
+pub fn estimate_memory_bytes(cells: usize, irregular_couplings: usize) -> u64 {
+    const BYTES_PER_CELL: u64 = 640;
+    const BYTES_PER_COUPLING: u64 = 160;
+    cells as u64 * BYTES_PER_CELL + irregular_couplings as u64 * BYTES_PER_COUPLING
+}
+
+pub fn build(loaded: &LoadedScenario) -> Result<Model> {
+    let s = &loaded.scenario;
+    let invalid = |place: Place, message: String| {
+        let document = toml_edit::Document::parse(loaded.source.text.as_str()).ok();
+        Error::Input(Invalid::new(place, message).render(&loaded.source, document.as_ref()))
+    };
+    let exposure = Exposure::from_environment(&s.environment);
+    let panels = mesh_panels(s, &exposure);
+    let n_cells: usize = panels.iter().map(|p| p.cell_count()).sum();
+    check_memory(loaded, n_cells)?;
+    let panel_index: HashMap<&str, usize> = panels
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.name.as_str(), i))
+        .collect();
+    let n_nodes = n_cells + s.heat_pipes.len();
+
+    let mut emissive_area = vec![0.0; n_cells];
+    let mut absorbed_w = vec![0.0; n_cells];
+    for panel in &panels {
+        let (e, a) = (panel.emissive_area_per_cell(), panel.absorbed_per_cell());
+        emissive_area[panel.cells_range()].fill(e);
+        absorbed_w[panel.cells_range()].fill(a);
+    }
+
+    let mut warnings = Vec::new();
+    let mut couplings = Vec::new();
+    let heat_pipes = build_heat_pipes(s, &panels, &panel_index, n_cells);
+    for pipe in &heat_pipes {
+        couplings.extend(pipe.contacts.iter().map(|c| Coupling {
+            a: c.cell,
+            b: pipe.node,
+            conductance: c.conductance,
+        }));
+    }
+    let links = build_links(s, &panels, &panel_index, &mut warnings);
+    for link in &links {
+        couplings.extend_from_slice(&link.couplings);
+    }
+
+    let mut fixed_k = vec![None; n_nodes];
+    let mut fixed_regions = Vec::new();
+    for (r, region) in s.fixed_temperatures.iter().enumerate() {
+        let place = Place::root().key("fixed_temperatures").index(r);
+        let panel = &panels[panel_index[region.panel.as_str()]];
+        // A steady solve holds a scheduled region at its value at t = 0. validate() guarantees
+        // exactly one of the two is given.
+        let temperature_k = match (region.temperature_k, &region.schedule) {
+            (Some(t), _) => t,
+            (None, Some(schedule)) => {
+                schedule_value(&schedule.time_s, &schedule.temperature_k, 0.0)
+            }
+            (None, None) => f64::NAN,
+        };
+        let cells = cells_with_centre_in(
+            panel,
+            Rect::from_center_size(region.center_m, region.size_m),
+        );
+        if cells.is_empty() {
+            return Err(invalid(
+                place.key("center_m"),
+                format!(
+                    "fixed region \"{}\" holds no cell of panel \"{}\": no cell centre lies inside it; enlarge size_m or move center_m",
+                    region.name, panel.name
+                ),
+            ));
+        }
+        for &cell in &cells {
+            if let Some(other) = fixed_k[cell]
+                && other != temperature_k
+            {
+                return Err(invalid(
+                    place.clone(),
+                    format!(
+                        "fixed region \"{}\" holds a cell that another region already holds at a different temperature ({other} K against {temperature_k} K); regions may overlap only at equal temperatures",
+                        region.name
+                    ),
+                ));
+            }
+            fixed_k[cell] = Some(temperature_k);
+        }
+        fixed_regions.push(FixedModel {
+            name: region.name.clone(),
+            temperature_k,
+            cells,
+        });
+    }
+
+    let payloads: Vec<PayloadModel> = s
+        .payloads
+        .iter()
+        .map(|p| build_payload(p, &panels, &panel_index, exposure.in_eclipse()))
+        .collect();
+    let mut dissipated_w = vec![0.0; n_cells];
+    for payload in &payloads {
+        let covered: f64 = payload.cells.iter().map(|&(_, a)| a).sum();
+        if covered > 0.0 {
+            for &(cell, a) in &payload.cells {
+                dissipated_w[cell] += payload.total_power_w() * a / covered;
+            }
+        }
+    }
+
+    Ok(Model {
+        panels,
+        n_cells,
+        n_nodes,
+        emissive_area,
+        absorbed_w,
+        dissipated_w,
+        fixed_k,
+        couplings,
+        heat_pipes,
+        links,
+        fixed_regions,
+        payloads,
+        sink_k: s.environment.sink_k,
+        in_eclipse: exposure.in_eclipse(),
+        warnings,
+    })
+}
+
+fn check_memory(loaded: &LoadedScenario, n_cells: usize) -> Result<()> {
+    let irregular = loaded.scenario.heat_pipes.len() * 4096 + loaded.scenario.links.len() * 1024;
+    let needed = estimate_memory_bytes(n_cells, irregular);
+    if let Some(available) = available_memory_bytes()
+        && needed > available
+    {
+        return Err(Error::Input(format!(
+            "{}: the mesh has {n_cells} cells; solving it needs about {:.1} GiB but this machine has {:.1} GiB available; use fewer cells",
+            loaded.source.path.display(),
+            needed as f64 / 1024f64.powi(3),
+            available as f64 / 1024f64.powi(3)
+        )));
+    }
+    Ok(())
+}
+
+/// MemAvailable from /proc/meminfo (Linux); None where it cannot be read.
+fn available_memory_bytes() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    [
+        a[1] * b[2] - a[2] * b[1],
+        a[2] * b[0] - a[0] * b[2],
+        a[0] * b[1] - a[1] * b[0],
+    ]
+}
+
+fn side(s: &Scenario, coating: &str, normal: [f64; 3], exposure: &Exposure) -> Side {
+    match s.coatings.get(coating).filter(|_| coating != "none") {
+        Some(c) => Side {
+            coating: Some(coating.to_string()),
+            absorptivity: c.absorptivity,
+            emissivity: c.emissivity,
+            absorbed_w_m2: exposure.absorbed_w_m2(normal, c.absorptivity, c.emissivity),
+        },
+        None => Side {
+            coating: None,
+            absorptivity: 0.0,
+            emissivity: 0.0,
+            absorbed_w_m2: 0.0,
+        },
+    }
+}
+
+fn mesh_panels(s: &Scenario, exposure: &Exposure) -> Vec<PanelMesh> {
+    let mut first_cell = 0;
+    s.panels
+        .iter()
+        .map(|p| {
+            let cells = [p.cells[0].max(1) as usize, p.cells[1].max(1) as usize];
+            let length = [norm(p.u_m), norm(p.v_m)];
+            let (u_dir, v_dir) = (unit(p.u_m), unit(p.v_m));
+            let normal = unit(cross(u_dir, v_dir));
+            let back_normal = normal.map(|x| -x);
+            let (du, dv) = (length[0] / cells[0] as f64, length[1] / cells[1] as f64);
+            let kt = s
+                .materials
+                .get(&p.material)
+                .map_or(0.0, |m| m.conductivity_w_mk)
+                * p.thickness_m;
+            let mesh = PanelMesh {
+                name: p.name.clone(),
+                first_cell,
+                cells,
+                origin: p.origin_m,
+                u_dir,
+                v_dir,
+                normal,
+                length,
+                cell_area: du * dv,
+                // Equal neighbours: G = L / (d_i/(k t) + d_j/(k t)) with d = half the cell size.
+                conductance: [kt * dv / du, kt * du / dv],
+                front: side(s, &p.front, normal, exposure),
+                back: side(s, &p.back, back_normal, exposure),
+            };
+            first_cell += mesh.cell_count();
+            mesh
+        })
+        .collect()
+}
+
+/// Cells of `panel` whose centres lie inside `region` or on its boundary.
+fn cells_with_centre_in(panel: &PanelMesh, region: Rect) -> Vec<usize> {
+    let grid = panel.grid();
+    let size = grid.cell_size();
+    let tol = REGION_CENTRE_TOLERANCE_M;
+    let range = |axis: usize| {
+        let n = grid.cells[axis] as f64;
+        let low = ((region.min[axis] - tol) / size[axis] - 0.5)
+            .ceil()
+            .clamp(0.0, n);
+        let high = ((region.max[axis] + tol) / size[axis] - 0.5)
+            .floor()
+            .clamp(-1.0, n - 1.0);
+        (low as i64, high as i64)
+    };
+    let ((i0, i1), (j0, j1)) = (range(0), range(1));
+    let mut cells = Vec::new();
+    for j in j0.max(0)..=j1 {
+        for i in i0.max(0)..=i1 {
+            let c = grid.cell_center(i as usize, j as usize);
+            let inside = (0..2).all(|a| c[a] >= region.min[a] - tol && c[a] <= region.max[a] + tol);
+            if inside {
+                cells.push(panel.cell_index(i as usize, j as usize));
+            }
+        }
+    }
+    cells
+}
+
+/// Piecewise-linear schedule value, holding the end values outside the times.
+pub fn schedule_value(times: &[f64], values: &[f64], t: f64) -> f64 {
+    let n = times.len().min(values.len());
+    if n == 0 {
+        return f64::NAN;
+    }
+    if t <= times[0] {
+        return values[0];
+    }
+    if t >= times[n - 1] {
+        return values[n - 1];
+    }
+    let k = times[..n].partition_point(|&x| x <= t).saturating_sub(1);
+    let (t0, t1) = (times[k], times[k + 1]);
+    values[k] + (values[k + 1] - values[k]) * (t - t0) / (t1 - t0)
+}
+
+fn build_payload(
+    p: &Payload,
+    panels: &[PanelMesh],
+    panel_index: &HashMap<&str, usize>,
+    in_eclipse: bool,
+) -> PayloadModel {
+    let entry = catalog::lookup(&p.model);
+    let nominal = p.power_w.or(entry.map(|e| e.power_w)).unwrap_or(0.0);
+    let power_w = match (&p.schedule, in_eclipse, p.eclipse_power_w) {
+        (Some(schedule), _, _) => schedule_value(&schedule.time_s, &schedule.power_w, 0.0),
+        (None, true, Some(eclipse)) => eclipse,
+        _ => nominal,
+    };
+    let panel = panel_index[p.panel.as_str()];
+    let mesh = &panels[panel];
+    let rect = Rect::from_center_size(p.center_m, p.size_m);
+    let cells = geometry::rect_overlaps(&mesh.grid(), &rect)
+        .into_iter()
+        .map(|o: CellOverlap| (mesh.cell_index(o.i, o.j), o.area))
+        .collect();
+    // A value given in the scenario carries the scenario's `source`; a catalog value carries the
+    // catalog's, followed by the scenario's own note when there is one.
+    let given = || p.source.clone().or(Some("given in the scenario".into()));
+    let from_catalog = |catalog: &str| match &p.source {
+        Some(own) => Some(format!("{catalog}; scenario: {own}")),
+        None => Some(catalog.to_string()),
+    };
+    let (power_source, limit_source) = match entry {
+        Some(e) => (
+            if p.power_w.is_some() || p.schedule.is_some() {
+                given()
+            } else {
+                from_catalog(e.power_source)
+            },
+            if p.limit_c.is_some() {
+                given()
+            } else {
+                from_catalog(e.limit_source)
+            },
+        ),
+        None => (p.source.clone(), p.source.clone()),
+    };
+    PayloadModel {
+        name: p.name.clone(),
+        model: p.model.clone(),
+        count: p.count.max(1) as usize,
+        panel,
+        power_w,
+        junction_to_panel_k_w: p.junction_to_panel_k_w,
+        limit_c: p.limit_c.or(entry.map(|e| e.limit_c)).unwrap_or(f64::NAN),
+        min_limit_c: p.min_limit_c,
+        power_source,
+        limit_source,
+        cells,
+    }
+}
+
+fn build_heat_pipes(
+    s: &Scenario,
+    panels: &[PanelMesh],
+    panel_index: &HashMap<&str, usize>,
+    n_cells: usize,
+) -> Vec<HeatPipeModel> {
+    s.heat_pipes
+        .iter()
+        .enumerate()
+        .map(|(k, pipe)| {
+            let segments: Vec<(&str, [f64; 2], [f64; 2])> =
+                match (&pipe.segments, &pipe.panel, pipe.from_m, pipe.to_m) {
+                    (Some(segments), _, _, _) => segments
+                        .iter()
+                        .map(|g| (g.panel.as_str(), g.from_m, g.to_m))
+                        .collect(),
+                    (None, Some(panel), Some(from), Some(to)) => vec![(panel.as_str(), from, to)],
+                    _ => Vec::new(),
+                };
+            let mut contacts = Vec::new();
+            let mut start = 0.0;
+            for (panel, from, to) in segments {
+                let mesh = &panels[panel_index[panel]];
+                let axis = [to[0] - from[0], to[1] - from[1]];
+                let length = (axis[0] * axis[0] + axis[1] * axis[1]).sqrt();
+                let strip = Strip {
+                    p0: from,
+                    p1: to,
+                    half_width: 0.5 * pipe.width_m,
+                };
+                for o in geometry::strip_overlaps(&mesh.grid(), &strip) {
+                    let along = ((o.centroid[0] - from[0]) * axis[0]
+                        + (o.centroid[1] - from[1]) * axis[1])
+                        / length;
+                    contacts.push(PipeContact {
+                        cell: mesh.cell_index(o.i, o.j),
+                        conductance: pipe.film_coefficient_w_m2k * o.area,
+                        position_m: start + along.clamp(0.0, length),
+                    });
+                }
+                start += length;
+            }
+            HeatPipeModel {
+                name: pipe.name.clone(),
+                node: n_cells + k,
+                length_m: start,
+                capacity_w_m: pipe.capacity_w_m,
+                contacts,
+            }
+        })
+        .collect()
+}
+
+/// One end of a link, on its panel: a line from -> to, or a single point.
+struct JointEnd<'a> {
+    mesh: &'a PanelMesh,
+    from: [f64; 2],
+    to: [f64; 2],
+}
+
+impl JointEnd<'_> {
+    fn point(&self, s: f64) -> [f64; 2] {
+        [
+            self.from[0] + s * (self.to[0] - self.from[0]),
+            self.from[1] + s * (self.to[1] - self.from[1]),
+        ]
+    }
+
+    fn cell_at(&self, s: f64) -> usize {
+        let grid = self.mesh.grid();
+        let tol = INSIDE_TOLERANCE * self.mesh.length[0].max(self.mesh.length[1]);
+        let (i, j) = grid.cell_containing(self.point(s), tol).unwrap_or((0, 0));
+        self.mesh.cell_index(i, j)
+    }
+
+    fn breakpoints(&self) -> Vec<f64> {
+        if self.from == self.to {
+            vec![0.0, 1.0]
+        } else {
+            geometry::segment_breakpoints(&self.mesh.grid(), self.from, self.to)
+        }
+    }
+}
+
+fn build_links(
+    s: &Scenario,
+    panels: &[PanelMesh],
+    panel_index: &HashMap<&str, usize>,
+    warnings: &mut Vec<String>,
+) -> Vec<LinkModel> {
+    s.links
+        .iter()
+        .map(|link| {
+            let end = |e: &crate::scenario::LinkEnd| {
+                let mesh = &panels[panel_index[e.panel.as_str()]];
+                let (from, to) = match (e.from_m, e.to_m, e.at_m) {
+                    (Some(from), Some(to), _) => (from, to),
+                    (_, _, Some(at)) => (at, at),
+                    _ => ([0.0, 0.0], [0.0, 0.0]),
+                };
+                JointEnd { mesh, from, to }
+            };
+            let (a, b) = (end(&link.a), end(&link.b));
+            if link.a.at_m.is_some() || link.b.at_m.is_some() {
+                warnings.push(format!(
+                    "link \"{}\" is a point joint: it joins whole cells, so its effect depends on the mesh",
+                    link.name
+                ));
+            }
+            let mut breaks: Vec<f64> = a.breakpoints().into_iter().chain(b.breakpoints()).collect();
+            breaks.sort_by(f64::total_cmp);
+            breaks.dedup_by(|x, y| (*x - *y).abs() < 1e-12);
+            let mut couplings: Vec<Coupling> = Vec::new();
+            for piece in breaks.windows(2) {
+                let ds = piece[1] - piece[0];
+                if ds <= 0.0 {
+                    continue;
+                }
+                let mid = 0.5 * (piece[0] + piece[1]);
+                let (ca, cb) = (a.cell_at(mid), b.cell_at(mid));
+                let conductance = link.conductance_w_k * ds;
+                match couplings.last_mut() {
+                    Some(last) if last.a == ca && last.b == cb => last.conductance += conductance,
+                    _ => couplings.push(Coupling { a: ca, b: cb, conductance }),
+                }
+            }
+            LinkModel {
+                name: link.name.clone(),
+                couplings,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,196 @@
+//! Model: the discrete problem as plain arrays, the same for every backend (DESIGN.md).
+//!
+//! Nodes are the cells of every panel (panel after panel, cell (i, j) of a panel at
+//! `first_cell + i + nu * j`) followed by one vapour node per heat pipe. Conduction inside a panel
+//! is a 5-point stencil with one conductance per direction (panels are uniform); everything else
+//! (heat-pipe contacts, links) is a short list of irregular couplings.
+
+mod build;
+pub mod earth;
+pub mod geometry;
+mod loads;
+
+pub use build::{build, estimate_memory_bytes};
+pub use earth::earth_view_factor;
+
+use geometry::Grid;
+
+/// Stefan–Boltzmann constant, W/m^2/K^4 (SCENARIO.md section 1).
+pub const SIGMA: f64 = 5.670374419e-8;
+/// Kelvin at 0 C.
+pub const ZERO_CELSIUS_K: f64 = 273.15;
+
+/// Optical properties of one side of a panel.
+#[derive(Clone, Debug)]
+pub struct Side {
+    /// Coating name; `None` for an insulated ("none") side.
+    pub coating: Option<String>,
+    pub absorptivity: f64,
+    pub emissivity: f64,
+    /// Absorbed external flux on this side, W/m^2 (sunlight, Earth IR, albedo).
+    pub absorbed_w_m2: f64,
+}
+
+#[derive(Clone, Debug)]
+pub struct PanelMesh {
+    pub name: String,
+    pub first_cell: usize,
+    pub cells: [usize; 2],
+    pub origin: [f64; 3],
+    /// Unit vectors along u and v, and the front normal u x v.
+    pub u_dir: [f64; 3],
+    pub v_dir: [f64; 3],
+    pub normal: [f64; 3],
+    pub length: [f64; 2],
+    pub cell_area: f64,
+    /// Conductance between neighbouring cells along u and along v, W/K.
+    pub conductance: [f64; 2],
+    pub front: Side,
+    pub back: Side,
+}
+
+impl PanelMesh {
+    pub fn cell_count(&self) -> usize {
+        self.cells[0] * self.cells[1]
+    }
+
+    pub fn grid(&self) -> Grid {
+        Grid {
+            length: self.length,
+            cells: self.cells,
+        }
+    }
+
+    pub fn cell_index(&self, i: usize, j: usize) -> usize {
+        self.first_cell + i + self.cells[0] * j
+    }
+
+    pub fn cells_range(&self) -> std::ops::Range<usize> {
+        self.first_cell..self.first_cell + self.cell_count()
+    }
+
+    /// Centre of cell (i, j) in the body frame.
+    pub fn cell_center_body(&self, i: usize, j: usize) -> [f64; 3] {
+        let du = self.length[0] / self.cells[0] as f64;
+        let dv = self.length[1] / self.cells[1] as f64;
+        let x = (i as f64 + 0.5) * du;
+        let y = (j as f64 + 0.5) * dv;
+        std::array::from_fn(|k| self.origin[k] + x * self.u_dir[k] + y * self.v_dir[k])
+    }
+
+    pub fn area(&self) -> f64 {
+        self.length[0] * self.length[1]
+    }
+
+    pub fn radiating_area(&self) -> f64 {
+        let sides = [&self.front, &self.back]
+            .iter()
+            .filter(|s| s.coating.is_some())
+            .count();
+        sides as f64 * self.area()
+    }
+
+    /// Sum over both sides of emissivity times cell area (m^2).
+    pub fn emissive_area_per_cell(&self) -> f64 {
+        (self.front.emissivity + self.back.emissivity) * self.cell_area
+    }
+
+    pub fn absorbed_per_cell(&self) -> f64 {
+        (self.front.absorbed_w_m2 + self.back.absorbed_w_m2) * self.cell_area
+    }
+}
+
+/// A conductance between two nodes (W/K).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Coupling {
+    pub a: usize,
+    pub b: usize,
+    pub conductance: f64,
+}
+
+/// One cell's contact with a heat pipe's vapour.
+#[derive(Clone, Copy, Debug)]
+pub struct PipeContact {
+    pub cell: usize,
+    pub conductance: f64,
+    /// Distance along the pipe to the centroid of the contact area, m.
+    pub position_m: f64,
+}
+
+#[derive(Clone, Debug)]
+pub struct HeatPipeModel {
+    pub name: String,
+    pub node: usize,
+    pub length_m: f64,
+    pub capacity_w_m: f64,
+    pub contacts: Vec<PipeContact>,
+}
+
+#[derive(Clone, Debug)]
+pub struct LinkModel {
+    pub name: String,
+    /// Couplings from a cell of end `a` to a cell of end `b`.
+    pub couplings: Vec<Coupling>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FixedModel {
+    pub name: String,
+    pub temperature_k: f64,
+    pub cells: Vec<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct PayloadModel {
+    pub name: String,
+    pub model: String,
+    pub count: usize,
+    pub panel: usize,
+    /// Power per chip at the solved instant, W.
+    pub power_w: f64,
+    pub junction_to_panel_k_w: f64,
+    pub limit_c: f64,
+    pub min_limit_c: Option<f64>,
+    pub power_source: Option<String>,
+    pub limit_source: Option<String>,
+    /// Cells under the footprint with their overlap areas a_c (m^2).
+    pub cells: Vec<(usize, f64)>,
+}
+
+impl PayloadModel {
+    pub fn total_power_w(&self) -> f64 {
+        self.power_w * self.count as f64
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub panels: Vec<PanelMesh>,
+    pub n_cells: usize,
+    /// Cells plus heat-pipe vapour nodes.
+    pub n_nodes: usize,
+    /// Per cell: sum over its radiating sides of emissivity times area, m^2.
+    pub emissive_area: Vec<f64>,
+    /// Per cell: absorbed external power, W.
+    pub absorbed_w: Vec<f64>,
+    /// Per cell: payload power dissipated, W.
+    pub dissipated_w: Vec<f64>,
+    /// Per node: the held temperature, or None for a free node.
+    pub fixed_k: Vec<Option<f64>>,
+    /// Every irregular coupling: heat-pipe contacts (cell to vapour node) and links.
+    pub couplings: Vec<Coupling>,
+    pub heat_pipes: Vec<HeatPipeModel>,
+    pub links: Vec<LinkModel>,
+    pub fixed_regions: Vec<FixedModel>,
+    pub payloads: Vec<PayloadModel>,
+    pub sink_k: f64,
+    pub in_eclipse: bool,
+    /// Things the user should know that do not stop the solve (e.g. mesh-dependent point joints).
+    pub warnings: Vec<String>,
+}
+
+impl Model {
+    pub fn is_fixed(&self, node: usize) -> bool {
+        self.fixed_k[node].is_some()
+    }
+}

@@ -1,0 +1,27 @@
+//! `--csv` on a steady solve: one row per cell (SCENARIO.md section 8).
+
+use std::io::Write;
+
+use super::cell_emitted_w;
+use crate::model::Model;
+
+pub fn write_cell_csv(model: &Model, t: &[f64], out: &mut impl Write) -> std::io::Result<()> {
+    writeln!(out, "panel,i,j,x_m,y_m,z_m,t_k,absorbed_w,emitted_w")?;
+    for panel in &model.panels {
+        for j in 0..panel.cells[1] {
+            for i in 0..panel.cells[0] {
+                let cell = panel.cell_index(i, j);
+                let [x, y, z] = panel.cell_center_body(i, j);
+                writeln!(
+                    out,
+                    "{},{i},{j},{x:?},{y:?},{z:?},{:?},{:?},{:?}",
+                    panel.name,
+                    t[cell],
+                    model.absorbed_w[cell],
+                    cell_emitted_w(model, t, cell)
+                )?;
+            }
+        }
+    }
+    Ok(())
+}

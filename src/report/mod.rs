@@ -1,0 +1,421 @@
+//! Report: everything a user reads, derived from Model + Solution. Writers only format.
+
+mod csv;
+mod text;
+
+pub use csv::write_cell_csv;
+pub use text::human_report;
+
+use serde::Serialize;
+
+use crate::model::{Model, SIGMA, ZERO_CELSIUS_K};
+use crate::scenario::Scenario;
+use crate::solve::cpu::heat_residual;
+use crate::solve::{Backend, Solution};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    NotConverged,
+}
+
+impl Verdict {
+    /// Exit status of `solve` for this verdict (SCENARIO.md section 8).
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Verdict::Pass => 0,
+            Verdict::Fail => 1,
+            Verdict::NotConverged => 3,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BackendInfo {
+    pub kind: String,
+    pub adapter: Option<String>,
+    pub precision: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SolverInfo {
+    pub converged: bool,
+    pub iterations: usize,
+    pub linear_iterations: usize,
+    pub max_change_k: f64,
+    pub tolerance_k: f64,
+    pub wall_s: f64,
+    /// Why the solve stopped without converging (extension; null when converged).
+    pub message: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Energy {
+    pub dissipated_w: f64,
+    pub absorbed_w: f64,
+    pub fixed_in_w: f64,
+    pub emitted_w: f64,
+    pub stored_w: f64,
+    pub imbalance_w: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PayloadReport {
+    pub name: String,
+    pub model: String,
+    pub count: usize,
+    pub power_w: f64,
+    pub total_power_w: f64,
+    pub junction_c: f64,
+    pub limit_c: f64,
+    pub min_limit_c: Option<f64>,
+    pub margin_k: f64,
+    pub within_limit: Option<bool>,
+    pub violation: Option<String>,
+    pub limit_source: Option<String>,
+    pub power_source: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PanelReport {
+    pub name: String,
+    pub cells: usize,
+    pub area_m2: f64,
+    pub radiating_area_m2: f64,
+    pub t_min_k: f64,
+    pub t_mean_k: f64,
+    pub t_max_k: f64,
+    pub absorbed_w: f64,
+    pub emitted_w: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct HeatPipeReport {
+    pub name: String,
+    pub vapour_k: f64,
+    pub load_w: f64,
+    pub transport_w_m: f64,
+    pub effective_length_m: f64,
+    pub capacity_w_m: f64,
+    pub capacity_w: f64,
+    pub within_capacity: Option<bool>,
+    pub violation: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LinkReport {
+    pub name: String,
+    pub heat_w: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FixedReport {
+    pub name: String,
+    pub heat_in_w: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MaterialReport {
+    pub name: String,
+    pub conductivity_w_mk: f64,
+    pub density_kg_m3: Option<f64>,
+    pub specific_heat_j_kgk: Option<f64>,
+    pub source: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CoatingReport {
+    pub name: String,
+    pub absorptivity: f64,
+    pub emissivity: f64,
+    pub source: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub scenario: String,
+    pub verdict: Verdict,
+    pub backend: BackendInfo,
+    pub solver: SolverInfo,
+    pub energy: Energy,
+    pub payloads: Vec<PayloadReport>,
+    pub panels: Vec<PanelReport>,
+    pub heat_pipes: Vec<HeatPipeReport>,
+    pub links: Vec<LinkReport>,
+    pub fixed: Vec<FixedReport>,
+    pub materials: Vec<MaterialReport>,
+    pub coatings: Vec<CoatingReport>,
+    /// Extension: the required margin the verdict applied, K.
+    pub required_margin_k: f64,
+    /// Extension: things worth knowing that did not stop the solve.
+    pub warnings: Vec<String>,
+}
+
+impl Report {
+    pub fn new(
+        scenario: &Scenario,
+        model: &Model,
+        solution: &Solution,
+        backend: &Backend,
+    ) -> Report {
+        let t = &solution.temperatures_k;
+        let mut residual = vec![0.0; model.n_nodes];
+        heat_residual(model, t, &mut residual);
+        let converged = solution.converged;
+        let required_margin_k = scenario.solve.required_margin_k;
+
+        let payloads: Vec<PayloadReport> = model
+            .payloads
+            .iter()
+            .map(|p| payload_report(p, t, required_margin_k, converged))
+            .collect();
+        let panels: Vec<PanelReport> = model
+            .panels
+            .iter()
+            .map(|p| panel_report(model, p, t))
+            .collect();
+        let heat_pipes: Vec<HeatPipeReport> = model
+            .heat_pipes
+            .iter()
+            .map(|pipe| heat_pipe_report(pipe, t, converged))
+            .collect();
+        let links = model
+            .links
+            .iter()
+            .map(|link| LinkReport {
+                name: link.name.clone(),
+                heat_w: link
+                    .couplings
+                    .iter()
+                    .map(|c| c.conductance * (t[c.a] - t[c.b]))
+                    .sum(),
+            })
+            .collect();
+        let mut owner_seen = vec![false; model.n_nodes];
+        let fixed: Vec<FixedReport> = model
+            .fixed_regions
+            .iter()
+            .map(|region| {
+                let mut heat_in = 0.0;
+                for &cell in &region.cells {
+                    if !owner_seen[cell] {
+                        owner_seen[cell] = true;
+                        heat_in -= residual[cell];
+                    }
+                }
+                FixedReport {
+                    name: region.name.clone(),
+                    heat_in_w: heat_in,
+                }
+            })
+            .collect();
+
+        let dissipated_w: f64 = model.payloads.iter().map(|p| p.total_power_w()).sum();
+        let absorbed_w: f64 = panels.iter().map(|p| p.absorbed_w).sum();
+        let emitted_w: f64 = panels.iter().map(|p| p.emitted_w).sum();
+        let fixed_in_w: f64 = fixed.iter().map(|f| f.heat_in_w).sum();
+        let stored_w = 0.0;
+        // `+ 0.0` turns the -0.0 of an empty float sum into 0.0.
+        let energy = Energy {
+            dissipated_w: dissipated_w + 0.0,
+            absorbed_w: absorbed_w + 0.0,
+            fixed_in_w: fixed_in_w + 0.0,
+            emitted_w: emitted_w + 0.0,
+            stored_w,
+            imbalance_w: dissipated_w + absorbed_w + fixed_in_w - emitted_w - stored_w + 0.0,
+        };
+
+        let verdict = if !converged {
+            Verdict::NotConverged
+        } else if payloads.iter().all(|p| p.within_limit == Some(true))
+            && heat_pipes.iter().all(|h| h.within_capacity == Some(true))
+        {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        };
+
+        Report {
+            schema_version: SCHEMA_VERSION,
+            scenario: scenario.name.clone(),
+            verdict,
+            backend: BackendInfo {
+                kind: backend.kind().to_string(),
+                adapter: backend.adapter(),
+                precision: backend.precision().to_string(),
+            },
+            solver: SolverInfo {
+                converged,
+                iterations: solution.iterations,
+                linear_iterations: solution.linear_iterations,
+                max_change_k: solution.max_change_k,
+                tolerance_k: solution.tolerance_k,
+                wall_s: solution.wall_s,
+                message: solution.failure.clone(),
+            },
+            energy,
+            payloads,
+            panels,
+            heat_pipes,
+            links,
+            fixed,
+            materials: scenario
+                .materials
+                .iter()
+                .map(|(name, m)| MaterialReport {
+                    name: name.clone(),
+                    conductivity_w_mk: m.conductivity_w_mk,
+                    density_kg_m3: m.density_kg_m3,
+                    specific_heat_j_kgk: m.specific_heat_j_kgk,
+                    source: m.source.clone(),
+                })
+                .collect(),
+            coatings: scenario
+                .coatings
+                .iter()
+                .map(|(name, c)| CoatingReport {
+                    name: name.clone(),
+                    absorptivity: c.absorptivity,
+                    emissivity: c.emissivity,
+                    source: c.source.clone(),
+                })
+                .collect(),
+            required_margin_k,
+            warnings: model.warnings.clone(),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+}
+
+/// Emitted heat of each cell (W): emission minus the sink's return.
+pub fn cell_emitted_w(model: &Model, t: &[f64], cell: usize) -> f64 {
+    let tc2 = t[cell] * t[cell];
+    SIGMA * model.emissive_area[cell] * (tc2 * tc2 - model.sink_k.powi(4))
+}
+
+fn panel_report(model: &Model, panel: &crate::model::PanelMesh, t: &[f64]) -> PanelReport {
+    let cells = panel.cells_range();
+    let temps = &t[cells.clone()];
+    let t_min = temps.iter().copied().fold(f64::INFINITY, f64::min);
+    let t_max = temps.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let t_mean = temps.iter().sum::<f64>() / temps.len() as f64;
+    PanelReport {
+        name: panel.name.clone(),
+        cells: panel.cell_count(),
+        area_m2: panel.area(),
+        radiating_area_m2: panel.radiating_area(),
+        t_min_k: t_min,
+        t_mean_k: t_mean,
+        t_max_k: t_max,
+        absorbed_w: model.absorbed_w[cells.clone()].iter().sum(),
+        emitted_w: cells.map(|c| cell_emitted_w(model, t, c)).sum(),
+    }
+}
+
+fn payload_report(
+    p: &crate::model::PayloadModel,
+    t: &[f64],
+    required_margin_k: f64,
+    converged: bool,
+) -> PayloadReport {
+    let covered: f64 = p.cells.iter().map(|&(_, a)| a).sum();
+    let mean_k = p.cells.iter().map(|&(c, a)| a * t[c]).sum::<f64>() / covered;
+    let junction_c = mean_k + p.power_w * p.junction_to_panel_k_w - ZERO_CELSIUS_K;
+    let upper = p.limit_c - junction_c;
+    let lower = p.min_limit_c.map(|min| junction_c - min);
+    let margin_k = lower.map_or(upper, |l| upper.min(l));
+    let over = upper < required_margin_k;
+    let under = lower.is_some_and(|l| l < required_margin_k);
+    let required = if required_margin_k > 0.0 {
+        format!(" the {required_margin_k} K required margin")
+    } else {
+        String::new()
+    };
+    let violation = if over {
+        Some(if required.is_empty() {
+            format!(
+                "junction {junction_c:.1} C exceeds the {:.1} C limit",
+                p.limit_c
+            )
+        } else {
+            format!(
+                "junction {junction_c:.1} C exceeds the {:.1} C limit less{required}",
+                p.limit_c
+            )
+        })
+    } else if under {
+        let min = p.min_limit_c.unwrap_or(f64::NAN);
+        Some(if required.is_empty() {
+            format!("junction {junction_c:.1} C is below the {min:.1} C lower limit")
+        } else {
+            format!("junction {junction_c:.1} C is below the {min:.1} C lower limit plus{required}")
+        })
+    } else {
+        None
+    };
+    PayloadReport {
+        name: p.name.clone(),
+        model: p.model.clone(),
+        count: p.count,
+        power_w: p.power_w,
+        total_power_w: p.total_power_w(),
+        junction_c,
+        limit_c: p.limit_c,
+        min_limit_c: p.min_limit_c,
+        margin_k,
+        within_limit: converged.then_some(violation.is_none()),
+        violation,
+        limit_source: p.limit_source.clone(),
+        power_source: p.power_source.clone(),
+    }
+}
+
+/// Load, transport integral and capacity of a heat pipe (SCENARIO.md section 3).
+pub fn heat_pipe_report(
+    pipe: &crate::model::HeatPipeModel,
+    t: &[f64],
+    converged: bool,
+) -> HeatPipeReport {
+    let vapour_k = t[pipe.node];
+    let mut flows: Vec<(f64, f64)> = pipe
+        .contacts
+        .iter()
+        .map(|c| (c.position_m, c.conductance * (t[c.cell] - vapour_k)))
+        .collect();
+    flows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let load_w: f64 = flows.iter().map(|&(_, q)| q.max(0.0)).sum();
+    let mut axial = 0.0;
+    let mut transport = 0.0;
+    for k in 0..flows.len() {
+        axial += flows[k].1;
+        let next = flows.get(k + 1).map_or(pipe.length_m, |f| f.0);
+        transport += axial.abs() * (next - flows[k].0).max(0.0);
+    }
+    let effective_length_m = transport / load_w;
+    let capacity_w = pipe.capacity_w_m / effective_length_m;
+    let over = transport > pipe.capacity_w_m;
+    HeatPipeReport {
+        name: pipe.name.clone(),
+        vapour_k,
+        load_w,
+        transport_w_m: transport,
+        effective_length_m,
+        capacity_w_m: pipe.capacity_w_m,
+        capacity_w,
+        within_capacity: converged.then_some(!over),
+        violation: over.then(|| {
+            format!(
+                "transport {transport:.1} W m exceeds the {:.1} W m capacity ({load_w:.1} W carried over an effective {effective_length_m:.3} m): the pipe would dry out",
+                pipe.capacity_w_m
+            )
+        }),
+    }
+}

@@ -1,0 +1,192 @@
+//! The human report: a short table per section (SCENARIO.md section 10).
+
+use std::fmt::Write;
+
+use super::{Report, Verdict};
+
+fn number(x: f64, decimals: usize) -> String {
+    if !x.is_finite() {
+        return "-".to_string();
+    }
+    let text = format!("{x:.decimals$}");
+    // "-0.00" reads as a sign error; a value that rounds to zero is zero.
+    if text.starts_with('-') && text[1..].chars().all(|c| c == '0' || c == '.') {
+        text[1..].to_string()
+    } else {
+        text
+    }
+}
+
+pub fn human_report(r: &Report) -> String {
+    let mut out = String::new();
+    let verdict = match r.verdict {
+        Verdict::Pass => "PASS",
+        Verdict::Fail => "FAIL",
+        Verdict::NotConverged => "NOT CONVERGED",
+    };
+    let _ = writeln!(out, "{}\nverdict: {verdict}", r.scenario);
+    if r.required_margin_k > 0.0 {
+        let _ = writeln!(
+            out,
+            "(every payload needs {} K of margin to its limits)",
+            r.required_margin_k
+        );
+    }
+
+    if !r.payloads.is_empty() {
+        let _ = writeln!(out, "\npayloads");
+        let _ = writeln!(
+            out,
+            "  {:<16} {:<10} {:>5} {:>9} {:>11} {:>9} {:>9} {:>9}  status",
+            "name", "model", "count", "power W", "junction C", "limit C", "min C", "margin K"
+        );
+        for p in &r.payloads {
+            let status = match (p.within_limit, &p.violation) {
+                (Some(true), _) => "PASS".to_string(),
+                (Some(false), Some(v)) => format!("FAIL: {v}"),
+                (Some(false), None) => "FAIL".to_string(),
+                (None, _) => "-".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "  {:<16} {:<10} {:>5} {:>9} {:>11} {:>9} {:>9} {:>9}  {status}",
+                p.name,
+                p.model,
+                p.count,
+                number(p.total_power_w, 1),
+                number(p.junction_c, 2),
+                number(p.limit_c, 1),
+                p.min_limit_c.map_or("-".to_string(), |m| number(m, 1)),
+                number(p.margin_k, 2),
+            );
+        }
+    }
+
+    let _ = writeln!(out, "\npanels");
+    let _ = writeln!(
+        out,
+        "  {:<16} {:>9} {:>8} {:>8} {:>8} {:>8} {:>11} {:>10}",
+        "name", "cells", "area m2", "min K", "mean K", "max K", "absorbed W", "emitted W"
+    );
+    for p in &r.panels {
+        let _ = writeln!(
+            out,
+            "  {:<16} {:>9} {:>8} {:>8} {:>8} {:>8} {:>11} {:>10}",
+            p.name,
+            p.cells,
+            number(p.area_m2, 3),
+            number(p.t_min_k, 2),
+            number(p.t_mean_k, 2),
+            number(p.t_max_k, 2),
+            number(p.absorbed_w, 1),
+            number(p.emitted_w, 1),
+        );
+    }
+
+    if !r.heat_pipes.is_empty() {
+        let _ = writeln!(out, "\nheat pipes");
+        let _ = writeln!(
+            out,
+            "  {:<16} {:>9} {:>8} {:>12} {:>12} {:>12}  status",
+            "name", "vapour K", "load W", "transport Wm", "capacity Wm", "capacity W"
+        );
+        for h in &r.heat_pipes {
+            let status = match (h.within_capacity, &h.violation) {
+                (Some(true), _) => "OK".to_string(),
+                (Some(false), Some(v)) => format!("OVER: {v}"),
+                (Some(false), None) => "OVER".to_string(),
+                (None, _) => "-".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "  {:<16} {:>9} {:>8} {:>12} {:>12} {:>12}  {status}",
+                h.name,
+                number(h.vapour_k, 2),
+                number(h.load_w, 1),
+                number(h.transport_w_m, 2),
+                number(h.capacity_w_m, 1),
+                number(h.capacity_w, 1),
+            );
+        }
+    }
+    if !r.links.is_empty() {
+        let _ = writeln!(out, "\nlinks (heat from end a to end b)");
+        for l in &r.links {
+            let _ = writeln!(out, "  {:<16} {:>10} W", l.name, number(l.heat_w, 2));
+        }
+    }
+    if !r.fixed.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nfixed regions (heat supplied to hold them; negative = removed)"
+        );
+        for f in &r.fixed {
+            let _ = writeln!(out, "  {:<16} {:>10} W", f.name, number(f.heat_in_w, 2));
+        }
+    }
+
+    let e = &r.energy;
+    let _ = writeln!(
+        out,
+        "\nheat balance: dissipated {} W + absorbed {} W + fixed {} W - emitted {} W = imbalance {:.3e} W",
+        number(e.dissipated_w, 2),
+        number(e.absorbed_w, 2),
+        number(e.fixed_in_w, 2),
+        number(e.emitted_w, 2),
+        e.imbalance_w
+    );
+    let s = &r.solver;
+    let adapter = r
+        .backend
+        .adapter
+        .as_deref()
+        .map(|a| format!(" \"{a}\""))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "solver: {}{adapter} {}, {} Newton iterations, {} linear iterations, last update {:.2e} K (tolerance {:.1e} K), {:.3} s",
+        r.backend.kind,
+        r.backend.precision,
+        s.iterations,
+        s.linear_iterations,
+        s.max_change_k,
+        s.tolerance_k,
+        s.wall_s
+    );
+    if let Some(message) = &s.message {
+        let _ = writeln!(out, "solver: {message}");
+    }
+    let mut sources = Vec::new();
+    for p in &r.payloads {
+        if let Some(source) = &p.power_source {
+            sources.push(format!("{} power: {source}", p.name));
+        }
+        if let Some(source) = &p.limit_source {
+            sources.push(format!("{} limit: {source}", p.name));
+        }
+    }
+    for m in &r.materials {
+        let source = m.source.as_deref().unwrap_or("not given");
+        sources.push(format!(
+            "material {} (k {} W/m/K): {source}",
+            m.name, m.conductivity_w_mk
+        ));
+    }
+    for c in &r.coatings {
+        let source = c.source.as_deref().unwrap_or("not given");
+        sources.push(format!(
+            "coating {} (absorptivity {}, emissivity {}): {source}",
+            c.name, c.absorptivity, c.emissivity
+        ));
+    }
+    if !sources.is_empty() {
+        let _ = writeln!(out, "\nsources");
+        for line in sources {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+    for w in &r.warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
+    out
+}

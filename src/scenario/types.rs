@@ -1,0 +1,296 @@
+//! Serde types that mirror SCENARIO.md section 2 one to one. Defaults live here; every rule
+//! about allowed values lives in `validate.rs`.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub environment: Environment,
+    #[serde(default)]
+    pub materials: IndexMap<String, Material>,
+    #[serde(default)]
+    pub coatings: IndexMap<String, Coating>,
+    #[serde(default)]
+    pub panels: Vec<Panel>,
+    #[serde(default)]
+    pub heat_pipes: Vec<HeatPipe>,
+    #[serde(default)]
+    pub links: Vec<Link>,
+    #[serde(default)]
+    pub fixed_temperatures: Vec<FixedRegion>,
+    #[serde(default)]
+    pub payloads: Vec<Payload>,
+    #[serde(default)]
+    pub solve: Solve,
+    /// Sections of the contract that this version does not solve yet; refused by validation
+    /// with a message that names them, rather than as unknown keys.
+    #[serde(default)]
+    pub orbit: Option<toml::Value>,
+    #[serde(default)]
+    pub radiation: Option<toml::Value>,
+    #[serde(default)]
+    pub cases: Option<toml::Value>,
+    #[serde(default)]
+    pub sweep: Option<toml::Value>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    #[serde(default = "default_solar_flux")]
+    pub solar_flux_w_m2: f64,
+    #[serde(default = "default_albedo")]
+    pub albedo: f64,
+    #[serde(default = "default_earth_ir")]
+    pub earth_ir_w_m2: f64,
+    #[serde(default = "default_sink")]
+    pub sink_k: f64,
+    #[serde(default)]
+    pub sun_direction: Option<[f64; 3]>,
+    #[serde(default)]
+    pub nadir_direction: Option<[f64; 3]>,
+    #[serde(default)]
+    pub altitude_km: Option<f64>,
+}
+
+fn default_solar_flux() -> f64 {
+    1361.0
+}
+fn default_albedo() -> f64 {
+    0.30
+}
+fn default_earth_ir() -> f64 {
+    237.0
+}
+fn default_sink() -> f64 {
+    2.725
+}
+
+impl Default for Environment {
+    fn default() -> Self {
+        Environment {
+            solar_flux_w_m2: default_solar_flux(),
+            albedo: default_albedo(),
+            earth_ir_w_m2: default_earth_ir(),
+            sink_k: default_sink(),
+            sun_direction: None,
+            nadir_direction: None,
+            altitude_km: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Material {
+    pub conductivity_w_mk: f64,
+    /// Needed only by transients; a steady solve does without.
+    #[serde(default)]
+    pub density_kg_m3: Option<f64>,
+    #[serde(default)]
+    pub specific_heat_j_kgk: Option<f64>,
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coating {
+    pub absorptivity: f64,
+    pub emissivity: f64,
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Panel {
+    pub name: String,
+    pub origin_m: [f64; 3],
+    pub u_m: [f64; 3],
+    pub v_m: [f64; 3],
+    /// Signed so that a zero or negative count gets our message, not serde's.
+    pub cells: [i64; 2],
+    pub thickness_m: f64,
+    pub material: String,
+    pub front: String,
+    pub back: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipeSegment {
+    pub panel: String,
+    pub from_m: [f64; 2],
+    pub to_m: [f64; 2],
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeatPipe {
+    pub name: String,
+    #[serde(default)]
+    pub panel: Option<String>,
+    #[serde(default)]
+    pub from_m: Option<[f64; 2]>,
+    #[serde(default)]
+    pub to_m: Option<[f64; 2]>,
+    #[serde(default)]
+    pub segments: Option<Vec<PipeSegment>>,
+    pub width_m: f64,
+    pub film_coefficient_w_m2k: f64,
+    pub capacity_w_m: f64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkEnd {
+    pub panel: String,
+    #[serde(default)]
+    pub from_m: Option<[f64; 2]>,
+    #[serde(default)]
+    pub to_m: Option<[f64; 2]>,
+    #[serde(default)]
+    pub at_m: Option<[f64; 2]>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    pub name: String,
+    pub a: LinkEnd,
+    pub b: LinkEnd,
+    pub conductance_w_k: f64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemperatureSchedule {
+    pub time_s: Vec<f64>,
+    pub temperature_k: Vec<f64>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixedRegion {
+    pub name: String,
+    pub panel: String,
+    pub center_m: [f64; 2],
+    pub size_m: [f64; 2],
+    #[serde(default)]
+    pub temperature_k: Option<f64>,
+    #[serde(default)]
+    pub schedule: Option<TemperatureSchedule>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PowerSchedule {
+    pub time_s: Vec<f64>,
+    pub power_w: Vec<f64>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Payload {
+    pub name: String,
+    pub model: String,
+    #[serde(default = "default_count")]
+    pub count: i64,
+    pub panel: String,
+    pub center_m: [f64; 2],
+    pub size_m: [f64; 2],
+    pub junction_to_panel_k_w: f64,
+    #[serde(default)]
+    pub power_w: Option<f64>,
+    #[serde(default)]
+    pub eclipse_power_w: Option<f64>,
+    #[serde(default)]
+    pub schedule: Option<PowerSchedule>,
+    #[serde(default)]
+    pub limit_c: Option<f64>,
+    #[serde(default)]
+    pub min_limit_c: Option<f64>,
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+fn default_count() -> i64 {
+    1
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Steady,
+    Transient,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendChoice {
+    Auto,
+    Cpu,
+    Gpu,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Solve {
+    #[serde(default = "default_mode")]
+    pub mode: Mode,
+    #[serde(default = "default_backend")]
+    pub backend: BackendChoice,
+    #[serde(default)]
+    pub required_margin_k: f64,
+    #[serde(default = "default_tolerance")]
+    pub tolerance_k: f64,
+    #[serde(default = "default_max_iterations")]
+    pub max_iterations: i64,
+    #[serde(default)]
+    pub time_step_s: Option<f64>,
+    #[serde(default)]
+    pub orbits: Option<i64>,
+    #[serde(default)]
+    pub initial_k: Option<f64>,
+    #[serde(default)]
+    pub periodic_tolerance_k: Option<f64>,
+    #[serde(default)]
+    pub duration_s: Option<f64>,
+}
+
+fn default_mode() -> Mode {
+    Mode::Steady
+}
+fn default_backend() -> BackendChoice {
+    BackendChoice::Auto
+}
+fn default_tolerance() -> f64 {
+    1.0e-4
+}
+fn default_max_iterations() -> i64 {
+    200
+}
+
+impl Default for Solve {
+    fn default() -> Self {
+        Solve {
+            mode: default_mode(),
+            backend: default_backend(),
+            required_margin_k: 0.0,
+            tolerance_k: default_tolerance(),
+            max_iterations: default_max_iterations(),
+            time_step_s: None,
+            orbits: None,
+            initial_k: None,
+            periodic_tolerance_k: None,
+            duration_s: None,
+        }
+    }
+}

@@ -1,0 +1,415 @@
+//! Smoothed-aggregation algebraic multigrid (SA-AMG), used as a preconditioner for conjugate
+//! gradients on the conduction + radiation matrices of the thermal model.
+//!
+//! Setup per level: symmetric strength of connection (`|a_ij| >= theta sqrt(a_ii a_jj)`, with
+//! `theta` halved on each coarser level), greedy aggregation in index order, a piecewise-constant
+//! tentative prolongator smoothed by one damped Jacobi step on the filtered matrix
+//! (`omega = 4/3 / rho(D_F^-1 A_F)`, `rho` from a few Lanczos steps), and the Galerkin coarse
+//! matrix `P^T A P`. Coarsening stops at a few hundred rows, which a dense Cholesky factor solves.
+//! The cycle is a V-cycle with Chebyshev smoothing on `D^-1 A` before and after the coarse
+//! correction, which makes the preconditioner symmetric positive definite.
+//!
+//! Rows with far more entries than average (heat-pipe vapour nodes) stay alone in their own
+//! aggregate on every level; rows without strong connections (identity rows of eliminated
+//! Dirichlet nodes, cells dominated by their radiation term) are left to the smoother.
+//!
+//! [`Amg::refresh`] reuses the aggregates and every sparsity pattern and recomputes only values,
+//! for the Newton loop where only the diagonal changes between steps.
+//!
+//! Everything is deterministic: the same matrix and right-hand side give bit-identical output for
+//! any number of rayon threads.
+
+mod aggregate;
+mod coarse;
+mod smoother;
+#[cfg(test)]
+pub(crate) mod testing;
+mod transfer;
+
+use super::pcg::Preconditioner;
+use super::sparse::CsrMatrix;
+use aggregate::{aggregate, dense_rows, strength};
+use coarse::DenseCholesky;
+use smoother::Chebyshev;
+use std::fmt;
+use std::sync::Mutex;
+use transfer::Transfer;
+
+/// Tuning parameters of the multigrid hierarchy. The defaults suit the thermal matrices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AmgOptions {
+    /// Strength threshold `theta` on the finest level (halved on each coarser level).
+    pub strength_threshold: f64,
+    /// Stop coarsening at or below this many rows.
+    pub max_coarse_rows: usize,
+    /// Largest number of levels.
+    pub max_levels: usize,
+    /// Largest coarsest level solved by a dense Cholesky factor; a larger coarsest level (only
+    /// when coarsening stalls) is solved approximately by smoothing sweeps.
+    pub max_dense_rows: usize,
+    /// Degree of the Chebyshev smoother (matrix-vector products per smoothing step).
+    pub smoother_degree: usize,
+    /// The smoother targets eigenvalues of `D^-1 A` in `[lambda_max / ratio, lambda_max]`.
+    pub smoother_ratio: f64,
+    /// Prolongator damping numerator: `omega = weight / rho(D_F^-1 A_F)`.
+    pub prolongator_weight: f64,
+    /// Lanczos steps per eigenvalue estimate.
+    pub eigen_steps: usize,
+    /// Safety factor applied to the Lanczos estimate of `lambda_max(D^-1 A)`.
+    pub eigen_boost: f64,
+    /// A row is dense (kept alone) when its off-diagonal count exceeds both this number ...
+    pub dense_row_min: usize,
+    /// ... and this multiple of the level's mean off-diagonal count.
+    pub dense_row_factor: f64,
+    /// A row without strong connections gets its own aggregate when its off-diagonal magnitude
+    /// sum exceeds this fraction of its diagonal; otherwise only the smoother treats it.
+    pub isolated_ratio: f64,
+}
+
+impl Default for AmgOptions {
+    fn default() -> Self {
+        AmgOptions {
+            strength_threshold: 0.08,
+            max_coarse_rows: 400,
+            max_levels: 25,
+            max_dense_rows: 2000,
+            smoother_degree: 2,
+            smoother_ratio: 20.0,
+            prolongator_weight: 4.0 / 3.0,
+            eigen_steps: 10,
+            eigen_boost: 1.1,
+            dense_row_min: 40,
+            dense_row_factor: 8.0,
+            isolated_ratio: 0.1,
+        }
+    }
+}
+
+/// Why [`Amg::refresh`] refused a matrix.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AmgError {
+    /// The matrix does not have the sparsity pattern the hierarchy was built for.
+    PatternMismatch {
+        /// Rows and stored entries at setup.
+        expected: (usize, usize),
+        /// Rows and stored entries given.
+        found: (usize, usize),
+    },
+}
+
+impl fmt::Display for AmgError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AmgError::PatternMismatch { expected, found } => write!(
+                f,
+                "multigrid refresh needs the setup sparsity pattern ({} rows, {} entries); got \
+                 {} rows, {} entries or different columns",
+                expected.0, expected.1, found.0, found.1
+            ),
+        }
+    }
+}
+
+impl std::error::Error for AmgError {}
+
+/// Size of one level of the hierarchy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LevelStats {
+    /// Rows (unknowns).
+    pub rows: usize,
+    /// Stored entries of the level matrix.
+    pub nnz: usize,
+    /// Upper end of the smoothing interval, `lambda_max(D^-1 A)` (estimated).
+    pub lambda_max: f64,
+    /// Prolongator damping `omega` towards the next level (0 on the coarsest level).
+    pub omega: f64,
+}
+
+/// Shape of the hierarchy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AmgStats {
+    /// Finest level first.
+    pub levels: Vec<LevelStats>,
+    /// Sum of stored entries over all levels divided by those of the finest matrix.
+    pub operator_complexity: f64,
+    /// Sum of rows over all levels divided by the finest rows.
+    pub grid_complexity: f64,
+    /// Whether the coarsest level is solved exactly (dense Cholesky) or by smoothing sweeps.
+    pub coarsest_exact: bool,
+}
+
+struct Level {
+    a: CsrMatrix,
+    smoother: Chebyshev,
+    /// Operators to the next coarser level; `None` on the coarsest level.
+    transfer: Option<Transfer>,
+}
+
+enum CoarseSolver {
+    Dense(DenseCholesky),
+    /// Smoothing sweeps (coarsening stalled above the dense limit).
+    Sweeps(usize),
+}
+
+/// Work vectors of one level.
+struct Scratch {
+    /// Residual.
+    r: Vec<f64>,
+    /// Smoother correction.
+    d: Vec<f64>,
+}
+
+/// Right-hand side and solution of a coarse level (levels 1 and below).
+struct CoarseVectors {
+    b: Vec<f64>,
+    x: Vec<f64>,
+}
+
+struct Workspace {
+    scratch: Vec<Scratch>,
+    coarse: Vec<CoarseVectors>,
+}
+
+/// The smoothed-aggregation multigrid hierarchy; use it through [`Preconditioner::apply`]
+/// (one V-cycle). It keeps its own copy of the finest matrix.
+pub struct Amg {
+    levels: Vec<Level>,
+    coarse_solver: CoarseSolver,
+    options: AmgOptions,
+    work: Mutex<Workspace>,
+}
+
+impl Amg {
+    /// Builds the hierarchy for the symmetric positive definite matrix `a` with default options.
+    pub fn new(a: &CsrMatrix) -> Amg {
+        Amg::with_options(a, AmgOptions::default())
+    }
+
+    /// Builds the hierarchy with the given options.
+    pub fn with_options(a: &CsrMatrix, options: AmgOptions) -> Amg {
+        let opt = &options;
+        let mut levels = Vec::new();
+        let mut current = a.clone();
+        let mut dense = dense_rows(&current, None, opt.dense_row_min, opt.dense_row_factor);
+        let mut theta = opt.strength_threshold;
+        loop {
+            let smoother = new_smoother(&current, opt);
+            if current.n <= opt.max_coarse_rows || levels.len() + 1 >= opt.max_levels {
+                levels.push(Level {
+                    a: current,
+                    smoother,
+                    transfer: None,
+                });
+                break;
+            }
+            let strong = strength(&current, theta, &dense);
+            let agg = aggregate(&current, &strong, &dense, opt.isolated_ratio);
+            if agg.n_coarse == 0 || agg.n_coarse as f64 > 0.9 * current.n as f64 {
+                levels.push(Level {
+                    a: current,
+                    smoother,
+                    transfer: None,
+                });
+                break;
+            }
+            let (transfer, coarse) = Transfer::build(
+                &current,
+                agg.aggregate,
+                agg.n_coarse,
+                strong,
+                opt.prolongator_weight,
+                opt.eigen_steps,
+            );
+            dense = dense_rows(
+                &coarse,
+                Some(&agg.coarse_dense),
+                opt.dense_row_min,
+                opt.dense_row_factor,
+            );
+            levels.push(Level {
+                a: current,
+                smoother,
+                transfer: Some(transfer),
+            });
+            current = coarse;
+            theta *= 0.5;
+        }
+        let coarse_solver = coarse_solver_for(levels.last().map(|l| &l.a), opt);
+        let work = Mutex::new(Workspace {
+            scratch: levels
+                .iter()
+                .map(|l| Scratch {
+                    r: vec![0.0; l.a.n],
+                    d: vec![0.0; l.a.n],
+                })
+                .collect(),
+            coarse: levels
+                .iter()
+                .skip(1)
+                .map(|l| CoarseVectors {
+                    b: vec![0.0; l.a.n],
+                    x: vec![0.0; l.a.n],
+                })
+                .collect(),
+        });
+        Amg {
+            levels,
+            coarse_solver,
+            options,
+            work,
+        }
+    }
+
+    /// Recomputes every value of the hierarchy for a matrix with the setup sparsity pattern
+    /// (for instance after a Newton step changed the diagonal). Aggregates and patterns are
+    /// reused, so this costs a fraction of [`Amg::new`].
+    pub fn refresh(&mut self, a: &CsrMatrix) -> Result<(), AmgError> {
+        let Some(finest) = self.levels.first_mut() else {
+            return Ok(());
+        };
+        let fine = &mut finest.a;
+        if fine.n != a.n
+            || fine.nnz() != a.nnz()
+            || fine.row_ptr != a.row_ptr
+            || fine.col_idx != a.col_idx
+        {
+            return Err(AmgError::PatternMismatch {
+                expected: (fine.n, fine.nnz()),
+                found: (a.n, a.nnz()),
+            });
+        }
+        fine.values.copy_from_slice(&a.values);
+        let opt = &self.options;
+        for l in 0..self.levels.len() {
+            let (head, tail) = self.levels.split_at_mut(l + 1);
+            let level = &mut head[l];
+            level
+                .smoother
+                .refresh(&level.a, opt.eigen_steps, opt.eigen_boost);
+            if let (Some(transfer), Some(next)) = (level.transfer.as_mut(), tail.first_mut()) {
+                transfer.refresh(
+                    &level.a,
+                    &mut next.a,
+                    opt.prolongator_weight,
+                    opt.eigen_steps,
+                );
+            }
+        }
+        self.coarse_solver = coarse_solver_for(self.levels.last().map(|l| &l.a), opt);
+        Ok(())
+    }
+
+    /// Number of levels, finest included.
+    pub fn num_levels(&self) -> usize {
+        self.levels.len()
+    }
+
+    /// Rows, entries and parameters per level, and the complexities.
+    pub fn stats(&self) -> AmgStats {
+        let levels: Vec<LevelStats> = self
+            .levels
+            .iter()
+            .map(|l| LevelStats {
+                rows: l.a.n,
+                nnz: l.a.nnz(),
+                lambda_max: l.smoother.lambda_max(),
+                omega: l.transfer.as_ref().map_or(0.0, |t| t.omega),
+            })
+            .collect();
+        let ratio = |f: &dyn Fn(&LevelStats) -> usize| {
+            let first = levels.first().map_or(0, f).max(1) as f64;
+            levels.iter().map(f).sum::<usize>() as f64 / first
+        };
+        AmgStats {
+            operator_complexity: ratio(&|l| l.nnz),
+            grid_complexity: ratio(&|l| l.rows),
+            coarsest_exact: matches!(self.coarse_solver, CoarseSolver::Dense(_)),
+            levels,
+        }
+    }
+
+    /// One V-cycle for `A z = r` from `z = 0`.
+    fn v_cycle(&self, r: &[f64], z: &mut [f64]) {
+        let mut work = self
+            .work
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let Workspace { scratch, coarse } = &mut *work;
+        cycle(&self.levels, &self.coarse_solver, scratch, coarse, r, z);
+    }
+}
+
+impl Preconditioner for Amg {
+    /// `z = M^-1 r` by one V-cycle.
+    ///
+    /// # Panics
+    /// If `r` or `z` does not have the matrix dimension.
+    fn apply(&self, r: &[f64], z: &mut [f64]) {
+        let n = self.levels.first().map_or(0, |l| l.a.n);
+        assert!(r.len() == n && z.len() == n, "Amg::apply: length mismatch");
+        self.v_cycle(r, z);
+    }
+}
+
+fn new_smoother(a: &CsrMatrix, opt: &AmgOptions) -> Chebyshev {
+    Chebyshev::new(
+        a,
+        opt.smoother_degree,
+        opt.smoother_ratio,
+        opt.eigen_steps,
+        opt.eigen_boost,
+    )
+}
+
+fn coarse_solver_for(a: Option<&CsrMatrix>, opt: &AmgOptions) -> CoarseSolver {
+    match a {
+        Some(a) if a.n > opt.max_dense_rows => CoarseSolver::Sweeps(4),
+        Some(a) => CoarseSolver::Dense(DenseCholesky::new(a)),
+        None => CoarseSolver::Sweeps(0),
+    }
+}
+
+/// V-cycle on `levels[0]` for `A x = b`, `x` overwritten.
+fn cycle(
+    levels: &[Level],
+    coarse_solver: &CoarseSolver,
+    scratch: &mut [Scratch],
+    coarse: &mut [CoarseVectors],
+    b: &[f64],
+    x: &mut [f64],
+) {
+    let (Some((level, coarser)), Some((here, scratch_below))) =
+        (levels.split_first(), scratch.split_first_mut())
+    else {
+        return;
+    };
+    let (Some(transfer), Some((next, coarse_below))) =
+        (level.transfer.as_ref(), coarse.split_first_mut())
+    else {
+        match coarse_solver {
+            CoarseSolver::Dense(chol) => chol.solve(b, x),
+            CoarseSolver::Sweeps(sweeps) => {
+                level
+                    .smoother
+                    .solve_approx(&level.a, b, x, *sweeps, &mut here.d)
+            }
+        }
+        return;
+    };
+    level.smoother.smooth(&level.a, b, x, true, &mut here.d);
+    level.a.residual(b, x, &mut here.r);
+    transfer.r.matvec(&here.r, &mut next.b);
+    cycle(
+        coarser,
+        coarse_solver,
+        scratch_below,
+        coarse_below,
+        &next.b,
+        &mut next.x,
+    );
+    transfer.p.matvec_add(&next.x, x);
+    level.smoother.smooth(&level.a, b, x, false, &mut here.d);
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,182 @@
+//! Tests of the multigrid preconditioner inside conjugate gradients.
+
+use super::super::pcg::{Jacobi, PcgStats, pcg};
+use super::testing::{Assembly, Lcg, disconnected_scales, panel_with_heat_pipes, rhs};
+use super::*;
+
+fn solve(a: &CsrMatrix, amg: &Amg, b: &[f64]) -> (Vec<f64>, PcgStats) {
+    let mut x = vec![0.0; a.n];
+    let stats = pcg(a, amg, b, &mut x, 1e-8, 200);
+    (x, stats)
+}
+
+fn assert_converged(name: &str, stats: PcgStats, limit: usize) {
+    assert!(
+        stats.converged && stats.iterations < limit,
+        "{name}: {stats:?} (limit {limit} iterations)"
+    );
+}
+
+#[test]
+fn iterations_stay_bounded_on_grids_of_growing_size() {
+    let mut counts = Vec::new();
+    for &n in &[32usize, 100, 300] {
+        let a = panel_with_heat_pipes(n, n, 1.0, n as u64);
+        let amg = Amg::new(&a);
+        let (_, stats) = solve(&a, &amg, &rhs(a.n, 1));
+        assert_converged(&format!("{n} x {n} grid"), stats, 30);
+        counts.push(stats.iterations);
+    }
+    let (lo, hi) = (counts[0], counts[counts.len() - 1]);
+    assert!(hi <= lo + 6, "iterations grow with size: {counts:?}");
+}
+
+#[test]
+fn anisotropic_strip_and_disconnected_cases_converge() {
+    let aniso = panel_with_heat_pipes(200, 200, 100.0, 3);
+    let strip = panel_with_heat_pipes(1000, 1, 1.0, 4);
+    let split = disconnected_scales(120, 80, 5);
+    for (name, a) in [
+        ("anisotropic", aniso),
+        ("strip", strip),
+        ("disconnected", split),
+    ] {
+        let amg = Amg::new(&a);
+        let (_, stats) = solve(&a, &amg, &rhs(a.n, 2));
+        assert_converged(name, stats, 30);
+        let stats_amg = amg.stats();
+        assert!(stats_amg.operator_complexity < 2.0, "{name}: {stats_amg:?}");
+    }
+}
+
+#[test]
+fn amg_beats_jacobi_and_gives_the_same_solution() {
+    let a = panel_with_heat_pipes(80, 80, 1.0, 6);
+    let b = rhs(a.n, 3);
+    let amg = Amg::new(&a);
+    let (x_amg, s_amg) = solve(&a, &amg, &b);
+    let mut x_jac = vec![0.0; a.n];
+    let s_jac = pcg(&a, &Jacobi::new(&a), &b, &mut x_jac, 1e-10, 5000);
+    assert!(s_jac.converged && s_amg.converged);
+    assert!(
+        s_amg.iterations * 4 < s_jac.iterations,
+        "{s_amg:?} vs {s_jac:?}"
+    );
+    let scale = x_jac.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    for (u, v) in x_amg.iter().zip(&x_jac) {
+        assert!((u - v).abs() <= 1e-6 * scale);
+    }
+}
+
+#[test]
+fn dirichlet_rows_links_and_strong_heat_pipes_are_handled() {
+    let mut rng = Lcg(9);
+    let mut asm = Assembly::default();
+    let (nx, ny) = (150, 100);
+    let first = asm.grid(nx, ny, 0.33, 0.33, 1.0, &mut rng);
+    // Strongly coupled heat pipe over 1000 cells, a weak one over 100.
+    asm.vapour((0..1000).map(|c| first + 20 * nx + c), 50.0);
+    asm.vapour((0..100).map(|c| first + 70 * nx + c), 0.01);
+    asm.couple(first, first + nx * ny - 1, 10.0);
+    // Insulated cells: no radiation shift.
+    for c in 0..nx {
+        let cell = first + 50 * nx + c;
+        asm.triplets
+            .retain(|t| !(t.0 == cell && t.1 == cell && t.2 < 0.1));
+    }
+    // Dirichlet nodes: identity rows, no couplings.
+    let dirichlet = asm.n;
+    asm.n += 3;
+    for d in dirichlet..dirichlet + 3 {
+        asm.shift(d, 1.0);
+    }
+    let a = asm.build();
+    let amg = Amg::new(&a);
+    let (x, stats) = solve(&a, &amg, &rhs(a.n, 4));
+    assert_converged("heat pipes and Dirichlet rows", stats, 30);
+    let b = rhs(a.n, 4);
+    for d in dirichlet..dirichlet + 3 {
+        assert!((x[d] - b[d]).abs() < 1e-6);
+    }
+}
+
+#[test]
+fn refresh_matches_a_fresh_setup() {
+    let a0 = panel_with_heat_pipes(120, 90, 1.0, 10);
+    let mut a = a0.clone();
+    let mut amg = Amg::new(&a);
+    let mut rng = Lcg(11);
+    let new_diag: Vec<f64> = a
+        .diagonal()
+        .iter()
+        .map(|d| d * (1.0 + rng.next()))
+        .collect();
+    a.set_diagonal(&new_diag);
+    assert_eq!(amg.refresh(&a), Ok(()));
+    let fresh = Amg::new(&a);
+    let b = rhs(a.n, 5);
+    let (x1, s1) = solve(&a, &amg, &b);
+    let (x2, s2) = solve(&a, &fresh, &b);
+    assert!(s1.converged && s2.converged && s1.iterations.abs_diff(s2.iterations) <= 1);
+    let scale = x2.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    assert!(
+        x1.iter()
+            .zip(&x2)
+            .all(|(u, v)| (u - v).abs() <= 1e-7 * scale)
+    );
+    // Refreshing back to the original values reproduces the original setup bit for bit, so
+    // refresh leaves nothing stale behind.
+    assert_eq!(amg.refresh(&a0), Ok(()));
+    let original = Amg::new(&a0);
+    let (x3, s3) = solve(&a0, &amg, &b);
+    let (x4, s4) = solve(&a0, &original, &b);
+    assert_eq!(s3, s4);
+    assert!(x3.iter().zip(&x4).all(|(u, v)| u.to_bits() == v.to_bits()));
+    assert_eq!(amg.stats(), original.stats());
+    let other = panel_with_heat_pipes(10, 10, 1.0, 1);
+    assert!(matches!(
+        amg.refresh(&other),
+        Err(AmgError::PatternMismatch { .. })
+    ));
+}
+
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    let a = panel_with_heat_pipes(160, 160, 1.0, 12);
+    let b = rhs(a.n, 6);
+    let run = |threads: usize| {
+        let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+            Ok(pool) => pool,
+            Err(e) => panic!("thread pool: {e}"),
+        };
+        pool.install(|| {
+            let amg = Amg::new(&a);
+            let (x, stats) = solve(&a, &amg, &b);
+            let bits: Vec<u64> = x.iter().map(|v| v.to_bits()).collect();
+            (
+                bits,
+                stats.iterations,
+                stats.rel_residual.to_bits(),
+                amg.stats(),
+            )
+        })
+    };
+    let one = run(1);
+    let three = run(3);
+    assert!(one.0 == three.0, "solutions differ between 1 and 3 threads");
+    assert_eq!((one.1, one.2), (three.1, three.2));
+    assert_eq!(one.3, three.3);
+}
+
+#[test]
+fn tiny_and_empty_matrices_work() {
+    let empty = CsrMatrix::from_triplets(0, &[]).expect("valid");
+    let amg = Amg::new(&empty);
+    let mut z: Vec<f64> = Vec::new();
+    amg.apply(&[], &mut z);
+    let a = panel_with_heat_pipes(5, 4, 1.0, 13);
+    let amg = Amg::new(&a);
+    assert_eq!(amg.num_levels(), 1);
+    let (_, stats) = solve(&a, &amg, &rhs(a.n, 7));
+    assert!(stats.converged && stats.iterations <= 2, "{stats:?}");
+}

@@ -1,0 +1,396 @@
+//! The smoothed-aggregation prolongator `P = (I - omega D_F^-1 A_F) P_tent`, its transpose, and
+//! the Galerkin product `P^T A P`, each split into a symbolic part (patterns, computed once) and a
+//! numeric part (values, recomputed by `refresh`).
+//!
+//! `A_F` is the filtered matrix: strong off-diagonal entries only, with the dropped entries
+//! lumped onto the diagonal so that `A_F` keeps the row sums (and so the constant) of `A`.
+
+use super::super::sparse::{self, CsrMatrix, ROW_BLOCK, row_blocks_mut};
+use super::aggregate::NO_AGGREGATE;
+use super::smoother::{lanczos_max_eigenvalue, positive_inverse};
+use rayon::prelude::*;
+
+/// Coarse rows per parallel task in the Galerkin product.
+const GALERKIN_BLOCK: usize = 256;
+
+/// A rectangular CSR matrix (the prolongator and the restriction).
+#[derive(Debug, Clone)]
+pub(super) struct RectCsr {
+    pub(super) ncols: usize,
+    pub(super) row_ptr: Vec<usize>,
+    pub(super) col_idx: Vec<u32>,
+    pub(super) values: Vec<f64>,
+}
+
+impl RectCsr {
+    /// `y = M x`.
+    pub(super) fn matvec(&self, x: &[f64], y: &mut [f64]) {
+        sparse::spmv(&self.row_ptr, &self.col_idx, &self.values, x, y);
+    }
+
+    /// `y += M x`.
+    pub(super) fn matvec_add(&self, x: &[f64], y: &mut [f64]) {
+        sparse::spmv_add(&self.row_ptr, &self.col_idx, &self.values, x, y);
+    }
+
+    fn row(&self, i: usize) -> (&[u32], &[f64]) {
+        let r = self.row_ptr[i]..self.row_ptr[i + 1];
+        (&self.col_idx[r.clone()], &self.values[r])
+    }
+}
+
+/// Transfer operators between one level and the next coarser one.
+pub(super) struct Transfer {
+    /// Aggregate of each fine row.
+    aggregate: Vec<u32>,
+    /// Strength flag of each fine entry (fixed at setup: it defines the filtered matrix).
+    strong: Vec<bool>,
+    /// Prolongator, fine rows by coarse columns.
+    pub(super) p: RectCsr,
+    /// Restriction `P^T`.
+    pub(super) r: RectCsr,
+    /// For each entry of `r`, the entry of `p` it copies.
+    r_source: Vec<usize>,
+    /// Weight of the prolongator smoothing step (`4/3 / rho(D_F^-1 A_F)`), kept for statistics.
+    pub(super) omega: f64,
+}
+
+impl Transfer {
+    /// Builds the operators from an aggregation and returns the coarse (Galerkin) matrix.
+    pub(super) fn build(
+        a: &CsrMatrix,
+        aggregate: Vec<u32>,
+        n_coarse: usize,
+        strong: Vec<bool>,
+        weight: f64,
+        eig_steps: usize,
+    ) -> (Transfer, CsrMatrix) {
+        let p = prolongator_pattern(a, &aggregate, &strong, n_coarse);
+        let (r, r_source) = transpose(&p, a.n);
+        let mut transfer = Transfer {
+            aggregate,
+            strong,
+            p,
+            r,
+            r_source,
+            omega: 0.0,
+        };
+        let mut coarse = galerkin_pattern(&transfer.r, a, &transfer.p);
+        transfer.refresh(a, &mut coarse, weight, eig_steps);
+        (transfer, coarse)
+    }
+
+    /// Recomputes the prolongator, restriction and coarse values for new fine values (same
+    /// pattern as at setup).
+    pub(super) fn refresh(
+        &mut self,
+        a: &CsrMatrix,
+        coarse: &mut CsrMatrix,
+        weight: f64,
+        eig_steps: usize,
+    ) {
+        let filtered_diag = filtered_diagonal(a, &self.strong);
+        let scale: Vec<f64> = filtered_diag
+            .iter()
+            .map(|&d| positive_inverse(d).sqrt())
+            .collect();
+        let strong = &self.strong;
+        // y = D_F^-1/2 A_F D_F^-1/2 x, row i.
+        let scaled_filtered_row = |i: usize, x: &[f64]| {
+            let r = a.row_ptr[i]..a.row_ptr[i + 1];
+            let mut sum = filtered_diag[i] * scale[i] * x[i];
+            for ((&c, &v), &s) in a.col_idx[r.clone()]
+                .iter()
+                .zip(&a.values[r.clone()])
+                .zip(&strong[r])
+            {
+                if s {
+                    sum += v * scale[c as usize] * x[c as usize];
+                }
+            }
+            scale[i] * sum
+        };
+        let gershgorin = (0..a.n)
+            .into_par_iter()
+            .with_min_len(4096)
+            .map(|i| {
+                let r = a.row_ptr[i]..a.row_ptr[i + 1];
+                let off: f64 = a.values[r.clone()]
+                    .iter()
+                    .zip(&strong[r])
+                    .filter(|(_, s)| **s)
+                    .map(|(v, _)| v.abs())
+                    .sum();
+                (filtered_diag[i].abs() + off) * positive_inverse(filtered_diag[i])
+            })
+            .reduce(|| 0.0, f64::max);
+        let rho = lanczos_max_eigenvalue(a.n, eig_steps, 0.95 * gershgorin, |x, y| {
+            sparse::for_row_blocks(y, a.nnz(), |r0, block| {
+                for (k, yi) in block.iter_mut().enumerate() {
+                    *yi = scaled_filtered_row(r0 + k, x);
+                }
+            });
+        })
+        .min(gershgorin);
+        // rho(D_F^-1 A_F) >= 1 whenever a row has no strong entry; guard degenerate estimates.
+        self.omega = weight / rho.max(1.0);
+        self.fill_prolongator(a, &filtered_diag);
+        let (p_values, r_source) = (&self.p.values, &self.r_source);
+        sparse::for_chunks(&mut self.r.values, |offset, chunk| {
+            for (k, v) in chunk.iter_mut().enumerate() {
+                *v = p_values[r_source[offset + k]];
+            }
+        });
+        galerkin_values(&self.r, a, &self.p, coarse);
+    }
+
+    /// Numeric prolongator: row `i` is `e_agg(i) - omega/d_F(i) sum_{j strong} a_ij e_agg(j)`
+    /// (with the diagonal term `1 - omega`), or just `e_agg(i)` for rows without strong entries.
+    fn fill_prolongator(&mut self, a: &CsrMatrix, filtered_diag: &[f64]) {
+        let omega = self.omega;
+        let (aggregate, strong) = (&self.aggregate, &self.strong);
+        let RectCsr {
+            row_ptr,
+            col_idx,
+            values,
+            ..
+        } = &mut self.p;
+        let blocks = row_blocks_mut(values, row_ptr, ROW_BLOCK);
+        blocks.into_par_iter().for_each(|(r0, vals)| {
+            let r1 = (r0 + ROW_BLOCK).min(a.n);
+            let base = row_ptr[r0];
+            for i in r0..r1 {
+                let cols = &col_idx[row_ptr[i]..row_ptr[i + 1]];
+                let out = &mut vals[row_ptr[i] - base..row_ptr[i + 1] - base];
+                out.fill(0.0);
+                let mut add = |c: u32, v: f64| {
+                    if let Ok(k) = cols.binary_search(&c) {
+                        out[k] += v;
+                    }
+                };
+                let r = a.row_ptr[i]..a.row_ptr[i + 1];
+                let connected = strong[r.clone()].iter().any(|&s| s);
+                if !connected {
+                    if aggregate[i] != NO_AGGREGATE {
+                        add(aggregate[i], 1.0);
+                    }
+                    continue;
+                }
+                let scale = omega * positive_inverse(filtered_diag[i]);
+                add(aggregate[i], 1.0 - omega);
+                for ((&c, &v), &s) in a.col_idx[r.clone()]
+                    .iter()
+                    .zip(&a.values[r.clone()])
+                    .zip(&strong[r])
+                {
+                    let j = c as usize;
+                    if s && aggregate[j] != NO_AGGREGATE {
+                        add(aggregate[j], -scale * v);
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// Diagonal of the filtered matrix: `a_ii` plus the dropped (weak) off-diagonal entries of row
+/// `i`, falling back to `a_ii` where lumping would leave no positive diagonal.
+fn filtered_diagonal(a: &CsrMatrix, strong: &[bool]) -> Vec<f64> {
+    let mut d = vec![0.0; a.n];
+    sparse::for_row_blocks(&mut d, a.nnz(), |r0, block| {
+        for (k, di) in block.iter_mut().enumerate() {
+            let i = r0 + k;
+            let r = a.row_ptr[i]..a.row_ptr[i + 1];
+            let diag = a.values[a.diag_index[i]];
+            let mut lumped = diag;
+            for ((&c, &v), &s) in a.col_idx[r.clone()]
+                .iter()
+                .zip(&a.values[r.clone()])
+                .zip(&strong[r])
+            {
+                if !s && c as usize != i {
+                    lumped += v;
+                }
+            }
+            *di = if lumped > 0.0 { lumped } else { diag };
+        }
+    });
+    d
+}
+
+/// Pattern of the prolongator: row `i` holds the aggregates of `i` and of its strong neighbours.
+fn prolongator_pattern(
+    a: &CsrMatrix,
+    aggregate: &[u32],
+    strong: &[bool],
+    n_coarse: usize,
+) -> RectCsr {
+    let blocks: Vec<(Vec<u32>, Vec<usize>)> = (0..a.n.div_ceil(ROW_BLOCK))
+        .into_par_iter()
+        .map(|b| {
+            let mut cols = Vec::new();
+            let mut lens = Vec::new();
+            let mut row = Vec::new();
+            for i in b * ROW_BLOCK..((b + 1) * ROW_BLOCK).min(a.n) {
+                row.clear();
+                if aggregate[i] != NO_AGGREGATE {
+                    row.push(aggregate[i]);
+                }
+                let r = a.row_ptr[i]..a.row_ptr[i + 1];
+                for (&c, &s) in a.col_idx[r.clone()].iter().zip(&strong[r]) {
+                    let g = aggregate[c as usize];
+                    if s && g != NO_AGGREGATE {
+                        row.push(g);
+                    }
+                }
+                row.sort_unstable();
+                row.dedup();
+                lens.push(row.len());
+                cols.extend_from_slice(&row);
+            }
+            (cols, lens)
+        })
+        .collect();
+    concat_rows(blocks, n_coarse)
+}
+
+/// Joins per-block `(columns, row lengths)` into one CSR matrix with zero values.
+fn concat_rows(blocks: Vec<(Vec<u32>, Vec<usize>)>, ncols: usize) -> RectCsr {
+    let nnz = blocks.iter().map(|b| b.0.len()).sum();
+    let rows = blocks.iter().map(|b| b.1.len()).sum::<usize>();
+    let mut row_ptr = Vec::with_capacity(rows + 1);
+    let mut col_idx = Vec::with_capacity(nnz);
+    row_ptr.push(0);
+    for (cols, lens) in blocks {
+        for len in lens {
+            let last = row_ptr[row_ptr.len() - 1];
+            row_ptr.push(last + len);
+        }
+        col_idx.extend_from_slice(&cols);
+    }
+    RectCsr {
+        ncols,
+        row_ptr,
+        col_idx,
+        values: vec![0.0; nnz],
+    }
+}
+
+/// Transpose of `p` (pattern) and, for each transposed entry, the entry of `p` it comes from.
+/// Rows of the transpose list fine rows in increasing order.
+fn transpose(p: &RectCsr, nrows: usize) -> (RectCsr, Vec<usize>) {
+    let mut row_ptr = vec![0usize; p.ncols + 1];
+    for &c in &p.col_idx {
+        row_ptr[c as usize + 1] += 1;
+    }
+    for c in 0..p.ncols {
+        row_ptr[c + 1] += row_ptr[c];
+    }
+    let mut next = row_ptr.clone();
+    let mut col_idx = vec![0u32; p.col_idx.len()];
+    let mut source = vec![0usize; p.col_idx.len()];
+    for i in 0..nrows {
+        for e in p.row_ptr[i]..p.row_ptr[i + 1] {
+            let c = p.col_idx[e] as usize;
+            col_idx[next[c]] = i as u32;
+            source[next[c]] = e;
+            next[c] += 1;
+        }
+    }
+    let values = vec![0.0; col_idx.len()];
+    (
+        RectCsr {
+            ncols: nrows,
+            row_ptr,
+            col_idx,
+            values,
+        },
+        source,
+    )
+}
+
+/// Pattern of `R A P` (always including the diagonal), with zero values.
+fn galerkin_pattern(r: &RectCsr, a: &CsrMatrix, p: &RectCsr) -> CsrMatrix {
+    let nc = p.ncols;
+    let blocks: Vec<(Vec<u32>, Vec<usize>)> = (0..nc.div_ceil(GALERKIN_BLOCK))
+        .into_par_iter()
+        .map_init(
+            || vec![u32::MAX; nc],
+            |marker, b| {
+                let mut cols = Vec::new();
+                let mut lens = Vec::new();
+                for ci in b * GALERKIN_BLOCK..((b + 1) * GALERKIN_BLOCK).min(nc) {
+                    let start = cols.len();
+                    let tag = ci as u32;
+                    marker[ci] = tag;
+                    cols.push(tag);
+                    for &i in r.row(ci).0 {
+                        let (a_cols, _) = a.row(i as usize);
+                        for &k in a_cols {
+                            for &c in p.row(k as usize).0 {
+                                if marker[c as usize] != tag {
+                                    marker[c as usize] = tag;
+                                    cols.push(c);
+                                }
+                            }
+                        }
+                    }
+                    cols[start..].sort_unstable();
+                    lens.push(cols.len() - start);
+                }
+                (cols, lens)
+            },
+        )
+        .collect();
+    let rect = concat_rows(blocks, nc);
+    let diag_index = (0..nc)
+        .map(|i| {
+            let cols = &rect.col_idx[rect.row_ptr[i]..rect.row_ptr[i + 1]];
+            rect.row_ptr[i] + cols.binary_search(&(i as u32)).unwrap_or(0)
+        })
+        .collect();
+    CsrMatrix {
+        n: nc,
+        row_ptr: rect.row_ptr,
+        col_idx: rect.col_idx,
+        values: rect.values,
+        diag_index,
+    }
+}
+
+/// Values of `R A P` on the pattern of `coarse`. Each coarse entry is summed in a fixed order
+/// (restriction row, then fine row, then prolongator row), independent of threads.
+fn galerkin_values(r: &RectCsr, a: &CsrMatrix, p: &RectCsr, coarse: &mut CsrMatrix) {
+    let nc = coarse.n;
+    let CsrMatrix {
+        row_ptr,
+        col_idx,
+        values,
+        ..
+    } = coarse;
+    let blocks = row_blocks_mut(values, row_ptr, GALERKIN_BLOCK);
+    blocks.into_par_iter().for_each_init(
+        || vec![0.0f64; nc],
+        |acc, (r0, vals)| {
+            let base = row_ptr[r0];
+            for ci in r0..(r0 + GALERKIN_BLOCK).min(nc) {
+                let (r_cols, r_vals) = r.row(ci);
+                for (&i, &rv) in r_cols.iter().zip(r_vals) {
+                    let (a_cols, a_vals) = a.row(i as usize);
+                    for (&k, &av) in a_cols.iter().zip(a_vals) {
+                        let t = rv * av;
+                        let (p_cols, p_vals) = p.row(k as usize);
+                        for (&c, &pv) in p_cols.iter().zip(p_vals) {
+                            acc[c as usize] += t * pv;
+                        }
+                    }
+                }
+                let range = row_ptr[ci]..row_ptr[ci + 1];
+                let out = &mut vals[range.start - base..range.end - base];
+                for (o, &c) in out.iter_mut().zip(&col_idx[range]) {
+                    *o = std::mem::take(&mut acc[c as usize]);
+                }
+            }
+        },
+    );
+}

@@ -1,0 +1,186 @@
+//! The CPU backend: Newton on the T^4 balance, each step a symmetric positive definite solve by
+//! conjugate gradients preconditioned with algebraic multigrid, in f64.
+
+pub mod amg;
+mod assemble;
+pub mod pcg;
+pub mod sparse;
+
+pub use assemble::{Jacobian, heat_residual};
+
+use super::{Solution, SolveOptions};
+use crate::error::{Error, Result};
+use crate::model::{Model, SIGMA};
+
+/// Relative energy imbalance required at convergence on an f64 backend (SCENARIO.md section 3).
+pub const ENERGY_TOLERANCE_F64: f64 = 1e-6;
+/// No Newton update may take a temperature below this fraction of its current value: keeps
+/// T positive when a linearised T^4 overshoots downwards.
+const MIN_STEP_FRACTION: f64 = 0.5;
+/// Linear-solve tolerances: loose while far from the solution, tight near it (inexact Newton).
+const LOOSEST_LINEAR_TOLERANCE: f64 = 1e-3;
+const TIGHTEST_LINEAR_TOLERANCE: f64 = 1e-11;
+const MAX_PCG_ITERATIONS: usize = 2000;
+/// A linear residual (2-norm, W) below this fraction of the energy scale is noise for the
+/// convergence test; even then each update is computed to this relative accuracy.
+const LINEAR_FLOOR_OF_ENERGY_SCALE: f64 = 1e-10;
+const LOOSEST_USEFUL_LINEAR_TOLERANCE: f64 = 1e-2;
+
+/// Energy totals of a balance evaluated at some temperatures.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Balance {
+    /// Sum of the free nodes' net heat: what is not accounted for.
+    pub imbalance_w: f64,
+    /// dissipated + absorbed + |fixed_in|: the scale the imbalance is judged against.
+    pub scale_w: f64,
+}
+
+pub fn balance(model: &Model, residual: &[f64]) -> Balance {
+    let mut imbalance = 0.0;
+    let mut fixed_in = 0.0;
+    for (node, &r) in residual.iter().enumerate() {
+        if model.is_fixed(node) {
+            fixed_in -= r;
+        } else {
+            imbalance += r;
+        }
+    }
+    let dissipated: f64 = model.dissipated_w.iter().sum();
+    let absorbed: f64 = model.absorbed_w.iter().sum();
+    Balance {
+        imbalance_w: imbalance,
+        scale_w: dissipated + absorbed + fixed_in.abs(),
+    }
+}
+
+/// A uniform first guess: the temperature at which the whole model would radiate what it
+/// dissipates and absorbs, and no colder than the warmest fixed region. Starting warm keeps
+/// Newton on the convex side of T^4, where it converges without overshoot.
+pub fn initial_temperature(model: &Model) -> f64 {
+    let power: f64 = model.dissipated_w.iter().sum::<f64>() + model.absorbed_w.iter().sum::<f64>();
+    let emissive: f64 = model.emissive_area.iter().sum();
+    let radiative = if emissive > 0.0 {
+        (power / (SIGMA * emissive) + model.sink_k.powi(4)).powf(0.25)
+    } else {
+        0.0
+    };
+    let warmest_fixed = model
+        .fixed_regions
+        .iter()
+        .map(|r| r.temperature_k)
+        .fold(0.0, f64::max);
+    radiative.max(warmest_fixed).max(model.sink_k).max(1.0)
+}
+
+fn norm2(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+pub fn solve_steady(model: &Model, options: SolveOptions) -> Result<Solution> {
+    let trace = std::env::var_os("SKYSINK_TRACE").is_some();
+    let started = std::time::Instant::now();
+    let n = model.n_nodes;
+    let t0 = initial_temperature(model);
+    let mut t: Vec<f64> = (0..n).map(|i| model.fixed_k[i].unwrap_or(t0)).collect();
+    let mut residual = vec![0.0; n];
+    let mut rhs = vec![0.0; n];
+    let mut update = vec![0.0; n];
+    heat_residual(model, &t, &mut residual);
+
+    let mut jacobian = Jacobian::new(model)?;
+    jacobian.update_radiation(model, &t);
+    let mut preconditioner = amg::Amg::new(&jacobian.matrix);
+    if trace {
+        eprintln!(
+            "setup: {:.3} s, {:?}",
+            started.elapsed().as_secs_f64(),
+            preconditioner.stats()
+        );
+    }
+
+    let mut solution = Solution {
+        temperatures_k: Vec::new(),
+        converged: false,
+        iterations: 0,
+        linear_iterations: 0,
+        max_change_k: f64::INFINITY,
+        tolerance_k: options.tolerance_k,
+        failure: None,
+        wall_s: 0.0,
+    };
+    let free_norm = |residual: &[f64], rhs: &mut [f64]| {
+        for (node, (r, &res)) in rhs.iter_mut().zip(residual).enumerate() {
+            *r = if model.is_fixed(node) { 0.0 } else { res };
+        }
+        norm2(rhs)
+    };
+    let initial_norm = free_norm(&residual, &mut rhs).max(f64::MIN_POSITIVE);
+    let energy_scale = balance(model, &residual).scale_w.max(f64::MIN_POSITIVE);
+
+    for iteration in 1..=options.max_iterations {
+        if iteration > 1 {
+            jacobian.update_radiation(model, &t);
+            preconditioner.refresh(&jacobian.matrix).map_err(|e| {
+                Error::Solver(format!("cannot refresh the multigrid preconditioner: {e}"))
+            })?;
+        }
+        let residual_norm = free_norm(&residual, &mut rhs);
+        // Inexact Newton: the linear tolerance tightens as the balance converges, but never
+        // asks for a residual far below what the energy criterion can notice.
+        let forcing = (residual_norm / initial_norm * 1e-2)
+            .clamp(TIGHTEST_LINEAR_TOLERANCE, LOOSEST_LINEAR_TOLERANCE);
+        let noticeable =
+            LINEAR_FLOOR_OF_ENERGY_SCALE * energy_scale / residual_norm.max(f64::MIN_POSITIVE);
+        let linear_tolerance = forcing.max(noticeable.min(LOOSEST_USEFUL_LINEAR_TOLERANCE));
+        update.fill(0.0);
+        let stats = pcg::pcg(
+            &jacobian.matrix,
+            &preconditioner,
+            &rhs,
+            &mut update,
+            linear_tolerance,
+            MAX_PCG_ITERATIONS,
+        );
+        solution.linear_iterations += stats.iterations;
+        if trace {
+            eprintln!(
+                "newton {iteration}: |R| {residual_norm:.3e} W, linear tolerance {linear_tolerance:.1e}, {} CG iterations (converged {}), {:.3} s",
+                stats.iterations,
+                stats.converged,
+                started.elapsed().as_secs_f64()
+            );
+        }
+
+        let mut max_change: f64 = 0.0;
+        for (ti, &d) in t.iter_mut().zip(&update) {
+            let next = (*ti + d).max(MIN_STEP_FRACTION * *ti);
+            max_change = max_change.max((next - *ti).abs());
+            *ti = next;
+        }
+        if !max_change.is_finite() {
+            solution.failure = Some(format!(
+                "the Newton update became non-finite at iteration {iteration}"
+            ));
+            solution.iterations = iteration;
+            break;
+        }
+        heat_residual(model, &t, &mut residual);
+        let b = balance(model, &residual);
+        solution.iterations = iteration;
+        solution.max_change_k = max_change;
+        // The absolute floor only matters for a model with no heat at all (everything at the sink).
+        let balanced = b.imbalance_w.abs() <= (ENERGY_TOLERANCE_F64 * b.scale_w).max(1e-12);
+        if max_change <= options.tolerance_k && balanced {
+            solution.converged = true;
+            break;
+        }
+    }
+    if !solution.converged && solution.failure.is_none() {
+        solution.failure = Some(format!(
+            "Newton did not converge in {} iterations (last update {:.3e} K, tolerance {:.3e} K)",
+            solution.iterations, solution.max_change_k, options.tolerance_k
+        ));
+    }
+    solution.temperatures_k = t;
+    Ok(solution)
+}

@@ -1,0 +1,71 @@
+//! Solve: a backend turns a Model into a Solution. The CPU backend (f64) is the reference.
+
+pub mod cpu;
+
+use crate::error::Result;
+use crate::model::Model;
+
+/// Which backend runs the solve, as resolved from `--backend` / `solve.backend`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Cpu { threads: usize },
+}
+
+impl Backend {
+    /// The line `solve` writes first on standard error (SCENARIO.md section 8).
+    pub fn describe(&self) -> String {
+        match self {
+            Backend::Cpu { threads } => format!("skysink: backend cpu (f64, {threads} threads)"),
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Backend::Cpu { .. } => "cpu",
+        }
+    }
+
+    pub fn precision(&self) -> &'static str {
+        match self {
+            Backend::Cpu { .. } => "f64",
+        }
+    }
+
+    pub fn adapter(&self) -> Option<String> {
+        match self {
+            Backend::Cpu { .. } => None,
+        }
+    }
+}
+
+/// Limits of one steady solve.
+#[derive(Clone, Copy, Debug)]
+pub struct SolveOptions {
+    pub tolerance_k: f64,
+    pub max_iterations: usize,
+}
+
+/// Temperatures of every node and how the solver got there.
+#[derive(Clone, Debug)]
+pub struct Solution {
+    pub temperatures_k: Vec<f64>,
+    pub converged: bool,
+    pub iterations: usize,
+    pub linear_iterations: usize,
+    /// Largest temperature change of the last Newton update, K.
+    pub max_change_k: f64,
+    /// The update tolerance applied, K.
+    pub tolerance_k: f64,
+    /// Why the solve stopped without converging, if it did.
+    pub failure: Option<String>,
+    pub wall_s: f64,
+}
+
+pub fn solve(model: &Model, backend: &Backend, options: SolveOptions) -> Result<Solution> {
+    let start = std::time::Instant::now();
+    let mut solution = match backend {
+        Backend::Cpu { .. } => cpu::solve_steady(model, options)?,
+    };
+    solution.wall_s = start.elapsed().as_secs_f64();
+    Ok(solution)
+}
