@@ -5,7 +5,7 @@
 //! is a 5-point stencil with one conductance per direction (panels are uniform); everything else
 //! (heat-pipe contacts, links) is a short list of irregular couplings.
 
-mod build;
+pub mod build;
 pub mod earth;
 pub mod geometry;
 mod loads;
@@ -194,3 +194,6 @@ impl Model {
         self.fixed_k[node].is_some()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -419,3 +419,6 @@ pub fn heat_pipe_report(
         }),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -184,3 +184,6 @@ pub fn solve_steady(model: &Model, options: SolveOptions) -> Result<Solution> {
     solution.temperatures_k = t;
     Ok(solution)
 }
+
+#[cfg(test)]
+mod tests;
