@@ -1,6 +1,7 @@
 //! Solve: a backend turns a Model into a Solution. The CPU backend (f64) is the reference.
 
 pub mod cpu;
+pub mod gpu;
 
 use crate::error::Result;
 use crate::model::Model;

@@ -1,0 +1,63 @@
+// common.wgsl: prepended to every other shaders/*.wgsl file, at run time (src/solve/gpu/shaders.rs)
+// and by build.rs, in exactly the same way. Constants and parameter structs only: no bindings.
+
+// Threads per workgroup of every kernel. WORKGROUP_SIZE in shaders.rs must match.
+const WG: u32 = 256u;
+
+// Items each thread folds in the first pass of a reduction, before the workgroup tree:
+// one workgroup reduces one fixed chunk of REDUCE_CHUNK items, whatever the hardware.
+const REDUCE_ITEMS: u32 = 8u;
+const REDUCE_CHUNK: u32 = 2048u; // WG * REDUCE_ITEMS; REDUCE_CHUNK in shaders.rs must match
+
+// "No scalar": a coefficient index that is not used.
+const NO_SCALAR: u32 = 0xffffffffu;
+
+// Index of this workgroup in a dispatch that the host may have folded into 2-D (x fastest).
+fn group_index(wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+    return wid.x + wid.y * nwg.x;
+}
+
+// Index of this invocation in a folded 1-D dispatch. Folding may add workgroups past the end:
+// every kernel checks the index against its length.
+fn linear_index(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
+    return group_index(wid, nwg) * WG + lid;
+}
+
+// One structured panel: cells first .. first + nu * nv, cell (i, j) at first + i + nu * j,
+// uniform conductances g_u between (i, j) and (i + 1, j), g_v between (i, j) and (i, j + 1), W/K.
+// sigma is the Stefan-Boltzmann constant and ts4 the sink temperature to the fourth power.
+struct Panel {
+    first: u32,
+    nu: u32,
+    nv: u32,
+    pad0: u32,
+    g_u: f32,
+    g_v: f32,
+    sigma: f32,
+    ts4: f32,
+}
+
+// A vector operation over n items with coefficient a = coef * s[num] / s[den] (an index equal
+// to NO_SCALAR stands for 1; a zero denominator gives a = 0), s the device scalar buffer.
+struct VecParams {
+    n: u32,
+    num: u32,
+    den: u32,
+    coef: f32,
+}
+
+// A CSR matrix-vector product over n_rows rows.
+struct CsrParams {
+    n_rows: u32,
+    pad0: u32,
+    pad1: u32,
+    pad2: u32,
+}
+
+// A reduction of n items; the final pass writes its result to s[out_index].
+struct ReduceParams {
+    n: u32,
+    out_index: u32,
+    pad0: u32,
+    pad1: u32,
+}

@@ -1,0 +1,512 @@
+//! Typed constructors for every kernel: each checks its buffers on the host (a clear message
+//! instead of a silently clamped access) and returns a prepared `Dispatch` to encode.
+//! The CPU twin of each kernel is in twins.rs.
+
+use bytemuck::{Pod, Zeroable};
+
+use super::context::{Dispatch, Encode, GpuContext};
+use super::shaders::{Kernel, REDUCE_CHUNK};
+use crate::error::{Error, Result};
+
+/// One structured panel as the stencil kernels see it (see `Panel` in common.wgsl): cells
+/// `first .. first + nu * nv`, cell (i, j) at `first + i + nu * j`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PanelStencil {
+    pub first: u32,
+    pub nu: u32,
+    pub nv: u32,
+    /// Conductance between (i, j) and (i + 1, j), W/K.
+    pub g_u: f32,
+    /// Conductance between (i, j) and (i, j + 1), W/K.
+    pub g_v: f32,
+    /// Stefan-Boltzmann constant, W/(m^2 K^4).
+    pub sigma: f32,
+    /// Sink temperature to the fourth power, K^4.
+    pub ts4: f32,
+}
+
+impl PanelStencil {
+    pub fn cells(&self) -> u64 {
+        u64::from(self.nu) * u64::from(self.nv)
+    }
+
+    /// One past the last cell.
+    pub fn end(&self) -> u64 {
+        u64::from(self.first) + self.cells()
+    }
+}
+
+/// A coefficient `constant * s[num] / s[den]` read on the device (`None` stands for 1; a zero
+/// denominator gives 0), s the scalar buffer that reductions write.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Coef {
+    pub constant: f32,
+    pub num: Option<u32>,
+    pub den: Option<u32>,
+}
+
+impl Coef {
+    pub fn constant(constant: f32) -> Coef {
+        Coef {
+            constant,
+            num: None,
+            den: None,
+        }
+    }
+
+    /// `constant * s[num] / s[den]`, e.g. CG's alpha = rz / pAp and beta = rz_new / rz_old.
+    pub fn ratio(constant: f32, num: u32, den: u32) -> Coef {
+        Coef {
+            constant,
+            num: Some(num),
+            den: Some(den),
+        }
+    }
+}
+
+/// A CSR matrix on the device (f32 values, u32 indices).
+#[derive(Clone, Debug)]
+pub struct GpuCsr {
+    pub n_rows: u32,
+    pub n_cols: u32,
+    pub nnz: u32,
+    row_ptr: wgpu::Buffer,
+    col: wgpu::Buffer,
+    val: wgpu::Buffer,
+    params: wgpu::Buffer,
+}
+
+/// A two-pass reduction: partial sums per chunk, then one workgroup writes the scalar.
+#[derive(Clone, Debug)]
+pub struct Reduction {
+    pub partial: Dispatch,
+    pub last: Dispatch,
+}
+
+impl Encode for Reduction {
+    fn encode(&self, pass: &mut wgpu::ComputePass<'_>) {
+        self.partial.encode(pass);
+        self.last.encode(pass);
+    }
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+struct PanelUniform {
+    first: u32,
+    nu: u32,
+    nv: u32,
+    pad0: u32,
+    g_u: f32,
+    g_v: f32,
+    sigma: f32,
+    ts4: f32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+struct VecUniform {
+    n: u32,
+    num: u32,
+    den: u32,
+    coef: f32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+struct CountUniform {
+    n: u32,
+    index: u32,
+    pad0: u32,
+    pad1: u32,
+}
+
+const NO_SCALAR: u32 = u32::MAX;
+
+/// Number of partial results the first pass of a reduction over `n` items writes.
+pub fn partial_count(n: u64) -> u64 {
+    n.div_ceil(u64::from(REDUCE_CHUNK))
+}
+
+/// Length in f32 items of a buffer.
+fn len_f32(buffer: &wgpu::Buffer) -> u64 {
+    buffer.size() / 4
+}
+
+fn need(what: &str, buffer: &wgpu::Buffer, items: u64) -> Result<()> {
+    if len_f32(buffer) < items {
+        return Err(Error::Solver(format!(
+            "{what}: buffer holds {} items, {items} needed",
+            len_f32(buffer)
+        )));
+    }
+    Ok(())
+}
+
+fn count_u32(what: &str, n: u64) -> Result<u32> {
+    u32::try_from(n).map_err(|_| Error::Solver(format!("{what}: {n} items exceed u32 indexing")))
+}
+
+impl GpuContext {
+    /// A zeroed buffer for `slots` device scalars (reduction results, coefficients).
+    pub fn scalars(&self, slots: u32) -> Result<wgpu::Buffer> {
+        self.zeroed("scalars", u64::from(slots.max(1)) * 4)
+    }
+
+    /// A buffer for the partial results of reductions over up to `n` items.
+    pub fn partials(&self, n: u64) -> Result<wgpu::Buffer> {
+        self.zeroed("partials", partial_count(n).max(1) * 4)
+    }
+
+    /// r = heat balance of one panel (residual.wgsl).
+    pub fn residual(
+        &self,
+        panel: &PanelStencil,
+        t: &wgpu::Buffer,
+        q: &wgpu::Buffer,
+        a: &wgpu::Buffer,
+        e: &wgpu::Buffer,
+        r: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
+        for (name, buffer) in [("t", t), ("q", q), ("a", a), ("e", e), ("r", r)] {
+            need(&format!("residual: {name}"), buffer, panel.end())?;
+        }
+        let params = self.uniform("panel", &panel_uniform(panel))?;
+        let groups = self.groups_per_item(panel.cells())?;
+        self.dispatch(
+            Kernel::Residual,
+            &[(0, &params), (1, t), (2, q), (3, a), (4, e), (5, r)],
+            groups,
+        )
+    }
+
+    /// y = (K + D) x on one panel (stencil_matvec.wgsl).
+    pub fn stencil_matvec(
+        &self,
+        panel: &PanelStencil,
+        x: &wgpu::Buffer,
+        d: &wgpu::Buffer,
+        y: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
+        for (name, buffer) in [("x", x), ("d", d), ("y", y)] {
+            need(&format!("stencil_matvec: {name}"), buffer, panel.end())?;
+        }
+        let params = self.uniform("panel", &panel_uniform(panel))?;
+        let groups = self.groups_per_item(panel.cells())?;
+        self.dispatch(
+            Kernel::StencilMatvec,
+            &[(0, &params), (1, x), (2, d), (3, y)],
+            groups,
+        )
+    }
+
+    /// Uploads a CSR matrix after checking its structure.
+    pub fn upload_csr(
+        &self,
+        n_cols: u32,
+        row_ptr: &[u32],
+        col: &[u32],
+        val: &[f32],
+    ) -> Result<GpuCsr> {
+        check_csr(n_cols, row_ptr, col, val)
+            .map_err(|why| Error::Solver(format!("CSR matrix: {why}")))?;
+        let n_rows = count_u32("CSR rows", row_ptr.len() as u64 - 1)?;
+        let nnz = count_u32("CSR entries", col.len() as u64)?;
+        let params = CountUniform {
+            n: n_rows,
+            index: 0,
+            pad0: 0,
+            pad1: 0,
+        };
+        Ok(GpuCsr {
+            n_rows,
+            n_cols,
+            nnz,
+            row_ptr: self.upload("csr row_ptr", row_ptr)?,
+            col: self.upload("csr col", col)?,
+            val: self.upload("csr val", val)?,
+            params: self.uniform("csr", &params)?,
+        })
+    }
+
+    /// y = A x, or y += A x with `accumulate` (csr_matvec.wgsl).
+    pub fn csr_matvec(
+        &self,
+        csr: &GpuCsr,
+        x: &wgpu::Buffer,
+        y: &wgpu::Buffer,
+        accumulate: bool,
+    ) -> Result<Dispatch> {
+        need("csr_matvec: x", x, u64::from(csr.n_cols))?;
+        need("csr_matvec: y", y, u64::from(csr.n_rows))?;
+        let kernel = if accumulate {
+            Kernel::CsrMatvecAdd
+        } else {
+            Kernel::CsrMatvec
+        };
+        let groups = self.groups_per_item(u64::from(csr.n_rows))?;
+        self.dispatch(
+            kernel,
+            &[
+                (0, &csr.params),
+                (1, &csr.row_ptr),
+                (2, &csr.col),
+                (3, &csr.val),
+                (4, x),
+                (5, y),
+            ],
+            groups,
+        )
+    }
+
+    /// y = y + a x over n items (vector.wgsl).
+    pub fn axpy(
+        &self,
+        n: u64,
+        a: Coef,
+        x: &wgpu::Buffer,
+        y: &wgpu::Buffer,
+        scalars: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
+        self.scaled(Kernel::Axpy, n, a, x, y, scalars)
+    }
+
+    /// y = x + a y over n items (vector.wgsl).
+    pub fn xpay(
+        &self,
+        n: u64,
+        a: Coef,
+        x: &wgpu::Buffer,
+        y: &wgpu::Buffer,
+        scalars: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
+        self.scaled(Kernel::Xpay, n, a, x, y, scalars)
+    }
+
+    /// y = w * x, item by item, over n items (vector.wgsl).
+    pub fn mul(
+        &self,
+        n: u64,
+        x: &wgpu::Buffer,
+        w: &wgpu::Buffer,
+        y: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
+        for (name, buffer) in [("x", x), ("w", w), ("y", y)] {
+            need(&format!("mul: {name}"), buffer, n)?;
+        }
+        let params = self.uniform("vec", &vec_uniform(n, Coef::constant(1.0))?)?;
+        let groups = self.groups_per_item(n)?;
+        self.dispatch(Kernel::Mul, &[(0, &params), (1, x), (2, w), (3, y)], groups)
+    }
+
+    /// y = x over n items (vector.wgsl).
+    pub fn copy(&self, n: u64, x: &wgpu::Buffer, y: &wgpu::Buffer) -> Result<Dispatch> {
+        self.plain_copy(Kernel::VecCopy, n, x, y)
+    }
+
+    /// dst = src over n items with the bandwidth baseline kernel (copy.wgsl).
+    pub fn copy_bandwidth(
+        &self,
+        n: u64,
+        src: &wgpu::Buffer,
+        dst: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
+        self.plain_copy(Kernel::CopyBandwidth, n, src, dst)
+    }
+
+    /// s[out] = x . y over n items, deterministic (reduce.wgsl).
+    pub fn dot(
+        &self,
+        n: u64,
+        x: &wgpu::Buffer,
+        y: &wgpu::Buffer,
+        partials: &wgpu::Buffer,
+        scalars: &wgpu::Buffer,
+        out: u32,
+    ) -> Result<Reduction> {
+        need("dot: y", y, n)?;
+        self.reduction(
+            [Kernel::DotPartial, Kernel::SumFinal],
+            n,
+            x,
+            Some(y),
+            partials,
+            scalars,
+            out,
+        )
+    }
+
+    /// s[out] = max |x_i| over n items (reduce.wgsl).
+    pub fn max_abs(
+        &self,
+        n: u64,
+        x: &wgpu::Buffer,
+        partials: &wgpu::Buffer,
+        scalars: &wgpu::Buffer,
+        out: u32,
+    ) -> Result<Reduction> {
+        self.reduction(
+            [Kernel::MaxAbsPartial, Kernel::MaxFinal],
+            n,
+            x,
+            None,
+            partials,
+            scalars,
+            out,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn reduction(
+        &self,
+        [first, second]: [Kernel; 2],
+        n: u64,
+        x: &wgpu::Buffer,
+        y: Option<&wgpu::Buffer>,
+        partials: &wgpu::Buffer,
+        scalars: &wgpu::Buffer,
+        out: u32,
+    ) -> Result<Reduction> {
+        let what = first.entry();
+        need(&format!("{what}: x"), x, n)?;
+        let chunks = partial_count(n);
+        need(&format!("{what}: partials"), partials, chunks)?;
+        need(&format!("{what}: scalars"), scalars, u64::from(out) + 1)?;
+        let n32 = count_u32(what, n)?;
+        let pass1 = self.uniform(
+            "reduce",
+            &CountUniform {
+                n: n32,
+                index: out,
+                pad0: 0,
+                pad1: 0,
+            },
+        )?;
+        let pass2 = self.uniform(
+            "reduce final",
+            &CountUniform {
+                n: count_u32(what, chunks)?,
+                index: out,
+                pad0: 0,
+                pad1: 0,
+            },
+        )?;
+        let mut bindings = vec![(0, &pass1), (1, x), (3, partials)];
+        if let Some(y) = y {
+            bindings.push((2, y));
+        }
+        let groups = self.groups_for(n, u64::from(REDUCE_CHUNK))?;
+        let partial = self.dispatch(first, &bindings, groups)?;
+        let last = self.dispatch(
+            second,
+            &[(0, &pass2), (3, partials), (4, scalars)],
+            [1, 1, 1],
+        )?;
+        Ok(Reduction { partial, last })
+    }
+
+    fn scaled(
+        &self,
+        kernel: Kernel,
+        n: u64,
+        a: Coef,
+        x: &wgpu::Buffer,
+        y: &wgpu::Buffer,
+        scalars: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
+        let what = kernel.entry();
+        need(&format!("{what}: x"), x, n)?;
+        need(&format!("{what}: y"), y, n)?;
+        for index in [a.num, a.den].into_iter().flatten() {
+            need(&format!("{what}: scalars"), scalars, u64::from(index) + 1)?;
+        }
+        let params = self.uniform("vec", &vec_uniform(n, a)?)?;
+        let groups = self.groups_per_item(n)?;
+        self.dispatch(
+            kernel,
+            &[(0, &params), (1, x), (3, y), (4, scalars)],
+            groups,
+        )
+    }
+
+    fn plain_copy(
+        &self,
+        kernel: Kernel,
+        n: u64,
+        x: &wgpu::Buffer,
+        y: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
+        let what = kernel.entry();
+        need(&format!("{what}: source"), x, n)?;
+        need(&format!("{what}: destination"), y, n)?;
+        let params = self.uniform("vec", &vec_uniform(n, Coef::constant(1.0))?)?;
+        let groups = self.groups_per_item(n)?;
+        let bindings = match kernel {
+            Kernel::CopyBandwidth => [(0, &params), (1, x), (2, y)],
+            _ => [(0, &params), (1, x), (3, y)],
+        };
+        self.dispatch(kernel, &bindings, groups)
+    }
+}
+
+fn panel_uniform(p: &PanelStencil) -> PanelUniform {
+    PanelUniform {
+        first: p.first,
+        nu: p.nu,
+        nv: p.nv,
+        pad0: 0,
+        g_u: p.g_u,
+        g_v: p.g_v,
+        sigma: p.sigma,
+        ts4: p.ts4,
+    }
+}
+
+fn vec_uniform(n: u64, a: Coef) -> Result<VecUniform> {
+    Ok(VecUniform {
+        n: count_u32("vector", n)?,
+        num: a.num.unwrap_or(NO_SCALAR),
+        den: a.den.unwrap_or(NO_SCALAR),
+        coef: a.constant,
+    })
+}
+
+/// Checks the structure of a CSR matrix: row pointers from 0, non-decreasing, ending at the
+/// number of entries; column indices below `n_cols`.
+pub fn check_csr(
+    n_cols: u32,
+    row_ptr: &[u32],
+    col: &[u32],
+    val: &[f32],
+) -> std::result::Result<(), String> {
+    if row_ptr.is_empty() {
+        return Err("row_ptr is empty; it needs rows + 1 entries".to_string());
+    }
+    if col.len() != val.len() {
+        return Err(format!(
+            "{} column indices but {} values",
+            col.len(),
+            val.len()
+        ));
+    }
+    if row_ptr[0] != 0 {
+        return Err(format!("row_ptr starts at {}, not 0", row_ptr[0]));
+    }
+    if let Some(row) = row_ptr.windows(2).position(|w| w[1] < w[0]) {
+        return Err(format!("row_ptr decreases at row {row}"));
+    }
+    let last = row_ptr[row_ptr.len() - 1] as usize;
+    if last != col.len() {
+        return Err(format!(
+            "row_ptr ends at {last}, but there are {} entries",
+            col.len()
+        ));
+    }
+    if let Some(k) = col.iter().position(|&c| c >= n_cols) {
+        return Err(format!(
+            "entry {k} has column {} >= {n_cols} columns",
+            col[k]
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,28 @@
+//! The GPU backend's foundation (wgpu 30, WGSL compute shaders in shaders/).
+//!
+//! - adapter.rs: find and rank adapters, `devices`, `pick`, the first line.
+//! - context.rs: one headless device, its limits and errors, pipelines, folded dispatches.
+//! - buffers.rs: storage and uniform buffers, the buffer pool, readback.
+//! - shaders.rs: the embedded WGSL and how a module is composed (build.rs validates the same).
+//! - kernels.rs: one typed constructor per kernel; twins.rs: the CPU twin of each.
+//! - bandwidth.rs: copy against stencil_matvec, in GB/s.
+//!
+//! Everything here works in f32; a device with SHADER_F64 can be opened with it enabled
+//! (`ContextOptions::f64`) for f64 kernels to come.
+
+pub mod adapter;
+pub mod bandwidth;
+pub mod buffers;
+pub mod context;
+pub mod kernels;
+pub mod shaders;
+pub mod twins;
+
+#[cfg(test)]
+mod tests;
+
+pub use adapter::{AdapterSummary, Candidate, Choice, Precision, devices, pick};
+pub use bandwidth::{Bandwidth, measure_bandwidth};
+pub use context::{ContextOptions, Dispatch, Encode, GpuContext};
+pub use kernels::{Coef, GpuCsr, PanelStencil, Reduction};
+pub use shaders::Kernel;

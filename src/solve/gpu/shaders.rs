@@ -1,0 +1,119 @@
+//! The WGSL sources, embedded in the binary, and the one function that composes a loadable
+//! module from them. build.rs includes this file too (`#[path]`), so the build validates exactly
+//! what the runtime loads: keep it free of `crate::` paths.
+
+/// Threads per workgroup of every kernel (`WG` in shaders/common.wgsl).
+pub const WORKGROUP_SIZE: u32 = 256;
+
+/// Items one workgroup folds in the first pass of a reduction (`REDUCE_CHUNK` in common.wgsl).
+pub const REDUCE_CHUNK: u32 = 2048;
+
+/// The file prepended to every other shader.
+pub const COMMON: (&str, &str) = ("common.wgsl", include_str!("../../../shaders/common.wgsl"));
+
+/// Every kernel file in shaders/ except common.wgsl. build.rs fails if one is missing here.
+pub const FILES: [(&str, &str); 6] = [
+    ("copy.wgsl", include_str!("../../../shaders/copy.wgsl")),
+    (
+        "csr_matvec.wgsl",
+        include_str!("../../../shaders/csr_matvec.wgsl"),
+    ),
+    ("reduce.wgsl", include_str!("../../../shaders/reduce.wgsl")),
+    (
+        "residual.wgsl",
+        include_str!("../../../shaders/residual.wgsl"),
+    ),
+    (
+        "stencil_matvec.wgsl",
+        include_str!("../../../shaders/stencil_matvec.wgsl"),
+    ),
+    ("vector.wgsl", include_str!("../../../shaders/vector.wgsl")),
+];
+
+/// The module text for one kernel file: common.wgsl, then the file.
+pub fn compose(common: &str, body: &str) -> String {
+    let mut text = String::with_capacity(common.len() + body.len() + 1);
+    text.push_str(common);
+    if !common.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(body);
+    text
+}
+
+/// One compute entry point and the file that holds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kernel {
+    Residual,
+    StencilMatvec,
+    CsrMatvec,
+    CsrMatvecAdd,
+    Axpy,
+    Xpay,
+    Mul,
+    VecCopy,
+    DotPartial,
+    MaxAbsPartial,
+    SumFinal,
+    MaxFinal,
+    CopyBandwidth,
+}
+
+impl Kernel {
+    pub const ALL: [Kernel; 13] = [
+        Kernel::Residual,
+        Kernel::StencilMatvec,
+        Kernel::CsrMatvec,
+        Kernel::CsrMatvecAdd,
+        Kernel::Axpy,
+        Kernel::Xpay,
+        Kernel::Mul,
+        Kernel::VecCopy,
+        Kernel::DotPartial,
+        Kernel::MaxAbsPartial,
+        Kernel::SumFinal,
+        Kernel::MaxFinal,
+        Kernel::CopyBandwidth,
+    ];
+
+    /// The shader file (a name in `FILES`).
+    pub fn file(self) -> &'static str {
+        match self {
+            Kernel::Residual => "residual.wgsl",
+            Kernel::StencilMatvec => "stencil_matvec.wgsl",
+            Kernel::CsrMatvec | Kernel::CsrMatvecAdd => "csr_matvec.wgsl",
+            Kernel::Axpy | Kernel::Xpay | Kernel::Mul | Kernel::VecCopy => "vector.wgsl",
+            Kernel::DotPartial | Kernel::MaxAbsPartial | Kernel::SumFinal | Kernel::MaxFinal => {
+                "reduce.wgsl"
+            }
+            Kernel::CopyBandwidth => "copy.wgsl",
+        }
+    }
+
+    /// The WGSL entry point.
+    pub fn entry(self) -> &'static str {
+        match self {
+            Kernel::Residual => "residual",
+            Kernel::StencilMatvec => "stencil_matvec",
+            Kernel::CsrMatvec => "csr_matvec",
+            Kernel::CsrMatvecAdd => "csr_matvec_add",
+            Kernel::Axpy => "vec_axpy",
+            Kernel::Xpay => "vec_xpay",
+            Kernel::Mul => "vec_mul",
+            Kernel::VecCopy => "vec_copy",
+            Kernel::DotPartial => "dot_partial",
+            Kernel::MaxAbsPartial => "max_abs_partial",
+            Kernel::SumFinal => "sum_final",
+            Kernel::MaxFinal => "max_final",
+            Kernel::CopyBandwidth => "copy_bandwidth",
+        }
+    }
+}
+
+/// The composed module text of a kernel file, or None for a name not in `FILES`.
+pub fn module_source(file: &str) -> Option<String> {
+    FILES
+        .iter()
+        .find(|(name, _)| *name == file)
+        .map(|(_, body)| compose(COMMON.1, body))
+}

@@ -1,0 +1,222 @@
+//! The CPU twin of every kernel: the same arithmetic in plain f64 Rust, the oracle that the GPU
+//! tests compare with. Each function mirrors one entry point of shaders/*.wgsl.
+
+use super::kernels::{Coef, PanelStencil};
+
+/// residual.wgsl: r_c = q_c + a_c - sigma e_c (T_c^4 - ts4) + sum_nb G (T_nb - T_c) for the
+/// panel's cells (other items of `r` are left alone).
+pub fn residual(p: &PanelStencil, t: &[f64], q: &[f64], a: &[f64], e: &[f64], r: &mut [f64]) {
+    let (g_u, g_v) = (f64::from(p.g_u), f64::from(p.g_v));
+    let (sigma, ts4) = (f64::from(p.sigma), f64::from(p.ts4));
+    for_each_cell(p, |c, nb| {
+        let tc = t[c];
+        let conducted: f64 = nb
+            .iter()
+            .map(|&(n, is_u)| if is_u { g_u } else { g_v } * (t[n] - tc))
+            .sum();
+        let t2 = tc * tc;
+        r[c] = conducted + q[c] + a[c] - sigma * e[c] * (t2 * t2 - ts4);
+    });
+}
+
+/// A per-cell size of the terms that `residual` adds, for relative comparisons: the result is
+/// a small difference of large terms, so its error is relative to them, not to itself.
+pub fn residual_scale(
+    p: &PanelStencil,
+    t: &[f64],
+    q: &[f64],
+    a: &[f64],
+    e: &[f64],
+    out: &mut [f64],
+) {
+    let (g_u, g_v) = (f64::from(p.g_u), f64::from(p.g_v));
+    let (sigma, ts4) = (f64::from(p.sigma), f64::from(p.ts4));
+    for_each_cell(p, |c, nb| {
+        let tc = t[c];
+        let conducted: f64 = nb
+            .iter()
+            .map(|&(n, is_u)| if is_u { g_u } else { g_v } * (t[n] - tc).abs())
+            .sum();
+        let t4 = tc * tc * tc * tc;
+        out[c] = conducted + q[c].abs() + a[c].abs() + (sigma * e[c]).abs() * (t4 + ts4.abs());
+    });
+}
+
+/// stencil_matvec.wgsl: y_c = d_c x_c + sum_nb G (x_c - x_nb) for the panel's cells.
+pub fn stencil_matvec(p: &PanelStencil, x: &[f64], d: &[f64], y: &mut [f64]) {
+    let (g_u, g_v) = (f64::from(p.g_u), f64::from(p.g_v));
+    for_each_cell(p, |c, nb| {
+        let xc = x[c];
+        let coupled: f64 = nb
+            .iter()
+            .map(|&(n, is_u)| if is_u { g_u } else { g_v } * (xc - x[n]))
+            .sum();
+        y[c] = d[c] * xc + coupled;
+    });
+}
+
+/// The size of the terms `stencil_matvec` adds, per cell.
+pub fn stencil_matvec_scale(p: &PanelStencil, x: &[f64], d: &[f64], out: &mut [f64]) {
+    let (g_u, g_v) = (f64::from(p.g_u), f64::from(p.g_v));
+    for_each_cell(p, |c, nb| {
+        let xc = x[c];
+        let coupled: f64 = nb
+            .iter()
+            .map(|&(n, is_u)| if is_u { g_u } else { g_v } * (xc.abs() + x[n].abs()))
+            .sum();
+        out[c] = (d[c] * xc).abs() + coupled;
+    });
+}
+
+/// Calls `f(cell, neighbours)` for each cell of the panel, neighbours as (index, along u).
+fn for_each_cell(p: &PanelStencil, mut f: impl FnMut(usize, &[(usize, bool)])) {
+    let (nu, nv, first) = (p.nu as usize, p.nv as usize, p.first as usize);
+    let mut nb = Vec::with_capacity(4);
+    for j in 0..nv {
+        for i in 0..nu {
+            let c = first + i + nu * j;
+            nb.clear();
+            if i > 0 {
+                nb.push((c - 1, true));
+            }
+            if i + 1 < nu {
+                nb.push((c + 1, true));
+            }
+            if j > 0 {
+                nb.push((c - nu, false));
+            }
+            if j + 1 < nv {
+                nb.push((c + nu, false));
+            }
+            f(c, &nb);
+        }
+    }
+}
+
+/// csr_matvec.wgsl: y = A x, or y += A x with `accumulate`.
+pub fn csr_matvec(
+    row_ptr: &[u32],
+    col: &[u32],
+    val: &[f64],
+    x: &[f64],
+    y: &mut [f64],
+    accumulate: bool,
+) {
+    for (row, out) in y
+        .iter_mut()
+        .enumerate()
+        .take(row_ptr.len().saturating_sub(1))
+    {
+        let range = row_ptr[row] as usize..row_ptr[row + 1] as usize;
+        let sum: f64 = range.map(|k| val[k] * x[col[k] as usize]).sum();
+        *out = if accumulate { *out + sum } else { sum };
+    }
+}
+
+/// The coefficient a `Coef` stands for, given the device scalars.
+pub fn coefficient(a: Coef, scalars: &[f64]) -> f64 {
+    let mut value = f64::from(a.constant);
+    if let Some(num) = a.num {
+        value *= scalars[num as usize];
+    }
+    if let Some(den) = a.den {
+        let d = scalars[den as usize];
+        value = if d != 0.0 { value / d } else { 0.0 };
+    }
+    value
+}
+
+/// vector.wgsl vec_axpy: y = y + a x.
+pub fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
+    for (y, x) in y.iter_mut().zip(x) {
+        *y += a * x;
+    }
+}
+
+/// vector.wgsl vec_xpay: y = x + a y.
+pub fn xpay(a: f64, x: &[f64], y: &mut [f64]) {
+    for (y, x) in y.iter_mut().zip(x) {
+        *y = x + a * *y;
+    }
+}
+
+/// vector.wgsl vec_mul: y = w * x item by item.
+pub fn mul(x: &[f64], w: &[f64], y: &mut [f64]) {
+    for ((y, x), w) in y.iter_mut().zip(x).zip(w) {
+        *y = w * x;
+    }
+}
+
+/// vector.wgsl vec_copy and copy.wgsl copy_bandwidth: y = x.
+pub fn copy(x: &[f64], y: &mut [f64]) {
+    y[..x.len()].copy_from_slice(x);
+}
+
+/// reduce.wgsl dot_partial + sum_final: x . y.
+pub fn dot(x: &[f64], y: &[f64]) -> f64 {
+    x.iter().zip(y).map(|(x, y)| x * y).sum()
+}
+
+/// reduce.wgsl max_abs_partial + max_final: max |x_i| (0 for an empty slice).
+pub fn max_abs(x: &[f64]) -> f64 {
+    x.iter().fold(0.0, |m, v| m.max(v.abs()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn panel(nu: u32, nv: u32) -> PanelStencil {
+        PanelStencil {
+            first: 1,
+            nu,
+            nv,
+            g_u: 2.0,
+            g_v: 0.5,
+            sigma: 5.670374e-8,
+            ts4: 81.0,
+        }
+    }
+
+    #[test]
+    fn uniform_field_conducts_nothing() {
+        let p = panel(3, 2);
+        let n = 7;
+        let t = vec![300.0; n];
+        let (q, a, e) = (vec![1.0; n], vec![2.0; n], vec![0.0; n]);
+        let mut r = vec![-9.0; n];
+        residual(&p, &t, &q, &a, &e, &mut r);
+        assert_eq!(r[0], -9.0, "cell outside the panel is left alone");
+        assert!(r[1..].iter().all(|&v| v == 3.0));
+    }
+
+    #[test]
+    fn stencil_matvec_is_minus_the_residual_derivative() {
+        // (K + D) x with D = 0 equals -(conduction part of the residual) at T = x.
+        let p = panel(4, 3);
+        let n = 13;
+        let x: Vec<f64> = (0..n).map(|i| (i * i % 7) as f64).collect();
+        let zero = vec![0.0; n];
+        let mut y = vec![0.0; n];
+        let mut r = vec![0.0; n];
+        stencil_matvec(&p, &x, &zero, &mut y);
+        residual(&p, &x, &zero, &zero, &zero, &mut r);
+        for c in 1..n {
+            assert!(
+                (y[c] + r[c]).abs() < 1e-12,
+                "cell {c}: {} vs {}",
+                y[c],
+                r[c]
+            );
+        }
+        assert!(y.iter().sum::<f64>().abs() < 1e-12, "K conserves heat");
+    }
+
+    #[test]
+    fn coefficient_handles_ratios_and_zero_denominators() {
+        let s = [2.0, 8.0, 0.0];
+        assert_eq!(coefficient(Coef::constant(3.0), &s), 3.0);
+        assert_eq!(coefficient(Coef::ratio(-1.0, 1, 0), &s), -4.0);
+        assert_eq!(coefficient(Coef::ratio(1.0, 0, 2), &s), 0.0);
+    }
+}
