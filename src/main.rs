@@ -46,6 +46,12 @@ enum Command {
     },
     /// Validate a scenario without solving it.
     Check { scenario: PathBuf },
+    /// List the GPU adapters, best first, and say which one each backend choice takes.
+    Devices {
+        /// Write the list as JSON to FILE, or to standard output with "-".
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -65,6 +71,7 @@ fn main() -> ExitCode {
             quiet,
         } => solve(&scenario, backend, json.as_deref(), csv.as_deref(), quiet),
         Command::Check { scenario } => check(&scenario),
+        Command::Devices { json } => devices(json.as_deref()),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -89,6 +96,29 @@ fn check(path: &Path) -> Result<u8> {
         model.fixed_regions.len(),
         model.payloads.len()
     );
+    Ok(0)
+}
+
+fn devices(json: Option<&Path>) -> Result<u8> {
+    if let Some(json) = json {
+        check_writable(json, "json")?;
+    }
+    let list = skysink::solve::gpu::devices();
+    let auto_pick = list.iter().position(|d| !d.is_cpu());
+    let text = skysink::report::devices_table(&list, auto_pick);
+    match json {
+        Some(json) => {
+            let document = skysink::report::devices_json(&list, auto_pick);
+            if is_stdout(json) {
+                eprint!("{text}");
+                println!("{document}");
+            } else {
+                print!("{text}");
+                write_file(json, (document + "\n").as_bytes(), "json")?;
+            }
+        }
+        None => print!("{text}"),
+    }
     Ok(0)
 }
 

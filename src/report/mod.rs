@@ -1,9 +1,11 @@
 //! Report: everything a user reads, derived from Model + Solution. Writers only format.
 
 mod csv;
+mod devices;
 mod text;
 
 pub use csv::write_cell_csv;
+pub use devices::{devices_json, devices_table};
 pub use text::human_report;
 
 use serde::Serialize;

@@ -517,14 +517,11 @@ impl Validator {
         center: [f64; 2],
         size: [f64; 2],
     ) {
-        for axis in 0..2 {
-            if size[axis].is_finite() && size[axis] <= 0.0 {
+        for (axis, &extent) in size.iter().enumerate() {
+            if extent.is_finite() && extent <= 0.0 {
                 self.fail(
                     place.key("size_m").index(axis),
-                    format!(
-                        "{} is not allowed; a footprint size must be > 0",
-                        size[axis]
-                    ),
+                    format!("{extent} is not allowed; a footprint size must be > 0"),
                 );
                 return;
             }

@@ -4,10 +4,17 @@
 //! Setup per level: symmetric strength of connection (`|a_ij| >= theta sqrt(a_ii a_jj)`, with
 //! `theta` halved on each coarser level), greedy aggregation in index order, a piecewise-constant
 //! tentative prolongator smoothed by one damped Jacobi step on the filtered matrix
-//! (`omega = 4/3 / rho(D_F^-1 A_F)`, `rho` from a few Lanczos steps), and the Galerkin coarse
+//! (`omega = 4/3 / rho(D_F^-1 A_F)`, `rho` by its Gershgorin bound), and the Galerkin coarse
 //! matrix `P^T A P`. Coarsening stops at a few hundred rows, which a dense Cholesky factor solves.
 //! The cycle is a V-cycle with Chebyshev smoothing on `D^-1 A` before and after the coarse
-//! correction, which makes the preconditioner symmetric positive definite.
+//! correction, which makes the preconditioner symmetric positive definite. The smoothing interval
+//! ends at the Gershgorin bound of `lambda_max(D^-1 A)` on the finest level when that is an
+//! M-matrix (as the thermal matrices are), and at a boosted Lanczos estimate elsewhere.
+//!
+//! Requirements on the matrix: symmetric (values as well as pattern) and positive definite, with
+//! a positive diagonal. Eliminated Dirichlet nodes must be identity rows *and* columns (move the
+//! coupling to the right-hand side), or symmetry is lost. Nothing panics on other input, but the
+//! preconditioner is then meaningless.
 //!
 //! Rows with far more entries than average (heat-pipe vapour nodes) stay alone in their own
 //! aggregate on every level; rows without strong connections (identity rows of eliminated
@@ -53,7 +60,8 @@ pub struct AmgOptions {
     pub smoother_ratio: f64,
     /// Prolongator damping numerator: `omega = weight / rho(D_F^-1 A_F)`.
     pub prolongator_weight: f64,
-    /// Lanczos steps per eigenvalue estimate.
+    /// Lanczos steps for the estimate of `lambda_max(D^-1 A)` used by the smoother (on every
+    /// level but an M-matrix finest level, which uses the Gershgorin bound).
     pub eigen_steps: usize,
     /// Safety factor applied to the Lanczos estimate of `lambda_max(D^-1 A)`.
     pub eigen_boost: f64,
@@ -72,9 +80,9 @@ impl Default for AmgOptions {
             strength_threshold: 0.08,
             max_coarse_rows: 400,
             max_levels: 25,
-            max_dense_rows: 2000,
+            max_dense_rows: 1200,
             smoother_degree: 2,
-            smoother_ratio: 20.0,
+            smoother_ratio: 7.0,
             prolongator_weight: 4.0 / 3.0,
             eigen_steps: 10,
             eigen_boost: 1.1,
@@ -136,6 +144,9 @@ pub struct AmgStats {
     pub grid_complexity: f64,
     /// Whether the coarsest level is solved exactly (dense Cholesky) or by smoothing sweeps.
     pub coarsest_exact: bool,
+    /// Heap memory held by the hierarchy (matrices including the copy of the finest one,
+    /// transfer operators, smoother data, work vectors, coarsest factor), in bytes.
+    pub memory_bytes: usize,
 }
 
 struct Level {
@@ -171,7 +182,9 @@ struct Workspace {
 }
 
 /// The smoothed-aggregation multigrid hierarchy; use it through [`Preconditioner::apply`]
-/// (one V-cycle). It keeps its own copy of the finest matrix.
+/// (one V-cycle, from `z = 0`). It keeps its own copy of the finest matrix, so the caller may
+/// change its matrix freely and call [`Amg::refresh`] when it wants the hierarchy to follow.
+/// `apply` takes an internal lock on its work vectors: concurrent calls are serialized.
 pub struct Amg {
     levels: Vec<Level>,
     coarse_solver: CoarseSolver,
@@ -193,7 +206,7 @@ impl Amg {
         let mut dense = dense_rows(&current, None, opt.dense_row_min, opt.dense_row_factor);
         let mut theta = opt.strength_threshold;
         loop {
-            let smoother = new_smoother(&current, opt);
+            let smoother = new_smoother(&current, opt, levels.is_empty());
             if current.n <= opt.max_coarse_rows || levels.len() + 1 >= opt.max_levels {
                 levels.push(Level {
                     a: current,
@@ -218,7 +231,6 @@ impl Amg {
                 agg.n_coarse,
                 strong,
                 opt.prolongator_weight,
-                opt.eigen_steps,
             );
             dense = dense_rows(
                 &coarse,
@@ -285,14 +297,9 @@ impl Amg {
             let level = &mut head[l];
             level
                 .smoother
-                .refresh(&level.a, opt.eigen_steps, opt.eigen_boost);
+                .refresh(&level.a, opt.eigen_steps, opt.eigen_boost, l == 0);
             if let (Some(transfer), Some(next)) = (level.transfer.as_mut(), tail.first_mut()) {
-                transfer.refresh(
-                    &level.a,
-                    &mut next.a,
-                    opt.prolongator_weight,
-                    opt.eigen_steps,
-                );
+                transfer.refresh(&level.a, &mut next.a, opt.prolongator_weight);
             }
         }
         self.coarse_solver = coarse_solver_for(self.levels.last().map(|l| &l.a), opt);
@@ -324,8 +331,29 @@ impl Amg {
             operator_complexity: ratio(&|l| l.nnz),
             grid_complexity: ratio(&|l| l.rows),
             coarsest_exact: matches!(self.coarse_solver, CoarseSolver::Dense(_)),
+            memory_bytes: self.memory_bytes(),
             levels,
         }
+    }
+
+    /// Heap bytes held by the hierarchy (by vector lengths).
+    fn memory_bytes(&self) -> usize {
+        let levels: usize = self
+            .levels
+            .iter()
+            .map(|l| {
+                let a = &l.a;
+                let matrix = 16 * a.n + 8 + 12 * a.nnz();
+                let work = 32 * a.n;
+                let smoother = 8 * a.n;
+                matrix + work + smoother + l.transfer.as_ref().map_or(0, Transfer::memory_bytes)
+            })
+            .sum();
+        let coarse = match &self.coarse_solver {
+            CoarseSolver::Dense(chol) => chol.memory_bytes(),
+            CoarseSolver::Sweeps(_) => 0,
+        };
+        levels + coarse
     }
 
     /// One V-cycle for `A z = r` from `z = 0`.
@@ -336,6 +364,21 @@ impl Amg {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let Workspace { scratch, coarse } = &mut *work;
         cycle(&self.levels, &self.coarse_solver, scratch, coarse, r, z);
+    }
+}
+
+impl fmt::Debug for Amg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let stats = self.stats();
+        f.debug_struct("Amg")
+            .field("levels", &stats.levels.len())
+            .field(
+                "rows",
+                &stats.levels.iter().map(|l| l.rows).collect::<Vec<_>>(),
+            )
+            .field("operator_complexity", &stats.operator_complexity)
+            .field("options", &self.options)
+            .finish()
     }
 }
 
@@ -351,13 +394,14 @@ impl Preconditioner for Amg {
     }
 }
 
-fn new_smoother(a: &CsrMatrix, opt: &AmgOptions) -> Chebyshev {
+/// The smoother of a level; on the finest level an M-matrix takes the Gershgorin bound of
+/// `lambda_max(D^-1 A)` without a Lanczos estimate (see [`Chebyshev::refresh`]).
+fn new_smoother(a: &CsrMatrix, opt: &AmgOptions, finest: bool) -> Chebyshev {
     Chebyshev::new(
         a,
         opt.smoother_degree,
         opt.smoother_ratio,
-        opt.eigen_steps,
-        opt.eigen_boost,
+        (opt.eigen_steps, opt.eigen_boost, finest),
     )
 }
 

@@ -104,22 +104,20 @@ pub fn pcg<P: Preconditioner + ?Sized>(
     a.residual(b, x, &mut r);
     let mut r_norm = sparse::norm2(&r);
     let mut iterations = 0;
-    // Each pass restarts from the true residual; a restart happens only when the recursive
-    // residual claimed convergence that the true residual does not confirm.
-    for _restart in 0..4 {
-        if !(r_norm > target) || iterations >= max_iter {
+    // Each pass starts from the true residual. A pass ends on convergence of the recursive
+    // residual, the iteration limit, or a breakdown; only the first is worth another pass, and
+    // only if the true residual does not confirm it.
+    for _pass in 0..MAX_PASSES {
+        if r_norm <= target || iterations >= max_iter {
             break;
         }
         precond.apply(&r, &mut z);
         let mut rz = sparse::dot(&r, &z);
         p.copy_from_slice(&z);
-        while iterations < max_iter {
-            if !(rz > 0.0 && rz.is_finite()) {
-                break;
-            }
+        while iterations < max_iter && positive_finite(rz) {
             a.matvec(&p, &mut q);
             let pq = sparse::dot(&p, &q);
-            if !(pq > 0.0 && pq.is_finite()) {
+            if !positive_finite(pq) {
                 break;
             }
             let alpha = rz / pq;
@@ -138,11 +136,10 @@ pub fn pcg<P: Preconditioner + ?Sized>(
                 }
             });
         }
+        let recursive_converged = r_norm <= target;
         a.residual(b, x, &mut r);
-        let true_norm = sparse::norm2(&r);
-        let stagnated = !(r_norm <= target);
-        r_norm = true_norm;
-        if stagnated {
+        r_norm = sparse::norm2(&r);
+        if !recursive_converged {
             break;
         }
     }
@@ -151,6 +148,13 @@ pub fn pcg<P: Preconditioner + ?Sized>(
         converged: r_norm <= target,
         rel_residual: r_norm / b_norm,
     }
+}
+
+/// Most restarts from the true residual after a false convergence of the recursive one.
+const MAX_PASSES: usize = 4;
+
+fn positive_finite(v: f64) -> bool {
+    v.is_finite() && v > 0.0
 }
 
 /// `x += alpha p`, `r -= alpha q` in one pass; returns `||r||^2` summed over the fixed reduction
@@ -203,10 +207,11 @@ mod tests {
                 .max_by(|&i, &j| m[i][k].abs().total_cmp(&m[j][k].abs()))
                 .unwrap_or(k);
             m.swap(k, piv);
-            for i in k + 1..n {
-                let f = m[i][k] / m[k][k];
-                for j in k..=n {
-                    m[i][j] -= f * m[k][j];
+            let pivot_row = m[k].clone();
+            for row in m.iter_mut().skip(k + 1) {
+                let f = row[k] / pivot_row[k];
+                for (v, p) in row[k..].iter_mut().zip(&pivot_row[k..]) {
+                    *v -= f * p;
                 }
             }
         }

@@ -34,7 +34,7 @@ pub(super) fn dense_rows(
     let limit = (factor * mean_off).max(min_len as f64);
     (0..n)
         .map(|i| {
-            let off = a.row_ptr[i + 1] - a.row_ptr[i] - 1;
+            let off = (a.row_ptr[i + 1] - a.row_ptr[i]).saturating_sub(1);
             off as f64 > limit || inherited.is_some_and(|d| d.get(i).copied().unwrap_or(false))
         })
         .collect()
@@ -155,14 +155,15 @@ pub(super) fn aggregate(
             continue;
         }
         let (cols, vals) = a.row(i);
-        let diag = vals[a.diag_index[i] - a.row_ptr[i]];
+        let diag = a.values[a.diag_index[i]];
         let off: f64 = cols
             .iter()
             .zip(vals)
             .filter(|(c, _)| **c as usize != i)
             .map(|(_, v)| v.abs())
             .sum();
-        if dense[i] || !(diag > 0.0) || off > isolated_ratio * diag {
+        let diagonal_ok = diag.is_finite() && diag > 0.0;
+        if dense[i] || !diagonal_ok || off > isolated_ratio * diag {
             agg[i] = n_coarse;
             coarse_dense.push(dense[i]);
             n_coarse += 1;

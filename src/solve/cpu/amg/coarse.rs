@@ -52,6 +52,11 @@ impl DenseCholesky {
         DenseCholesky { n, l, inv_pivot }
     }
 
+    /// Heap bytes held.
+    pub(super) fn memory_bytes(&self) -> usize {
+        8 * (self.l.len() + self.inv_pivot.len())
+    }
+
     /// Solves `L L^T x = b` (singular directions get zero).
     pub(super) fn solve(&self, b: &[f64], x: &mut [f64]) {
         let n = self.n;

@@ -63,7 +63,7 @@ pub(super) fn lanczos_max_eigenvalue(
         };
         alphas.push(alpha);
         estimate = tridiagonal_max_eigenvalue(&alphas, &betas);
-        if estimate >= stop_at || !(beta > 1e-10 * alpha.abs()) || !beta.is_finite() {
+        if estimate >= stop_at || !beta.is_finite() || beta <= 1e-10 * alpha.abs() {
             break;
         }
         betas.push(beta);
@@ -139,29 +139,49 @@ pub(super) struct Chebyshev {
 }
 
 impl Chebyshev {
-    /// Sets up the smoother for `a`: inverse diagonal and an upper estimate of
-    /// `lambda_max(D^-1 A)`: `boost` times the Lanczos estimate, capped by the Gershgorin bound.
-    pub(super) fn new(a: &CsrMatrix, degree: usize, ratio: f64, steps: usize, boost: f64) -> Self {
+    /// Sets up the smoother for `a` (see [`Chebyshev::refresh`]).
+    pub(super) fn new(
+        a: &CsrMatrix,
+        degree: usize,
+        ratio: f64,
+        (steps, boost, trust_gershgorin): (usize, f64, bool),
+    ) -> Self {
         let mut smoother = Chebyshev {
             inv_diag: Vec::new(),
             lambda_max: 1.0,
             degree: degree.max(1),
             ratio: ratio.max(1.0 + 1e-6),
         };
-        smoother.refresh(a, steps, boost);
+        smoother.refresh(a, steps, boost, trust_gershgorin);
         smoother
     }
 
     /// Recomputes the diagonal and eigenvalue estimate for new values of `a`.
-    pub(super) fn refresh(&mut self, a: &CsrMatrix, steps: usize, boost: f64) {
+    ///
+    /// The Gershgorin bound is a safe upper end of the interval. When `trust_gershgorin` is set
+    /// and `a` is an M-matrix (no positive off-diagonal entry) the bound is used as is: for the
+    /// finest matrix of the thermal model (conduction on grids, whose graph is nearly
+    /// bipartite) it is nearly tight, about 2. Otherwise (Galerkin operators) the upper end is
+    /// `boost` times a Lanczos estimate, capped by the bound.
+    pub(super) fn refresh(
+        &mut self,
+        a: &CsrMatrix,
+        steps: usize,
+        boost: f64,
+        trust_gershgorin: bool,
+    ) {
         self.inv_diag = a.diagonal().into_iter().map(positive_inverse).collect();
         let inv_diag = &self.inv_diag;
         let gershgorin = max_row_sum(a, |i| inv_diag[i]);
-        let scale: Vec<f64> = inv_diag.iter().map(|d| d.sqrt()).collect();
-        let estimate = lanczos_max_eigenvalue(a.n, steps, gershgorin / boost, |x, y| {
-            scaled_matvec(a, &scale, x, y)
-        });
-        let lambda = (boost * estimate).min(gershgorin);
+        let lambda = if trust_gershgorin && is_m_matrix(a) {
+            gershgorin
+        } else {
+            let scale: Vec<f64> = inv_diag.iter().map(|d| d.sqrt()).collect();
+            let estimate = lanczos_max_eigenvalue(a.n, steps, gershgorin / boost, |x, y| {
+                scaled_matvec(a, &scale, x, y)
+            });
+            (boost * estimate).min(gershgorin)
+        };
         self.lambda_max = if lambda.is_finite() && lambda > 0.0 {
             lambda
         } else {
@@ -237,6 +257,16 @@ fn scaled_matvec(a: &CsrMatrix, scale: &[f64], x: &[f64], y: &mut [f64]) {
             *yi = scale[i] * sum;
         }
     });
+}
+
+/// Whether no off-diagonal entry is positive.
+fn is_m_matrix(a: &CsrMatrix) -> bool {
+    (0..a.n).into_par_iter().with_min_len(4096).all(|i| {
+        let (cols, vals) = a.row(i);
+        cols.iter()
+            .zip(vals)
+            .all(|(&c, &v)| c as usize == i || v <= 0.0)
+    })
 }
 
 /// Gershgorin bound `max_i weight(i) sum_j |a_ij|` (exact in any order: a maximum).

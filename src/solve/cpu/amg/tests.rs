@@ -1,6 +1,7 @@
 //! Tests of the multigrid preconditioner inside conjugate gradients.
 
 use super::super::pcg::{Jacobi, PcgStats, pcg};
+use super::super::sparse::dot;
 use super::testing::{Assembly, Lcg, disconnected_scales, panel_with_heat_pipes, rhs};
 use super::*;
 
@@ -142,7 +143,8 @@ fn refresh_matches_a_fresh_setup() {
 
 #[test]
 fn results_do_not_depend_on_the_thread_count() {
-    let a = panel_with_heat_pipes(160, 160, 1.0, 12);
+    // Over 32768 rows, so that reductions and element-wise kernels take their parallel paths.
+    let a = panel_with_heat_pipes(200, 180, 1.0, 12);
     let b = rhs(a.n, 6);
     let run = |threads: usize| {
         let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
@@ -179,4 +181,78 @@ fn tiny_and_empty_matrices_work() {
     assert_eq!(amg.num_levels(), 1);
     let (_, stats) = solve(&a, &amg, &rhs(a.n, 7));
     assert!(stats.converged && stats.iterations <= 2, "{stats:?}");
+}
+
+#[test]
+fn stalled_coarsening_falls_back_to_smoothing_sweeps() {
+    let a = panel_with_heat_pipes(60, 60, 1.0, 14);
+    let options = AmgOptions {
+        max_levels: 2,
+        max_dense_rows: 100,
+        ..AmgOptions::default()
+    };
+    let amg = Amg::with_options(&a, options);
+    let stats = amg.stats();
+    assert!(
+        !stats.coarsest_exact && stats.levels.len() == 2,
+        "{stats:?}"
+    );
+    let (_, result) = solve(&a, &amg, &rhs(a.n, 8));
+    assert_converged("sweeps on the coarsest level", result, 100);
+}
+
+#[test]
+fn random_m_matrices_coarsen_and_converge() {
+    for seed in 0..4 {
+        let a = super::testing::random_m_matrix(3000, 6000 + 2000 * seed as usize, seed);
+        let options = AmgOptions {
+            max_coarse_rows: 50,
+            ..AmgOptions::default()
+        };
+        let amg = Amg::with_options(&a, options);
+        assert!(amg.num_levels() >= 2);
+        let (_, stats) = solve(&a, &amg, &rhs(a.n, seed));
+        assert_converged(&format!("random M-matrix {seed}"), stats, 60);
+    }
+}
+
+#[test]
+fn invalid_input_does_not_panic() {
+    // Zero and negative diagonals, an unsymmetric pair, a row of zeros: not SPD, so nothing is
+    // promised about convergence, only that setup, refresh and solve return.
+    let mut t = vec![
+        (0, 0, 0.0),
+        (1, 1, -2.0),
+        (2, 2, 1.0),
+        (0, 2, -5.0),
+        (2, 1, 3.0),
+    ];
+    for i in 3..600 {
+        t.push((i, i, 2.0));
+        t.push((i, i - 1, -1.0));
+        t.push((i - 1, i, -1.0));
+    }
+    let mut a = CsrMatrix::from_triplets(600, &t).expect("valid triplets");
+    let mut amg = Amg::new(&a);
+    let b = rhs(a.n, 9);
+    let (x, stats) = solve(&a, &amg, &b);
+    assert_eq!(x.len(), a.n);
+    assert!(stats.iterations <= 200);
+    a.values_mut()[0] = f64::MIN_POSITIVE;
+    assert_eq!(amg.refresh(&a), Ok(()));
+    let _ = solve(&a, &amg, &b);
+}
+
+#[test]
+fn v_cycle_is_symmetric_positive_definite() {
+    let a = panel_with_heat_pipes(90, 70, 30.0, 15);
+    let amg = Amg::new(&a);
+    assert!(amg.num_levels() >= 3);
+    let (u, v) = (rhs(a.n, 10), rhs(a.n, 11));
+    let (mut mu, mut mv) = (vec![0.0; a.n], vec![0.0; a.n]);
+    amg.apply(&u, &mut mu);
+    amg.apply(&v, &mut mv);
+    let (umv, vmu) = (dot(&u, &mv), dot(&v, &mu));
+    assert!((umv - vmu).abs() <= 1e-10 * umv.abs(), "{umv} vs {vmu}");
+    assert!(dot(&u, &mu) > 0.0 && dot(&v, &mv) > 0.0);
 }
