@@ -84,3 +84,149 @@ junction_to_panel_k_w = 0.03
 "#
     )
 }
+
+use std::path::Path;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::solve::Backend;
+use crate::solve::cpu::Jacobian;
+
+/// One row of `skysink bench`.
+#[derive(Clone, Debug, Serialize)]
+pub struct BenchRow {
+    pub cells: usize,
+    pub backend: String,
+    pub adapter: Option<String>,
+    pub precision: String,
+    /// Build and solve, seconds (the scenario text is generated beforehand).
+    pub wall_s: f64,
+    pub converged: bool,
+    pub newton_iterations: usize,
+    pub linear_iterations: usize,
+    /// wall_s / (cells x linear iterations), nanoseconds.
+    pub ns_per_cell_per_linear_iteration: f64,
+    /// What `main_kernel_gb_s` measures.
+    pub main_kernel: String,
+    pub main_kernel_gb_s: f64,
+    /// A plain copy of as many values on the same processor: the roofline.
+    pub copy_gb_s: f64,
+}
+
+/// Generate, build and solve the benchmark radiator at each size on `backend`.
+pub fn run(
+    cells: &[usize],
+    backend: &Backend,
+    mut progress: impl FnMut(&BenchRow),
+) -> Result<Vec<BenchRow>> {
+    let mut rows = Vec::new();
+    for &n in cells {
+        let text = radiator_scenario(n);
+        let loaded = crate::scenario::parse(Path::new("generated radiator"), text)?;
+        let start = Instant::now();
+        let model = crate::build(&loaded)?;
+        let (solution, _report) = crate::solve_steady(&loaded, &model, backend)?;
+        let wall_s = start.elapsed().as_secs_f64();
+        let (main_kernel, main_kernel_gb_s, copy_gb_s) = match backend {
+            Backend::Cpu { .. } => {
+                let (matvec, copy) = cpu_bandwidth(&model, &solution.temperatures_k)?;
+                ("csr matvec (f64)".to_string(), matvec, copy)
+            }
+        };
+        let row = BenchRow {
+            cells: model.n_cells,
+            backend: backend.kind().to_string(),
+            adapter: backend.adapter(),
+            precision: backend.precision().to_string(),
+            wall_s,
+            converged: solution.converged,
+            newton_iterations: solution.iterations,
+            linear_iterations: solution.linear_iterations,
+            ns_per_cell_per_linear_iteration: wall_s * 1e9
+                / (model.n_cells as f64 * solution.linear_iterations.max(1) as f64),
+            main_kernel,
+            main_kernel_gb_s,
+            copy_gb_s,
+        };
+        progress(&row);
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// Effective bandwidth (GB/s) of the Newton matrix's product and of a plain copy of as many
+/// f64 values, best of several runs. The product moves the matrix once (8-byte value, 4-byte
+/// column per entry, row pointers) plus x and y.
+fn cpu_bandwidth(model: &crate::Model, t: &[f64]) -> Result<(f64, f64)> {
+    let mut jacobian = Jacobian::new(model)?;
+    jacobian.update_radiation(model, t);
+    let a = &jacobian.matrix;
+    let n = a.n;
+    let x: Vec<f64> = (0..n).map(|i| 1.0 + (i % 7) as f64).collect();
+    let mut y = vec![0.0; n];
+    let runs = (20_000_000 / n.max(1)).clamp(3, 50);
+    let best = |f: &mut dyn FnMut()| {
+        f();
+        (0..runs)
+            .map(|_| {
+                let start = Instant::now();
+                f();
+                start.elapsed().as_secs_f64()
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    let matvec_s = best(&mut || a.matvec(&x, &mut y));
+    let matvec_bytes = (a.nnz() * 12 + (n + 1) * 8 + 2 * n * 8) as f64;
+    let copy_s = best(&mut || {
+        use rayon::prelude::*;
+        y.par_chunks_mut(65536)
+            .zip(x.par_chunks(65536))
+            .for_each(|(dst, src)| dst.copy_from_slice(src));
+    });
+    let copy_bytes = (2 * n * 8) as f64;
+    if !(matvec_s > 0.0 && copy_s > 0.0) {
+        return Err(Error::Solver(
+            "bench: the timer did not advance".to_string(),
+        ));
+    }
+    Ok((matvec_bytes / matvec_s / 1e9, copy_bytes / copy_s / 1e9))
+}
+
+pub fn table(rows: &[BenchRow]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:>9} {:<8} {:<28} {:>9} {:>7} {:>7} {:>12} {:<18} {:>9} {:>9}",
+        "cells",
+        "backend",
+        "adapter",
+        "wall s",
+        "newton",
+        "linear",
+        "ns/cell/it",
+        "main kernel",
+        "GB/s",
+        "copy GB/s"
+    );
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "{:>9} {:<8} {:<28} {:>9.3} {:>7} {:>7} {:>12.2} {:<18} {:>9.2} {:>9.2}{}",
+            r.cells,
+            format!("{} {}", r.backend, r.precision),
+            r.adapter.as_deref().unwrap_or("-"),
+            r.wall_s,
+            r.newton_iterations,
+            r.linear_iterations,
+            r.ns_per_cell_per_linear_iteration,
+            r.main_kernel,
+            r.main_kernel_gb_s,
+            r.copy_gb_s,
+            if r.converged { "" } else { "  NOT CONVERGED" }
+        );
+    }
+    out
+}

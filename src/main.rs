@@ -46,6 +46,19 @@ enum Command {
     },
     /// Validate a scenario without solving it.
     Check { scenario: PathBuf },
+    /// Solve generated radiators (two heat pipes, four H100s) of the given sizes and time them.
+    Bench {
+        /// Cell counts, comma-separated.
+        #[arg(long, value_delimiter = ',', default_values_t = [10_000usize, 100_000, 1_000_000])]
+        cells: Vec<usize>,
+        #[arg(long, value_enum, default_value = "auto")]
+        backend: BackendArg,
+        /// Write the table as JSON to FILE, or to standard output with "-".
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        #[arg(long)]
+        quiet: bool,
+    },
     /// List the GPU adapters, best first, and say which one each backend choice takes.
     Devices {
         /// Write the list as JSON to FILE, or to standard output with "-".
@@ -72,6 +85,12 @@ fn main() -> ExitCode {
         } => solve(&scenario, backend, json.as_deref(), csv.as_deref(), quiet),
         Command::Check { scenario } => check(&scenario),
         Command::Devices { json } => devices(json.as_deref()),
+        Command::Bench {
+            cells,
+            backend,
+            json,
+            quiet,
+        } => bench(&cells, backend, json.as_deref(), quiet),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -96,6 +115,55 @@ fn check(path: &Path) -> Result<u8> {
         model.fixed_regions.len(),
         model.payloads.len()
     );
+    Ok(0)
+}
+
+fn backend_choice(arg: BackendArg) -> BackendChoice {
+    match arg {
+        BackendArg::Auto => BackendChoice::Auto,
+        BackendArg::Cpu => BackendChoice::Cpu,
+        BackendArg::Gpu => BackendChoice::Gpu,
+    }
+}
+
+fn bench(cells: &[usize], backend: BackendArg, json: Option<&Path>, quiet: bool) -> Result<u8> {
+    if let Some(bad) = cells.iter().find(|&&n| n == 0) {
+        return Err(Error::Input(format!(
+            "--cells {bad}: each size must be at least 1 cell"
+        )));
+    }
+    if let Some(json) = json {
+        check_writable(json, "json")?;
+    }
+    let backend = skysink::choose_backend(backend_choice(backend))?;
+    if !quiet {
+        eprintln!("{}", backend.describe());
+    }
+    let rows = skysink::bench::run(cells, &backend, |row| {
+        if !quiet {
+            eprintln!(
+                "skysink: bench: {} cells solved in {:.3} s",
+                row.cells, row.wall_s
+            );
+        }
+    })?;
+    let text = skysink::bench::table(&rows);
+    let to_stdout = json.is_some_and(is_stdout);
+    if !quiet {
+        if to_stdout {
+            eprint!("{text}");
+        } else {
+            print!("{text}");
+        }
+    }
+    if let Some(json) = json {
+        let document = serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n";
+        if to_stdout {
+            print!("{document}");
+        } else {
+            write_file(json, document.as_bytes(), "json")?;
+        }
+    }
     Ok(0)
 }
 
@@ -187,12 +255,7 @@ fn solve(
         }
     }
     let model = skysink::build(&loaded)?;
-    let choice = match backend {
-        Some(BackendArg::Auto) => BackendChoice::Auto,
-        Some(BackendArg::Cpu) => BackendChoice::Cpu,
-        Some(BackendArg::Gpu) => BackendChoice::Gpu,
-        None => loaded.scenario.solve.backend,
-    };
+    let choice = backend.map_or(loaded.scenario.solve.backend, backend_choice);
     let backend = skysink::choose_backend(choice)?;
     if !quiet {
         eprintln!("{}", backend.describe());
