@@ -126,6 +126,7 @@ impl Validator {
                 "radiation exchange between surfaces",
             ),
             ("cases", s.cases.is_some(), "load cases"),
+            ("sweep", s.sweep.is_some(), "sweeps"),
         ];
         for (key, present, what) in sections {
             if present {

@@ -367,6 +367,103 @@ impl Amg {
     }
 }
 
+/// A read-only view of one CSR operator of the hierarchy (square or rectangular).
+#[derive(Debug, Clone, Copy)]
+pub struct CsrView<'a> {
+    pub n_rows: usize,
+    pub n_cols: usize,
+    pub row_ptr: &'a [usize],
+    pub col_idx: &'a [u32],
+    pub values: &'a [f64],
+}
+
+/// One level as the V-cycle uses it: the level matrix, its Chebyshev smoother on `D^-1 A`
+/// (interval `[lambda_max / ratio, lambda_max]`, `degree` products per smoothing step) and the
+/// transfer operators `(P, R = P^T)` to the next coarser level (`None` on the coarsest).
+#[derive(Debug, Clone)]
+pub struct LevelExport<'a> {
+    pub a: CsrView<'a>,
+    pub inv_diag: Vec<f64>,
+    pub lambda_max: f64,
+    pub ratio: f64,
+    pub degree: usize,
+    pub transfer: Option<(CsrView<'a>, CsrView<'a>)>,
+}
+
+/// How the coarsest level is solved.
+#[derive(Debug, Clone)]
+pub enum CoarseExport {
+    /// The inverse of the coarsest matrix (row-major, `n x n`), as the dense Cholesky factor
+    /// applies it (singular directions map to zero).
+    DenseInverse(Vec<f64>),
+    /// This many smoothing steps from zero with the coarsest level's smoother.
+    Sweeps(usize),
+}
+
+/// Everything one V-cycle needs, finest level first: for another backend that mirrors
+/// [`Preconditioner::apply`] (see [`Amg::export`]).
+#[derive(Debug, Clone)]
+pub struct AmgExport<'a> {
+    pub levels: Vec<LevelExport<'a>>,
+    pub coarse: CoarseExport,
+}
+
+impl Amg {
+    /// A read-only export of the current hierarchy (after `new` or `refresh`). The dense inverse
+    /// of the coarsest level costs `n^3` for its `n` rows (a few hundred).
+    pub fn export(&self) -> AmgExport<'_> {
+        let view = |n_rows: usize, n_cols: usize, row_ptr, col_idx, values| CsrView {
+            n_rows,
+            n_cols,
+            row_ptr,
+            col_idx,
+            values,
+        };
+        let levels = self
+            .levels
+            .iter()
+            .map(|l| LevelExport {
+                a: view(l.a.n, l.a.n, &l.a.row_ptr, &l.a.col_idx, &l.a.values),
+                inv_diag: l
+                    .a
+                    .diagonal()
+                    .into_iter()
+                    .map(smoother::positive_inverse)
+                    .collect(),
+                lambda_max: l.smoother.lambda_max(),
+                ratio: self.options.smoother_ratio.max(1.0 + 1e-6),
+                degree: self.options.smoother_degree.max(1),
+                transfer: l.transfer.as_ref().map(|t| {
+                    let coarse = t.p.ncols;
+                    (
+                        view(l.a.n, coarse, &t.p.row_ptr, &t.p.col_idx, &t.p.values),
+                        view(coarse, t.r.ncols, &t.r.row_ptr, &t.r.col_idx, &t.r.values),
+                    )
+                }),
+            })
+            .collect();
+        let coarse = match &self.coarse_solver {
+            CoarseSolver::Dense(chol) => {
+                let n = self.levels.last().map_or(0, |l| l.a.n);
+                let mut inverse = vec![0.0; n * n];
+                let mut unit = vec![0.0; n];
+                let mut column = vec![0.0; n];
+                for j in 0..n {
+                    unit[j] = 1.0;
+                    chol.solve(&unit, &mut column);
+                    unit[j] = 0.0;
+                    for (i, &v) in column.iter().enumerate() {
+                        inverse[i * n + j] = v;
+                    }
+                }
+                CoarseExport::DenseInverse(inverse)
+            }
+            CoarseSolver::Sweeps(sweeps) => CoarseExport::Sweeps(*sweeps),
+        };
+        AmgExport { levels, coarse }
+    }
+}
+
 impl fmt::Debug for Amg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let stats = self.stats();

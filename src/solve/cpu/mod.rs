@@ -8,19 +8,24 @@ pub mod sparse;
 
 pub use assemble::{Jacobian, heat_residual};
 
+use super::gpu::Precision;
 use super::{Solution, SolveOptions};
 use crate::error::{Error, Result};
 use crate::model::{Model, SIGMA};
+use sparse::CsrMatrix;
 
 /// Relative energy imbalance required at convergence on an f64 backend (SCENARIO.md section 3).
 pub const ENERGY_TOLERANCE_F64: f64 = 1e-6;
+/// The same on an f32 backend.
+pub const ENERGY_TOLERANCE_F32: f64 = 1e-5;
+/// Largest number of preconditioned CG iterations per Newton step, on every backend.
+pub const MAX_PCG_ITERATIONS: usize = 2000;
 /// No Newton update may take a temperature below this fraction of its current value: keeps
 /// T positive when a linearised T^4 overshoots downwards.
 const MIN_STEP_FRACTION: f64 = 0.5;
 /// Linear-solve tolerances: loose while far from the solution, tight near it (inexact Newton).
 const LOOSEST_LINEAR_TOLERANCE: f64 = 1e-3;
 const TIGHTEST_LINEAR_TOLERANCE: f64 = 1e-11;
-const MAX_PCG_ITERATIONS: usize = 2000;
 /// A linear residual (2-norm, W) below this fraction of the energy scale is noise for the
 /// convergence test; even then each update is computed to this relative accuracy.
 const LINEAR_FLOOR_OF_ENERGY_SCALE: f64 = 1e-10;
@@ -76,7 +81,91 @@ fn norm2(v: &[f64]) -> f64 {
     v.iter().map(|x| x * x).sum::<f64>().sqrt()
 }
 
+/// Outcome of one linear solve.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LinearStats {
+    pub iterations: usize,
+    pub converged: bool,
+}
+
+/// How one Newton step's system `(K + D) delta = R` is solved: the Newton loop ([`newton`]) is
+/// shared by every backend, which differ only here.
+pub trait LinearSolver {
+    /// The precision of the solve; f32 relaxes the convergence test (SCENARIO.md section 3).
+    fn precision(&self) -> Precision;
+
+    /// Solves `matrix x = rhs` to `||rhs - matrix x|| <= tolerance ||rhs||` (or as close as the
+    /// precision allows) from `x = 0`, preconditioned by `amg`, which is up to date for `matrix`.
+    fn solve(
+        &mut self,
+        matrix: &CsrMatrix,
+        amg: &amg::Amg,
+        rhs: &[f64],
+        x: &mut [f64],
+        tolerance: f64,
+    ) -> Result<LinearStats>;
+}
+
+/// The CPU's linear solver: PCG with one V-cycle per iteration, in f64.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CpuPcg;
+
+impl LinearSolver for CpuPcg {
+    fn precision(&self) -> Precision {
+        Precision::F64
+    }
+
+    fn solve(
+        &mut self,
+        matrix: &CsrMatrix,
+        amg: &amg::Amg,
+        rhs: &[f64],
+        x: &mut [f64],
+        tolerance: f64,
+    ) -> Result<LinearStats> {
+        x.fill(0.0);
+        let stats = pcg::pcg(matrix, amg, rhs, x, tolerance, MAX_PCG_ITERATIONS);
+        Ok(LinearStats {
+            iterations: stats.iterations,
+            converged: stats.converged,
+        })
+    }
+}
+
+/// The update tolerance applied (SCENARIO.md section 3): `tolerance_k`, and on an f32 backend
+/// at least 2 ulp of the warmest temperature in f32.
+pub fn update_tolerance(tolerance_k: f64, precision: Precision, t: &[f64]) -> f64 {
+    match precision {
+        Precision::F64 => tolerance_k,
+        Precision::F32 => {
+            let t_max = t.iter().copied().fold(0.0, f64::max) as f32;
+            let ulp = f64::from(f32::from_bits(t_max.to_bits() + 1) - t_max);
+            if ulp.is_finite() {
+                tolerance_k.max(2.0 * ulp)
+            } else {
+                tolerance_k
+            }
+        }
+    }
+}
+
+/// The steady solve on the CPU backend.
 pub fn solve_steady(model: &Model, options: SolveOptions) -> Result<Solution> {
+    newton(model, options, &mut CpuPcg)
+}
+
+/// Newton on the heat balance in f64 on the host, each step's linear system solved by `linear`
+/// with the smoothed-aggregation hierarchy built here.
+pub fn newton(
+    model: &Model,
+    options: SolveOptions,
+    linear: &mut dyn LinearSolver,
+) -> Result<Solution> {
+    let precision = linear.precision();
+    let energy_tolerance = match precision {
+        Precision::F64 => ENERGY_TOLERANCE_F64,
+        Precision::F32 => ENERGY_TOLERANCE_F32,
+    };
     let trace = std::env::var_os("SKYSINK_TRACE").is_some();
     let started = std::time::Instant::now();
     let n = model.n_nodes;
@@ -132,15 +221,13 @@ pub fn solve_steady(model: &Model, options: SolveOptions) -> Result<Solution> {
         let noticeable =
             LINEAR_FLOOR_OF_ENERGY_SCALE * energy_scale / residual_norm.max(f64::MIN_POSITIVE);
         let linear_tolerance = forcing.max(noticeable.min(LOOSEST_USEFUL_LINEAR_TOLERANCE));
-        update.fill(0.0);
-        let stats = pcg::pcg(
+        let stats = linear.solve(
             &jacobian.matrix,
             &preconditioner,
             &rhs,
             &mut update,
             linear_tolerance,
-            MAX_PCG_ITERATIONS,
-        );
+        )?;
         solution.linear_iterations += stats.iterations;
         if trace {
             eprintln!(
@@ -169,8 +256,9 @@ pub fn solve_steady(model: &Model, options: SolveOptions) -> Result<Solution> {
         solution.iterations = iteration;
         solution.max_change_k = max_change;
         // The absolute floor only matters for a model with no heat at all (everything at the sink).
-        let balanced = b.imbalance_w.abs() <= (ENERGY_TOLERANCE_F64 * b.scale_w).max(1e-12);
-        if max_change <= options.tolerance_k && balanced {
+        let balanced = b.imbalance_w.abs() <= (energy_tolerance * b.scale_w).max(1e-12);
+        solution.tolerance_k = update_tolerance(options.tolerance_k, precision, &t);
+        if max_change <= solution.tolerance_k && balanced {
             solution.converged = true;
             break;
         }
@@ -178,7 +266,7 @@ pub fn solve_steady(model: &Model, options: SolveOptions) -> Result<Solution> {
     if !solution.converged && solution.failure.is_none() {
         solution.failure = Some(format!(
             "Newton did not converge in {} iterations (last update {:.3e} K, tolerance {:.3e} K)",
-            solution.iterations, solution.max_change_k, options.tolerance_k
+            solution.iterations, solution.max_change_k, solution.tolerance_k
         ));
     }
     solution.temperatures_k = t;

@@ -22,8 +22,8 @@ pub struct ContextOptions {
     pub timestamps: bool,
 }
 
-/// Storage buffers the widest kernel binds (residual.wgsl, csr_matvec.wgsl).
-pub const STORAGE_BUFFERS_NEEDED: u32 = 5;
+/// Storage buffers the widest kernel binds (chebyshev.wgsl).
+pub const STORAGE_BUFFERS_NEEDED: u32 = 7;
 
 /// Something that records compute work into a pass.
 pub trait Encode {

@@ -114,6 +114,15 @@ struct VecUniform {
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Pod, Zeroable)]
+struct ChebUniform {
+    n_rows: u32,
+    pad0: u32,
+    c_prev: f32,
+    c_new: f32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
 struct CountUniform {
     n: u32,
     index: u32,
@@ -254,6 +263,79 @@ impl GpuContext {
                 (3, &csr.val),
                 (4, x),
                 (5, y),
+            ],
+            groups,
+        )
+    }
+
+    /// Overwrites the values of `csr` (same pattern) in place: dispatches built on it see them.
+    pub fn write_csr_values(&self, csr: &GpuCsr, val: &[f32]) -> Result<()> {
+        if val.len() as u64 != u64::from(csr.nnz) {
+            return Err(Error::Solver(format!(
+                "CSR matrix: {} values for {} entries",
+                val.len(),
+                csr.nnz
+            )));
+        }
+        if !val.is_empty() {
+            self.queue()
+                .write_buffer(&csr.val, 0, bytemuck::cast_slice(val));
+        }
+        Ok(())
+    }
+
+    /// The first Chebyshev step from x = 0: d = c_new * inv_diag * b, x = d (chebyshev.wgsl).
+    pub fn cheb_start(
+        &self,
+        n: u64,
+        c_new: f32,
+        [inv_diag, b, x, d]: [&wgpu::Buffer; 4],
+    ) -> Result<Dispatch> {
+        for (name, buffer) in [("inv_diag", inv_diag), ("b", b), ("x", x), ("d", d)] {
+            need(&format!("cheb_start: {name}"), buffer, n)?;
+        }
+        // The pipeline's layout is derived from cheb_start, which uses no matrix: bind only
+        // what it reads and writes.
+        let params = self.uniform("chebyshev", &cheb_uniform(n, 0.0, c_new)?)?;
+        let groups = self.groups_per_item(n)?;
+        self.dispatch(
+            Kernel::ChebStart,
+            &[(0, &params), (4, inv_diag), (5, b), (6, x), (7, d)],
+            groups,
+        )
+    }
+
+    /// One Chebyshev correction: d = c_prev * d + c_new * inv_diag * (b - A x)
+    /// (chebyshev.wgsl); follow it with x += d (`axpy`).
+    pub fn cheb_correction(
+        &self,
+        a: &GpuCsr,
+        [c_prev, c_new]: [f32; 2],
+        [inv_diag, b, x, d]: [&wgpu::Buffer; 4],
+    ) -> Result<Dispatch> {
+        let n = u64::from(a.n_rows);
+        if a.n_cols != a.n_rows {
+            return Err(Error::Solver(format!(
+                "cheb_correction: the matrix is {} x {}, not square",
+                a.n_rows, a.n_cols
+            )));
+        }
+        for (name, buffer) in [("inv_diag", inv_diag), ("b", b), ("x", x), ("d", d)] {
+            need(&format!("cheb_correction: {name}"), buffer, n)?;
+        }
+        let params = self.uniform("chebyshev", &cheb_uniform(n, c_prev, c_new)?)?;
+        let groups = self.groups_per_item(n)?;
+        self.dispatch(
+            Kernel::ChebCorrection,
+            &[
+                (0, &params),
+                (1, &a.row_ptr),
+                (2, &a.col),
+                (3, &a.val),
+                (4, inv_diag),
+                (5, b),
+                (6, x),
+                (7, d),
             ],
             groups,
         )
@@ -460,6 +542,15 @@ fn panel_uniform(p: &PanelStencil) -> PanelUniform {
         sigma: p.sigma,
         ts4: p.ts4,
     }
+}
+
+fn cheb_uniform(n: u64, c_prev: f32, c_new: f32) -> Result<ChebUniform> {
+    Ok(ChebUniform {
+        n_rows: count_u32("chebyshev", n)?,
+        pad0: 0,
+        c_prev,
+        c_new,
+    })
 }
 
 fn vec_uniform(n: u64, a: Coef) -> Result<VecUniform> {

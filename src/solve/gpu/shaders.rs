@@ -12,7 +12,11 @@ pub const REDUCE_CHUNK: u32 = 2048;
 pub const COMMON: (&str, &str) = ("common.wgsl", include_str!("../../../shaders/common.wgsl"));
 
 /// Every kernel file in shaders/ except common.wgsl. build.rs fails if one is missing here.
-pub const FILES: [(&str, &str); 6] = [
+pub const FILES: [(&str, &str); 7] = [
+    (
+        "chebyshev.wgsl",
+        include_str!("../../../shaders/chebyshev.wgsl"),
+    ),
     ("copy.wgsl", include_str!("../../../shaders/copy.wgsl")),
     (
         "csr_matvec.wgsl",
@@ -57,10 +61,12 @@ pub enum Kernel {
     SumFinal,
     MaxFinal,
     CopyBandwidth,
+    ChebStart,
+    ChebCorrection,
 }
 
 impl Kernel {
-    pub const ALL: [Kernel; 13] = [
+    pub const ALL: [Kernel; 15] = [
         Kernel::Residual,
         Kernel::StencilMatvec,
         Kernel::CsrMatvec,
@@ -74,6 +80,8 @@ impl Kernel {
         Kernel::SumFinal,
         Kernel::MaxFinal,
         Kernel::CopyBandwidth,
+        Kernel::ChebStart,
+        Kernel::ChebCorrection,
     ];
 
     /// The shader file (a name in `FILES`).
@@ -87,6 +95,7 @@ impl Kernel {
                 "reduce.wgsl"
             }
             Kernel::CopyBandwidth => "copy.wgsl",
+            Kernel::ChebStart | Kernel::ChebCorrection => "chebyshev.wgsl",
         }
     }
 
@@ -106,6 +115,8 @@ impl Kernel {
             Kernel::SumFinal => "sum_final",
             Kernel::MaxFinal => "max_final",
             Kernel::CopyBandwidth => "copy_bandwidth",
+            Kernel::ChebStart => "cheb_start",
+            Kernel::ChebCorrection => "cheb_correction",
         }
     }
 }

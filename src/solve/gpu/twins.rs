@@ -113,6 +113,32 @@ pub fn csr_matvec(
     }
 }
 
+/// chebyshev.wgsl cheb_start: d = c_new * inv_diag * b, x = d.
+pub fn cheb_start(c_new: f64, inv_diag: &[f64], b: &[f64], x: &mut [f64], d: &mut [f64]) {
+    for i in 0..d.len() {
+        d[i] = c_new * inv_diag[i] * b[i];
+        x[i] = d[i];
+    }
+}
+
+/// chebyshev.wgsl cheb_correction: d = c_prev * d + c_new * inv_diag * (b - A x).
+#[allow(clippy::too_many_arguments)]
+pub fn cheb_correction(
+    (row_ptr, col, val): (&[u32], &[u32], &[f64]),
+    c_prev: f64,
+    c_new: f64,
+    inv_diag: &[f64],
+    b: &[f64],
+    x: &[f64],
+    d: &mut [f64],
+) {
+    let mut ax = vec![0.0; d.len()];
+    csr_matvec(row_ptr, col, val, x, &mut ax, false);
+    for i in 0..d.len() {
+        d[i] = c_prev * d[i] + c_new * inv_diag[i] * (b[i] - ax[i]);
+    }
+}
+
 /// The coefficient a `Coef` stands for, given the device scalars.
 pub fn coefficient(a: Coef, scalars: &[f64]) -> f64 {
     let mut value = f64::from(a.constant);
