@@ -18,7 +18,9 @@ const REGION_CENTRE_TOLERANCE_M: f64 = 1e-9;
 pub fn estimate_memory_bytes(cells: usize, irregular_couplings: usize) -> u64 {
     const BYTES_PER_CELL: u64 = 640;
     const BYTES_PER_COUPLING: u64 = 160;
-    cells as u64 * BYTES_PER_CELL + irregular_couplings as u64 * BYTES_PER_COUPLING
+    (cells as u64)
+        .saturating_mul(BYTES_PER_CELL)
+        .saturating_add((irregular_couplings as u64).saturating_mul(BYTES_PER_COUPLING))
 }
 
 pub fn build(loaded: &LoadedScenario) -> Result<Model> {
@@ -28,9 +30,9 @@ pub fn build(loaded: &LoadedScenario) -> Result<Model> {
         Error::Input(Invalid::new(place, message).render(&loaded.source, document.as_ref()))
     };
     let exposure = Exposure::from_environment(&s.environment);
+    check_memory(loaded)?;
     let panels = mesh_panels(s, &exposure);
     let n_cells: usize = panels.iter().map(|p| p.cell_count()).sum();
-    check_memory(loaded, n_cells)?;
     let panel_index: HashMap<&str, usize> = panels
         .iter()
         .enumerate()
@@ -143,17 +145,33 @@ pub fn build(loaded: &LoadedScenario) -> Result<Model> {
     })
 }
 
-fn check_memory(loaded: &LoadedScenario, n_cells: usize) -> Result<()> {
+/// Refuse a mesh the machine cannot hold, before allocating anything for it. Cell counts are
+/// multiplied in u128 so that absurd counts are refused rather than overflowing.
+fn check_memory(loaded: &LoadedScenario) -> Result<()> {
+    let n_cells: u128 = loaded
+        .scenario
+        .panels
+        .iter()
+        .map(|p| p.cells[0].max(1) as u128 * p.cells[1].max(1) as u128)
+        .sum();
     let irregular = loaded.scenario.heat_pipes.len() * 4096 + loaded.scenario.links.len() * 1024;
-    let needed = estimate_memory_bytes(n_cells, irregular);
-    if let Some(available) = available_memory_bytes()
-        && needed > available
-    {
+    let needed = usize::try_from(n_cells)
+        .ok()
+        .map(|n| estimate_memory_bytes(n, irregular))
+        .unwrap_or(u64::MAX);
+    let available = available_memory_bytes();
+    if needed > available.unwrap_or(u64::MAX) || needed == u64::MAX {
+        let have = available.map_or("an unknown amount".to_string(), |a| {
+            format!("{:.1} GiB", a as f64 / 1024f64.powi(3))
+        });
+        let need = if needed == u64::MAX {
+            "more memory than a 64-bit machine can address".to_string()
+        } else {
+            format!("about {:.1} GiB", needed as f64 / 1024f64.powi(3))
+        };
         return Err(Error::Input(format!(
-            "{}: the mesh has {n_cells} cells; solving it needs about {:.1} GiB but this machine has {:.1} GiB available; use fewer cells",
+            "{}: the mesh has {n_cells} cells; solving it needs {need} but this machine has {have} available; use fewer cells",
             loaded.source.path.display(),
-            needed as f64 / 1024f64.powi(3),
-            available as f64 / 1024f64.powi(3)
         )));
     }
     Ok(())

@@ -146,3 +146,18 @@ fn schedules_interpolate_and_hold_their_ends() {
     assert!((build::schedule_value(&times, &values, 20.0) - 1.0).abs() < 1e-15);
     assert_eq!(build::schedule_value(&times, &values, 99.0), -1.0);
 }
+
+#[test]
+fn a_mesh_too_large_for_the_machine_is_refused_before_allocating() {
+    let large = TWO_PANELS.replacen("cells = [5, 2]", "cells = [200000, 200000]", 1);
+    let err = model_of(&large).expect_err("refused");
+    assert!(err.to_string().contains("the mesh has 40000000016 cells; solving it needs about"), "{err}");
+
+    let huge = TWO_PANELS.replacen("cells = [5, 2]", "cells = [4000000000, 4000000000]", 1);
+    let err = model_of(&huge).expect_err("refused");
+    assert_eq!(err.exit_code(), 2);
+    let message = err.to_string();
+    // 4e9 x 4e9 cells on the first panel plus the second panel's 16.
+    assert!(message.contains("16000000000000000016 cells"), "{message}");
+    assert!(message.contains("available; use fewer cells"), "{message}");
+}
