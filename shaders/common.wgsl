@@ -61,3 +61,12 @@ struct ReduceParams {
     pad0: u32,
     pad1: u32,
 }
+
+// One Chebyshev smoothing step over n_rows rows: coefficients of the previous correction and
+// of the new preconditioned residual.
+struct ChebParams {
+    n_rows: u32,
+    pad0: u32,
+    c_prev: f32,
+    c_new: f32,
+}

@@ -134,6 +134,15 @@ pub fn run(
                 let (matvec, copy) = cpu_bandwidth(&model, &solution.temperatures_k)?;
                 ("csr matvec (f64)".to_string(), matvec, copy)
             }
+            Backend::Gpu { adapter, .. } => {
+                let ctx = crate::solve::gpu::solver::open(adapter)?;
+                let b = crate::solve::gpu::measure_bandwidth(&ctx, model.n_cells as u64, 5)?;
+                (
+                    "stencil matvec (f32)".to_string(),
+                    b.stencil_gb_s,
+                    b.copy_gb_s,
+                )
+            }
         };
         let row = BenchRow {
             cells: model.n_cells,

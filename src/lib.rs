@@ -18,16 +18,28 @@ pub use report::{Report, Verdict};
 pub use scenario::{LoadedScenario, load};
 pub use solve::{Backend, Solution, SolveOptions, solve};
 
-/// Pick the backend for a `--backend`/`solve.backend` choice. This version has only the CPU
-/// backend: `auto` resolves to it, `gpu` is refused as a missing adapter (exit 3).
+/// Pick the backend for a `--backend`/`solve.backend` choice (SCENARIO.md section 8): `cpu`
+/// is the CPU; `gpu` the best adapter of any type (none: exit 3); `auto` the best adapter that
+/// is not of CPU type, else the CPU. The GPU backend's linear algebra is f32.
 pub fn choose_backend(choice: scenario::BackendChoice) -> Result<Backend> {
+    let cpu = || Backend::Cpu {
+        threads: rayon::current_num_threads(),
+    };
+    let gpu = |candidate: solve::gpu::Candidate| Backend::Gpu {
+        adapter: candidate.summary,
+        precision: solve::gpu::Precision::F32,
+    };
     match choice {
-        scenario::BackendChoice::Auto | scenario::BackendChoice::Cpu => Ok(Backend::Cpu {
-            threads: rayon::current_num_threads(),
-        }),
-        scenario::BackendChoice::Gpu => Err(Error::Solver(
-            "no GPU adapter: this build of skysink has no GPU backend yet; use --backend cpu (or auto)".to_string(),
-        )),
+        scenario::BackendChoice::Cpu => Ok(cpu()),
+        scenario::BackendChoice::Gpu => match solve::gpu::pick(solve::gpu::Choice::Gpu)? {
+            Some(candidate) => Ok(gpu(candidate)),
+            None => Err(Error::Solver(
+                "--backend gpu: no GPU adapter found".to_string(),
+            )),
+        },
+        scenario::BackendChoice::Auto => {
+            Ok(solve::gpu::pick(solve::gpu::Choice::Auto)?.map_or_else(cpu, gpu))
+        }
     }
 }
 

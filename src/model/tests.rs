@@ -151,7 +151,11 @@ fn schedules_interpolate_and_hold_their_ends() {
 fn a_mesh_too_large_for_the_machine_is_refused_before_allocating() {
     let large = TWO_PANELS.replacen("cells = [5, 2]", "cells = [200000, 200000]", 1);
     let err = model_of(&large).expect_err("refused");
-    assert!(err.to_string().contains("the mesh has 40000000016 cells; solving it needs about"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("the mesh has 40000000016 cells; solving it needs about"),
+        "{err}"
+    );
 
     let huge = TWO_PANELS.replacen("cells = [5, 2]", "cells = [4000000000, 4000000000]", 1);
     let err = model_of(&huge).expect_err("refused");

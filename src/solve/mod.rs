@@ -5,11 +5,19 @@ pub mod gpu;
 
 use crate::error::Result;
 use crate::model::Model;
+use gpu::{AdapterSummary, Precision};
 
 /// Which backend runs the solve, as resolved from `--backend` / `solve.backend`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Backend {
-    Cpu { threads: usize },
+    Cpu {
+        threads: usize,
+    },
+    /// wgpu on one adapter; `precision` is that of the device's linear algebra.
+    Gpu {
+        adapter: AdapterSummary,
+        precision: Precision,
+    },
 }
 
 impl Backend {
@@ -17,24 +25,28 @@ impl Backend {
     pub fn describe(&self) -> String {
         match self {
             Backend::Cpu { threads } => format!("skysink: backend cpu (f64, {threads} threads)"),
+            Backend::Gpu { adapter, precision } => adapter.first_line(*precision),
         }
     }
 
     pub fn kind(&self) -> &'static str {
         match self {
             Backend::Cpu { .. } => "cpu",
+            Backend::Gpu { .. } => "gpu",
         }
     }
 
     pub fn precision(&self) -> &'static str {
         match self {
             Backend::Cpu { .. } => "f64",
+            Backend::Gpu { precision, .. } => precision.as_str(),
         }
     }
 
     pub fn adapter(&self) -> Option<String> {
         match self {
             Backend::Cpu { .. } => None,
+            Backend::Gpu { adapter, .. } => Some(adapter.name.clone()),
         }
     }
 }
@@ -66,6 +78,7 @@ pub fn solve(model: &Model, backend: &Backend, options: SolveOptions) -> Result<
     let start = std::time::Instant::now();
     let mut solution = match backend {
         Backend::Cpu { .. } => cpu::solve_steady(model, options)?,
+        Backend::Gpu { adapter, .. } => gpu::solver::solve_steady(model, options, adapter)?,
     };
     solution.wall_s = start.elapsed().as_secs_f64();
     Ok(solution)

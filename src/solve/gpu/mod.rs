@@ -6,6 +6,8 @@
 //! - shaders.rs: the embedded WGSL and how a module is composed (build.rs validates the same).
 //! - kernels.rs: one typed constructor per kernel; twins.rs: the CPU twin of each.
 //! - bandwidth.rs: copy against stencil_matvec, in GB/s.
+//! - vcycle.rs: the host's multigrid hierarchy on the device, one V-cycle as dispatches.
+//! - solver.rs: the steady solve: host Newton (shared with the CPU) with device PCG in f32.
 //!
 //! Everything here works in f32; a device with SHADER_F64 can be opened with it enabled
 //! (`ContextOptions::f64`) for f64 kernels to come.
@@ -16,8 +18,12 @@ pub mod buffers;
 pub mod context;
 pub mod kernels;
 pub mod shaders;
+pub mod solver;
 pub mod twins;
+pub mod vcycle;
 
+#[cfg(test)]
+mod solver_tests;
 #[cfg(test)]
 mod tests;
 

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 
 const SIGMA: f32 = 5.670_374e-8;
 
-fn context() -> Option<GpuContext> {
+pub(super) fn context() -> Option<GpuContext> {
     context_with(ContextOptions::default())
 }
 
@@ -26,10 +26,10 @@ fn context_with(options: ContextOptions) -> Option<GpuContext> {
 }
 
 /// Deterministic pseudo-random numbers (splitmix64) in [lo, hi), rounded to f32.
-struct Rng(u64);
+pub(super) struct Rng(pub(super) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -37,22 +37,22 @@ impl Rng {
         z ^ (z >> 31)
     }
 
-    fn uniform(&mut self, lo: f32, hi: f32) -> f32 {
+    pub(super) fn uniform(&mut self, lo: f32, hi: f32) -> f32 {
         let unit = (self.next() >> 40) as f32 / (1u64 << 24) as f32;
         lo + (hi - lo) * unit
     }
 
-    fn vec(&mut self, n: usize, lo: f32, hi: f32) -> Vec<f32> {
+    pub(super) fn vec(&mut self, n: usize, lo: f32, hi: f32) -> Vec<f32> {
         (0..n).map(|_| self.uniform(lo, hi)).collect()
     }
 }
 
-fn wide(v: &[f32]) -> Vec<f64> {
+pub(super) fn wide(v: &[f32]) -> Vec<f64> {
     v.iter().map(|&x| f64::from(x)).collect()
 }
 
 /// |gpu - cpu| <= rel * scale, item by item; the message names the first failures.
-fn assert_close(what: &str, gpu: &[f32], cpu: &[f64], scale: &[f64], rel: f64) {
+pub(super) fn assert_close(what: &str, gpu: &[f32], cpu: &[f64], scale: &[f64], rel: f64) {
     assert_eq!(gpu.len(), cpu.len(), "{what}: lengths differ");
     let bad: Vec<String> = (0..gpu.len())
         .filter(|&i| (f64::from(gpu[i]) - cpu[i]).abs() > rel * scale[i])
@@ -62,7 +62,7 @@ fn assert_close(what: &str, gpu: &[f32], cpu: &[f64], scale: &[f64], rel: f64) {
     assert!(bad.is_empty(), "{what}: {}", bad.join("; "));
 }
 
-fn abs_scale(v: &[f64]) -> Vec<f64> {
+pub(super) fn abs_scale(v: &[f64]) -> Vec<f64> {
     v.iter().map(|x| x.abs()).collect()
 }
 

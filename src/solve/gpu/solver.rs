@@ -1,0 +1,280 @@
+//! The GPU backend's steady solve. Newton stays on the host in f64 (`cpu::newton`, shared with
+//! the CPU backend); each step's system `(K + D) delta = R` is solved here in f32 by conjugate
+//! gradients on the device, preconditioned by one V-cycle of the host's multigrid hierarchy
+//! (vcycle.rs). Every CG coefficient stays on the device (`Coef::ratio`); only `r . r` comes
+//! back every few iterations for the stopping test, and `delta` at the end. Newton's f64
+//! residual then makes this a mixed-precision iterative refinement: the answer is as accurate as
+//! the CPU's, up to the f32 backend's convergence test (SCENARIO.md section 3).
+
+use super::adapter::{AdapterSummary, Precision, candidates};
+use super::context::{ContextOptions, Dispatch, Encode, GpuContext};
+use super::kernels::{Coef, partial_count};
+use super::vcycle::{DeviceAmg, array_bytes};
+use crate::error::{Error, Result};
+use crate::model::Model;
+use crate::solve::cpu::amg::{Amg, AmgExport};
+use crate::solve::cpu::sparse::{self, CsrMatrix};
+use crate::solve::cpu::{LinearSolver, LinearStats, MAX_PCG_ITERATIONS, newton};
+use crate::solve::{Solution, SolveOptions};
+
+/// Relative residual an f32 CG reliably reaches: tighter requests stop here, and Newton's f64
+/// residual refines further.
+pub const F32_TOLERANCE_FLOOR: f64 = 1e-5;
+/// CG iterations between readbacks of the residual norm (even: two scalar slots alternate).
+const CHECK_EVERY: usize = 2;
+/// Readbacks without a new smallest residual after which CG has stagnated at the f32 floor.
+const STAGNATION_CHECKS: usize = 3;
+
+/// Device scalar slots: `r . z` (two, alternating old/new), `p . A p`, `r . r`.
+const RZ_A: u32 = 0;
+const PAP: u32 = 1;
+const RZ_B: u32 = 2;
+const RR: u32 = 3;
+
+/// Solves the steady state of `model` on the adapter `adapter` (f32 linear algebra).
+pub fn solve_steady(
+    model: &Model,
+    options: SolveOptions,
+    adapter: &AdapterSummary,
+) -> Result<Solution> {
+    newton(model, options, &mut GpuPcg::new(open(adapter)?))
+}
+
+/// Opens a device on the adapter that `choose_backend` picked.
+pub fn open(adapter: &AdapterSummary) -> Result<GpuContext> {
+    let candidate = candidates()
+        .into_iter()
+        .find(|c| &c.summary == adapter)
+        .ok_or_else(|| {
+            Error::Solver(format!(
+                "GPU adapter \"{}\" is no longer available",
+                adapter.name
+            ))
+        })?;
+    GpuContext::new(&candidate, ContextOptions::default())
+}
+
+fn as_work(list: &[Dispatch]) -> Vec<&dyn Encode> {
+    list.iter().map(|d| d as &dyn Encode).collect()
+}
+
+/// Device vectors and the hierarchy of one system size.
+struct DeviceSystem {
+    n: usize,
+    amg: DeviceAmg,
+    x: wgpu::Buffer,
+    r: wgpu::Buffer,
+    z: wgpu::Buffer,
+    p: wgpu::Buffer,
+    q: wgpu::Buffer,
+    partials: wgpu::Buffer,
+    scalars: wgpu::Buffer,
+}
+
+/// PCG on the device with the V-cycle of the host's hierarchy: the GPU's `LinearSolver`.
+pub struct GpuPcg {
+    ctx: GpuContext,
+    system: Option<DeviceSystem>,
+}
+
+impl GpuPcg {
+    pub fn new(ctx: GpuContext) -> GpuPcg {
+        GpuPcg { ctx, system: None }
+    }
+
+    pub fn context(&self) -> &GpuContext {
+        &self.ctx
+    }
+
+    /// Brings the device hierarchy up to date with `export`: values rewritten in place when its
+    /// shape is unchanged, everything uploaded (after the memory estimate) otherwise.
+    fn prepare(&mut self, export: &AmgExport<'_>) -> Result<()> {
+        let reusable = self.system.as_ref().is_some_and(|s| s.amg.matches(export));
+        if reusable {
+            if let Some(system) = self.system.as_mut() {
+                system.amg.refresh(&self.ctx, export)?;
+            }
+        } else {
+            self.system = None;
+            self.system = Some(self.upload(export)?);
+        }
+        Ok(())
+    }
+
+    fn upload(&self, export: &AmgExport<'_>) -> Result<DeviceSystem> {
+        let n = export.levels.first().map_or(0, |l| l.a.n_rows);
+        check_memory(&self.ctx, export)?;
+        let ctx = &self.ctx;
+        let vector = |name: &str| ctx.zeroed(name, 4 * n as u64);
+        let (r, z) = (vector("pcg r")?, vector("pcg z")?);
+        let scalars = ctx.scalars(4)?;
+        let amg = DeviceAmg::new(ctx, export, &r, &z, &scalars)?;
+        Ok(DeviceSystem {
+            n,
+            amg,
+            x: vector("pcg x")?,
+            r,
+            z,
+            p: vector("pcg p")?,
+            q: vector("pcg q")?,
+            partials: ctx.partials(n as u64)?,
+            scalars,
+        })
+    }
+}
+
+/// Bytes of every array the GPU solve allocates for the hierarchy in `export`, named.
+pub fn memory_estimate(export: &AmgExport<'_>) -> Vec<(String, u64)> {
+    let n = export.levels.first().map_or(0, |l| l.a.n_rows) as u64;
+    let mut arrays = array_bytes(export);
+    for name in ["pcg x", "pcg p", "pcg q"] {
+        arrays.push((name.to_string(), 4 * n));
+    }
+    arrays.push(("reduction partials".to_string(), 4 * partial_count(n)));
+    arrays
+}
+
+/// Refuses (exit 3) a system with an array larger than one storage binding of the adapter.
+fn check_memory(ctx: &GpuContext, export: &AmgExport<'_>) -> Result<()> {
+    let arrays = memory_estimate(export);
+    let total: u64 = arrays.iter().map(|(_, bytes)| bytes).sum();
+    let limits = ctx.limits();
+    let max = limits
+        .max_buffer_size
+        .min(limits.max_storage_buffer_binding_size);
+    match arrays.iter().max_by_key(|(_, bytes)| *bytes) {
+        Some((what, bytes)) if *bytes > max => Err(Error::Solver(format!(
+            "device memory estimate exceeded: the GPU solve needs {total} bytes ({:.1} MiB); its \
+             largest array, the {what}, takes {bytes} bytes, over the {max} bytes that adapter \
+             \"{}\" allows in one buffer (max_buffer_size {}, max_storage_buffer_binding_size \
+             {}); splitting arrays over several bindings is not implemented yet: use --backend cpu",
+            total as f64 / (1024.0 * 1024.0),
+            ctx.summary().name,
+            limits.max_buffer_size,
+            limits.max_storage_buffer_binding_size,
+        ))),
+        _ => Ok(()),
+    }
+}
+
+impl LinearSolver for GpuPcg {
+    fn precision(&self) -> Precision {
+        Precision::F32
+    }
+
+    fn solve(
+        &mut self,
+        matrix: &CsrMatrix,
+        amg: &Amg,
+        rhs: &[f64],
+        x: &mut [f64],
+        tolerance: f64,
+    ) -> Result<LinearStats> {
+        x.fill(0.0);
+        let rhs32: Vec<f32> = rhs.iter().map(|&v| v as f32).collect();
+        let b_norm = rhs32
+            .iter()
+            .map(|&v| f64::from(v) * f64::from(v))
+            .sum::<f64>()
+            .sqrt();
+        if b_norm == 0.0 {
+            return Ok(LinearStats {
+                iterations: 0,
+                converged: true,
+            });
+        }
+        if !b_norm.is_finite() {
+            return Err(Error::Solver(
+                "the Newton residual is not finite in f32".to_string(),
+            ));
+        }
+        let export = amg.export();
+        self.prepare(&export)?;
+        let ctx = &self.ctx;
+        let Some(system) = self.system.as_ref() else {
+            return Err(Error::Solver("the GPU system was not uploaded".to_string()));
+        };
+        let n = system.n;
+        let finest = system.amg.finest();
+        if n != matrix.n || finest.is_none_or(|a| a.nnz as usize != matrix.nnz()) {
+            return Err(Error::Solver(format!(
+                "the GPU hierarchy has {n} rows, the Newton matrix {}: refresh the multigrid \
+                 hierarchy before solving",
+                matrix.n
+            )));
+        }
+        let Some(a) = finest else {
+            return Ok(LinearStats {
+                iterations: 0,
+                converged: true,
+            });
+        };
+        ctx.queue()
+            .write_buffer(&system.r, 0, bytemuck::cast_slice(&rhs32));
+        ctx.queue()
+            .write_buffer(&system.x, 0, bytemuck::cast_slice(&vec![0f32; n]));
+
+        let nn = n as u64;
+        let s = &system.scalars;
+        let dot = |u: &wgpu::Buffer, v: &wgpu::Buffer, out: u32| -> Result<Vec<Dispatch>> {
+            let reduction = ctx.dot(nn, u, v, &system.partials, s, out)?;
+            Ok(vec![reduction.partial, reduction.last])
+        };
+        let mut start: Vec<Dispatch> = system.amg.cycle().to_vec();
+        start.push(ctx.copy(nn, &system.z, &system.p)?);
+        start.extend(dot(&system.r, &system.z, RZ_A)?);
+        let step = |old: u32, new: u32| -> Result<Vec<Dispatch>> {
+            let mut work = vec![ctx.csr_matvec(a, &system.p, &system.q, false)?];
+            work.extend(dot(&system.p, &system.q, PAP)?);
+            work.push(ctx.axpy(nn, Coef::ratio(1.0, old, PAP), &system.p, &system.x, s)?);
+            work.push(ctx.axpy(nn, Coef::ratio(-1.0, old, PAP), &system.q, &system.r, s)?);
+            work.extend(system.amg.cycle().iter().cloned());
+            work.extend(dot(&system.r, &system.z, new)?);
+            work.push(ctx.xpay(nn, Coef::ratio(1.0, new, old), &system.z, &system.p, s)?);
+            Ok(work)
+        };
+        let mut batch: Vec<Dispatch> = Vec::new();
+        for k in 0..CHECK_EVERY {
+            batch.extend(if k % 2 == 0 {
+                step(RZ_A, RZ_B)?
+            } else {
+                step(RZ_B, RZ_A)?
+            });
+        }
+        batch.extend(dot(&system.r, &system.r, RR)?);
+
+        let target = tolerance.max(F32_TOLERANCE_FLOOR) * b_norm;
+        ctx.run(&as_work(&start))?;
+        let (mut iterations, mut best, mut since_best) = (0, f64::INFINITY, 0);
+        let batch_work = as_work(&batch);
+        while iterations < MAX_PCG_ITERATIONS {
+            ctx.run(&batch_work)?;
+            iterations += CHECK_EVERY;
+            let rr = f64::from(ctx.read::<f32>(s, u64::from(RR), 1)?[0]);
+            let norm = rr.max(0.0).sqrt();
+            if !norm.is_finite() || norm <= target {
+                break;
+            }
+            if norm < best {
+                (best, since_best) = (norm, 0);
+            } else {
+                since_best += 1;
+                if since_best >= STAGNATION_CHECKS {
+                    break;
+                }
+            }
+        }
+        let solution: Vec<f32> = ctx.read(&system.x, 0, n)?;
+        for (xi, &v) in x.iter_mut().zip(&solution) {
+            *xi = f64::from(v);
+        }
+        // The true residual in f64 decides whether the request was met.
+        let mut residual = vec![0.0; n];
+        matrix.residual(rhs, x, &mut residual);
+        let true_norm = sparse::norm2(&residual);
+        Ok(LinearStats {
+            iterations,
+            converged: true_norm <= tolerance.max(F32_TOLERANCE_FLOOR) * b_norm,
+        })
+    }
+}

@@ -1,0 +1,316 @@
+//! The GPU backend against the CPU f64 reference, end to end through the `skysink` binary:
+//! every bundled scenario and the reference cases C1 (black plate) and C2 (fin, N = 1) agree
+//! within 0.05 K on every payload junction, panel minimum, mean and maximum and heat-pipe vapour
+//! temperature, and the GPU's energy balance closes to 1e-5 of dissipated + absorbed +
+//! |fixed_in| (the f32 backend's criterion, SCENARIO.md section 3). Also: the first line and the
+//! JSON backend fields, and which backend `auto` takes.
+//!
+//! The tests run on whatever adapter wgpu finds (lavapipe on a machine without a GPU). Without
+//! any adapter they print a notice and pass, unless SKYSINK_REQUIRE_GPU=1, where that fails.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use skysink::solve::gpu::{Choice, pick};
+
+/// Largest GPU - CPU temperature difference allowed, K.
+const AGREEMENT_K: f64 = 0.05;
+/// Relative energy imbalance allowed on the f32 backend.
+const ENERGY_F32: f64 = 1e-5;
+
+/// The name of the adapter `--backend gpu` takes, or None (with a notice) when there is none.
+fn gpu_adapter() -> Option<String> {
+    let require = std::env::var("SKYSINK_REQUIRE_GPU").is_ok_and(|v| v == "1");
+    match pick(Choice::Gpu) {
+        Ok(Some(candidate)) => Some(candidate.summary.name),
+        Ok(None) | Err(_) if require => {
+            panic!("SKYSINK_REQUIRE_GPU=1 but wgpu finds no adapter")
+        }
+        Ok(None) | Err(_) => {
+            eprintln!("notice: GPU agreement test skipped, no GPU adapter");
+            None
+        }
+    }
+}
+
+/// Solves `path` on `backend` with the JSON report on stdout.
+fn solve_path(path: &str, backend: &str) -> Run {
+    run(["solve", path, "--backend", backend, "--json", "-"])
+}
+
+/// Every temperature the report compares, by name.
+fn temperatures(report: &Value) -> Vec<(String, f64)> {
+    let mut out = Vec::new();
+    let list = |key: &str| report[key].as_array().cloned().unwrap_or_default();
+    for p in list("payloads") {
+        out.push((
+            format!("payload {} junction", p["name"]),
+            num(&p, "junction_c"),
+        ));
+    }
+    for p in list("panels") {
+        for key in ["t_min_k", "t_mean_k", "t_max_k"] {
+            out.push((format!("panel {} {key}", p["name"]), num(&p, key)));
+        }
+    }
+    for h in list("heat_pipes") {
+        out.push((
+            format!("heat pipe {} vapour", h["name"]),
+            num(&h, "vapour_k"),
+        ));
+    }
+    out
+}
+
+/// Differences beyond the agreement tolerance and a GPU balance that does not close.
+fn disagreements(gpu: &Value, cpu: &Value, what: &str) -> Vec<String> {
+    let mut bad = Vec::new();
+    let (g, c) = (temperatures(gpu), temperatures(cpu));
+    if g.len() != c.len() {
+        bad.push(format!(
+            "{what}: {} GPU and {} CPU temperatures",
+            g.len(),
+            c.len()
+        ));
+    }
+    for ((name, tg), (_, tc)) in g.iter().zip(&c) {
+        if !within(*tg, *tc, AGREEMENT_K) {
+            bad.push(format!("{what}: {name}: GPU {tg}, CPU {tc}"));
+        }
+    }
+    let e = &gpu["energy"];
+    let budget = num(e, "dissipated_w") + num(e, "absorbed_w") + num(e, "fixed_in_w").abs();
+    let imbalance = num(e, "imbalance_w");
+    if imbalance.abs() > ENERGY_F32 * budget {
+        bad.push(format!(
+            "{what}: GPU imbalance {imbalance:e} W over 1e-5 of {budget} W"
+        ));
+    }
+    if gpu["verdict"] != cpu["verdict"] {
+        bad.push(format!(
+            "{what}: verdict GPU {} CPU {}",
+            gpu["verdict"], cpu["verdict"]
+        ));
+    }
+    if gpu["solver"]["converged"] != Value::Bool(true) {
+        bad.push(format!("{what}: the GPU solve did not converge"));
+    }
+    bad
+}
+
+/// Solves `path` on both backends (same exit status) and returns (GPU, CPU) reports.
+fn both(path: &str) -> (Value, Value) {
+    let gpu = solve_path(path, "gpu");
+    let cpu = solve_path(path, "cpu");
+    assert_eq!(
+        gpu.code, cpu.code,
+        "{path}: exit status GPU {:?} CPU {:?}\n--- GPU stderr:\n{}",
+        gpu.code, cpu.code, gpu.stderr
+    );
+    assert!(!gpu.stderr.contains("panicked"), "{}", gpu.stderr);
+    (gpu.json(), cpu.json())
+}
+
+#[test]
+fn bundled_scenarios_agree_with_the_cpu() {
+    if gpu_adapter().is_none() {
+        return;
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .expect("scenarios/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty(), "no scenarios in {}", dir.display());
+    let mut bad = Vec::new();
+    for path in &paths {
+        let path = path.to_str().expect("UTF-8 path");
+        let (gpu, cpu) = both(path);
+        bad.extend(disagreements(&gpu, &cpu, path));
+    }
+    assert!(bad.is_empty(), "\n{}", bad.join("\n"));
+}
+
+#[test]
+fn c1_black_plate_matches_the_published_temperature() {
+    if gpu_adapter().is_none() {
+        return;
+    }
+    let text = r#"name = "C1 black plate"
+[environment]
+solar_flux_w_m2 = 1361.0
+sink_k = 0.0
+sun_direction = [0.0, 0.0, 1.0]
+
+[materials.al]
+conductivity_w_mk = 167.0
+density_kg_m3 = 2700.0
+specific_heat_j_kgk = 896.0
+
+[coatings.black]
+absorptivity = 1.0
+emissivity = 1.0
+
+[[panels]]
+name = "plate"
+origin_m = [0.0, 0.0, 0.0]
+u_m = [2.0, 0.0, 0.0]
+v_m = [0.0, 0.75, 0.0]
+cells = [4, 3]
+thickness_m = 0.002
+material = "al"
+front = "black"
+back = "black"
+
+[solve]
+mode = "steady"
+tolerance_k = 1.0e-7
+max_iterations = 200
+"#;
+    let s = Scenario::new("c1.toml", text);
+    let (gpu, cpu) = both(s.path_str());
+    let bad = disagreements(&gpu, &cpu, "C1");
+    assert!(bad.is_empty(), "\n{}", bad.join("\n"));
+    let p = panel(&gpu, "plate");
+    for key in ["t_min_k", "t_max_k"] {
+        assert_abs(num(p, key), 330.98, 0.01, &format!("C1 two-sided {key}"));
+    }
+}
+
+#[test]
+fn c2_fin_efficiency_matches_the_published_value() {
+    if gpu_adapter().is_none() {
+        return;
+    }
+    // As tests/reference_cases.rs builds it: N = 1, 1000 x 1 cells, the base held over the
+    // first column, whose centre is the fin root.
+    let (eps, tb, l, t, n, w) = (0.85, 330.0, 0.1, 1.0e-3, 1000usize, 0.01);
+    let k = 2.0 * eps * SIGMA * f64::powi(tb, 3) * l * l / t;
+    let length = 2.0 * n as f64 * l / (2.0 * n as f64 - 1.0);
+    let dx = length / n as f64;
+    let text = format!(
+        r#"name = "C2 fin"
+[environment]
+sink_k = 0.0
+
+[materials.fin]
+conductivity_w_mk = {k}
+density_kg_m3 = 2700.0
+specific_heat_j_kgk = 896.0
+
+[coatings.paint]
+absorptivity = 0.5
+emissivity = {eps}
+
+[[panels]]
+name = "fin"
+origin_m = [0.0, 0.0, 0.0]
+u_m = [{length}, 0.0, 0.0]
+v_m = [0.0, {w}, 0.0]
+cells = [{n}, 1]
+thickness_m = {t}
+material = "fin"
+front = "paint"
+back = "paint"
+
+[[fixed_temperatures]]
+name = "base"
+panel = "fin"
+center_m = {center}
+size_m = {size}
+temperature_k = {tb}
+
+[solve]
+mode = "steady"
+tolerance_k = 1.0e-7
+max_iterations = 200
+"#,
+        k = tf(k),
+        eps = tf(eps),
+        length = tf(length),
+        w = tf(w),
+        t = tf(t),
+        center = tv(&[dx / 2.0, w / 2.0]),
+        size = tv(&[dx, w]),
+        tb = tf(tb),
+    );
+    let s = Scenario::new("c2.toml", &text);
+    let (gpu, cpu) = both(s.path_str());
+    let bad = disagreements(&gpu, &cpu, "C2");
+    assert!(bad.is_empty(), "\n{}", bad.join("\n"));
+    let heat_in = num(fixed(&gpu, "base"), "heat_in_w");
+    let behind_base = 2.0 * eps * SIGMA * f64::powi(tb, 4) * (dx / 2.0) * w;
+    let eta = (heat_in - behind_base) / w / (2.0 * eps * SIGMA * f64::powi(tb, 4) * l);
+    assert_rel(eta, 0.53399, 2e-3, "C2 eta at N = 1 on the GPU");
+    assert_rel(
+        num(panel(&gpu, "fin"), "t_min_k") / tb,
+        0.77915,
+        2e-3,
+        "C2 T_tip / T_b at N = 1 on the GPU",
+    );
+}
+
+#[test]
+fn first_line_and_json_name_the_gpu_backend() {
+    let Some(name) = gpu_adapter() else { return };
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let path = dir.join("h100_deployable_650km.toml");
+    let r = solve_path(path.to_str().expect("UTF-8 path"), "gpu");
+    r.expect_code(0);
+    let first = r.stderr.lines().next().unwrap_or_default();
+    let prefix = format!("skysink: backend gpu, adapter \"{name}\" (");
+    assert!(
+        first.starts_with(&prefix) && first.ends_with(", f32)"),
+        "first line {first:?}, expected {prefix}<backend>, <type>, f32)"
+    );
+    let v = r.json();
+    assert_eq!(v["backend"]["kind"], "gpu");
+    assert_eq!(v["backend"]["adapter"], Value::String(name));
+    assert_eq!(v["backend"]["precision"], "f32");
+}
+
+#[test]
+fn auto_takes_a_gpu_only_when_one_is_not_a_software_adapter() {
+    let expected = match pick(Choice::Auto) {
+        Ok(Some(_)) => "gpu",
+        _ => "cpu",
+    };
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let path = dir.join("h100_deployable_650km.toml");
+    let r = run([
+        "solve",
+        path.to_str().expect("UTF-8 path"),
+        "--backend",
+        "auto",
+        "--json",
+        "-",
+        "--quiet",
+    ]);
+    r.expect_code(0);
+    assert_eq!(r.json()["backend"]["kind"], expected);
+}
+
+#[test]
+fn gpu_without_a_matching_adapter_is_exit_3_and_auto_falls_back_to_the_cpu() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let path = dir.join("h100_deployable_650km.toml");
+    let path = path.to_str().expect("UTF-8 path");
+    let filter = [("WGPU_ADAPTER_NAME", "no adapter is called this")];
+    let r = run_env(["solve", path, "--backend", "gpu", "--json", "-"], &filter);
+    r.expect_code(3);
+    assert!(
+        r.stdout.is_empty(),
+        "JSON written before solving: {}",
+        r.stdout
+    );
+    assert!(r.stderr.contains("no GPU adapter"), "{}", r.stderr);
+    let r = run_env(
+        ["solve", path, "--backend", "auto", "--json", "-", "--quiet"],
+        &filter,
+    );
+    r.expect_code(0);
+    assert_eq!(r.json()["backend"]["kind"], "cpu");
+}
