@@ -46,10 +46,12 @@ struct VecParams {
     coef: f32,
 }
 
-// A CSR matrix-vector product over n_rows rows.
+// A CSR matrix-vector product over rows first_row .. first_row + n_rows: one row block of a
+// matrix split over several bindings (src/solve/gpu/csr.rs), its row pointers rebased to the
+// block's first entry.
 struct CsrParams {
     n_rows: u32,
-    pad0: u32,
+    first_row: u32,
     pad1: u32,
     pad2: u32,
 }
@@ -62,11 +64,11 @@ struct ReduceParams {
     pad1: u32,
 }
 
-// One Chebyshev smoothing step over n_rows rows: coefficients of the previous correction and
-// of the new preconditioned residual.
+// One Chebyshev smoothing step over rows first_row .. first_row + n_rows (one row block, as in
+// CsrParams): coefficients of the previous correction and of the new preconditioned residual.
 struct ChebParams {
     n_rows: u32,
-    pad0: u32,
+    first_row: u32,
     c_prev: f32,
     c_new: f32,
 }

@@ -1,6 +1,8 @@
 // csr_matvec.wgsl: y = A x (csr_matvec) or y += A x (csr_matvec_add) for a CSR matrix, one
 // thread per row: coarse multigrid levels and irregular couplings. Rows with very many entries
 // (heat-pipe vapour nodes) want a segmented workgroup sum instead; that is a separate kernel.
+// One dispatch covers one row block (CsrParams): row_ptr, col and val hold the block's rows only,
+// x and y the whole vectors.
 
 @group(0) @binding(0) var<uniform> params: CsrParams;
 @group(0) @binding(1) var<storage, read> row_ptr: array<u32>;
@@ -26,7 +28,7 @@ fn csr_matvec(
 ) {
     let row = linear_index(wid, nwg, lid);
     if row < params.n_rows {
-        y[row] = row_times_x(row);
+        y[params.first_row + row] = row_times_x(row);
     }
 }
 
@@ -38,6 +40,6 @@ fn csr_matvec_add(
 ) {
     let row = linear_index(wid, nwg, lid);
     if row < params.n_rows {
-        y[row] += row_times_x(row);
+        y[params.first_row + row] += row_times_x(row);
     }
 }

@@ -37,7 +37,7 @@ impl GpuContext {
     /// requests share buffers.
     pub fn take(&self, label: &str, bytes: u64) -> Result<wgpu::Buffer> {
         self.check_storage_size(label, bytes)?;
-        let size = pool_bucket(bytes).min(self.limits().max_storage_buffer_binding_size.max(bytes));
+        let size = pool_bucket(bytes).min(self.binding_limit().max(bytes));
         self.take_exact(label, size, storage_usage())
     }
 
@@ -98,10 +98,7 @@ impl GpuContext {
     }
 
     fn check_storage_size(&self, label: &str, bytes: u64) -> Result<()> {
-        let max = self
-            .limits()
-            .max_storage_buffer_binding_size
-            .min(self.limits().max_buffer_size);
+        let max = self.binding_limit();
         if bytes > max {
             return Err(Error::Solver(format!(
                 "{label}: {bytes} bytes exceed the largest storage binding of adapter \"{}\" \

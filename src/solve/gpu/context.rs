@@ -30,30 +30,40 @@ pub trait Encode {
     fn encode(&self, pass: &mut wgpu::ComputePass<'_>);
 }
 
-/// One prepared dispatch: pipeline, bind group and workgroup counts, built once and encoded
-/// as often as needed (a solver builds its dispatches before the first iteration).
+/// One prepared kernel launch: pipeline, and a bind group and workgroup counts for each block
+/// it covers (one block, except for a CSR matrix split over several bindings; see csr.rs),
+/// built once and encoded as often as needed (a solver builds its dispatches before the first
+/// iteration).
 #[derive(Clone, Debug)]
 pub struct Dispatch {
     pipeline: wgpu::ComputePipeline,
-    bind_group: wgpu::BindGroup,
-    groups: [u32; 3],
+    blocks: Vec<(wgpu::BindGroup, [u32; 3])>,
 }
 
 impl Dispatch {
-    /// Workgroups along x, y, z.
+    /// Workgroups along x, y, z of the first block.
     pub fn groups(&self) -> [u32; 3] {
-        self.groups
+        self.blocks.first().map_or([0, 1, 1], |b| b.1)
+    }
+
+    /// Number of blocks, each one `dispatch_workgroups`.
+    pub fn blocks(&self) -> usize {
+        self.blocks.len()
     }
 }
 
 impl Encode for Dispatch {
     fn encode(&self, pass: &mut wgpu::ComputePass<'_>) {
         pass.set_pipeline(&self.pipeline);
-        pass.set_bind_group(0, &self.bind_group, &[]);
-        let [x, y, z] = self.groups;
-        pass.dispatch_workgroups(x, y, z);
+        for (bind_group, [x, y, z]) in &self.blocks {
+            pass.set_bind_group(0, bind_group, &[]);
+            pass.dispatch_workgroups(*x, *y, *z);
+        }
     }
 }
+
+/// Bindings (binding number, buffer) of group 0 and workgroup counts of one block.
+pub type Block<'a> = (Vec<(u32, &'a wgpu::Buffer)>, [u32; 3]);
 
 pub struct GpuContext {
     device: wgpu::Device,
@@ -61,6 +71,7 @@ pub struct GpuContext {
     summary: AdapterSummary,
     limits: wgpu::Limits,
     features: wgpu::Features,
+    binding_limit: u64,
     errors: Arc<Mutex<Vec<String>>>,
     modules: Mutex<HashMap<&'static str, wgpu::ShaderModule>>,
     pipelines: Mutex<HashMap<Kernel, wgpu::ComputePipeline>>,
@@ -122,6 +133,9 @@ impl GpuContext {
             device,
             queue,
             summary: candidate.summary.clone(),
+            binding_limit: limits
+                .max_storage_buffer_binding_size
+                .min(limits.max_buffer_size),
             limits,
             features,
             errors,
@@ -146,6 +160,23 @@ impl GpuContext {
     /// The limits the device was opened with.
     pub fn limits(&self) -> &wgpu::Limits {
         &self.limits
+    }
+
+    /// The largest array bound as one storage binding, in bytes: the device's binding and
+    /// buffer limits, or less after `set_binding_limit`. Larger CSR matrices are split into row
+    /// blocks (csr.rs); larger vectors are refused.
+    pub fn binding_limit(&self) -> u64 {
+        self.binding_limit
+    }
+
+    /// Lowers the binding limit to `bytes` (at least 16, a multiple of 4; never above the
+    /// device's), so that tests split small matrices. Affects later uploads only.
+    pub fn set_binding_limit(&mut self, bytes: u64) {
+        let device = self
+            .limits
+            .max_storage_buffer_binding_size
+            .min(self.limits.max_buffer_size);
+        self.binding_limit = (bytes.max(16) / 4 * 4).min(device);
     }
 
     /// Whether SHADER_F64 is enabled on this device.
@@ -187,26 +218,35 @@ impl GpuContext {
         bindings: &[(u32, &wgpu::Buffer)],
         groups: [u32; 3],
     ) -> Result<Dispatch> {
+        self.dispatch_blocks(kernel, &[(bindings.to_vec(), groups)])
+    }
+
+    /// A prepared dispatch of `kernel` over several blocks, one bind group each, in order.
+    pub fn dispatch_blocks(&self, kernel: Kernel, blocks: &[Block<'_>]) -> Result<Dispatch> {
         let pipeline = self.pipeline(kernel)?;
-        let entries: Vec<wgpu::BindGroupEntry<'_>> = bindings
-            .iter()
-            .map(|&(binding, buffer)| wgpu::BindGroupEntry {
-                binding,
-                resource: buffer.as_entire_binding(),
-            })
-            .collect();
+        let layout = pipeline.get_bind_group_layout(0);
         let what = format!("bind group of {}", kernel.entry());
-        let bind_group = self.scoped(&what, || {
-            self.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some(kernel.entry()),
-                layout: &pipeline.get_bind_group_layout(0),
-                entries: &entries,
-            })
-        })?;
+        let mut prepared = Vec::with_capacity(blocks.len());
+        for (bindings, groups) in blocks {
+            let entries: Vec<wgpu::BindGroupEntry<'_>> = bindings
+                .iter()
+                .map(|&(binding, buffer)| wgpu::BindGroupEntry {
+                    binding,
+                    resource: buffer.as_entire_binding(),
+                })
+                .collect();
+            let bind_group = self.scoped(&what, || {
+                self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                    label: Some(kernel.entry()),
+                    layout: &layout,
+                    entries: &entries,
+                })
+            })?;
+            prepared.push((bind_group, *groups));
+        }
         Ok(Dispatch {
             pipeline,
-            bind_group,
-            groups,
+            blocks: prepared,
         })
     }
 

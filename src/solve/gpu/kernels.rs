@@ -1,6 +1,7 @@
 //! Typed constructors for every kernel: each checks its buffers on the host (a clear message
 //! instead of a silently clamped access) and returns a prepared `Dispatch` to encode.
-//! The CPU twin of each kernel is in twins.rs.
+//! The CSR kernels (csr_matvec, cheb_correction), whose matrices may be split over several
+//! bindings, are in csr.rs. The CPU twin of each kernel is in twins.rs.
 
 use bytemuck::{Pod, Zeroable};
 
@@ -64,18 +65,6 @@ impl Coef {
     }
 }
 
-/// A CSR matrix on the device (f32 values, u32 indices).
-#[derive(Clone, Debug)]
-pub struct GpuCsr {
-    pub n_rows: u32,
-    pub n_cols: u32,
-    pub nnz: u32,
-    row_ptr: wgpu::Buffer,
-    col: wgpu::Buffer,
-    val: wgpu::Buffer,
-    params: wgpu::Buffer,
-}
-
 /// A two-pass reduction: partial sums per chunk, then one workgroup writes the scalar.
 #[derive(Clone, Debug)]
 pub struct Reduction {
@@ -114,20 +103,20 @@ struct VecUniform {
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Pod, Zeroable)]
-struct ChebUniform {
+pub(super) struct ChebUniform {
     n_rows: u32,
-    pad0: u32,
+    first_row: u32,
     c_prev: f32,
     c_new: f32,
 }
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Pod, Zeroable)]
-struct CountUniform {
-    n: u32,
-    index: u32,
-    pad0: u32,
-    pad1: u32,
+pub(super) struct CountUniform {
+    pub(super) n: u32,
+    pub(super) index: u32,
+    pub(super) pad0: u32,
+    pub(super) pad1: u32,
 }
 
 const NO_SCALAR: u32 = u32::MAX;
@@ -142,7 +131,7 @@ fn len_f32(buffer: &wgpu::Buffer) -> u64 {
     buffer.size() / 4
 }
 
-fn need(what: &str, buffer: &wgpu::Buffer, items: u64) -> Result<()> {
+pub(super) fn need(what: &str, buffer: &wgpu::Buffer, items: u64) -> Result<()> {
     if len_f32(buffer) < items {
         return Err(Error::Solver(format!(
             "{what}: buffer holds {} items, {items} needed",
@@ -152,7 +141,7 @@ fn need(what: &str, buffer: &wgpu::Buffer, items: u64) -> Result<()> {
     Ok(())
 }
 
-fn count_u32(what: &str, n: u64) -> Result<u32> {
+pub(super) fn count_u32(what: &str, n: u64) -> Result<u32> {
     u32::try_from(n).map_err(|_| Error::Solver(format!("{what}: {n} items exceed u32 indexing")))
 }
 
@@ -209,81 +198,6 @@ impl GpuContext {
         )
     }
 
-    /// Uploads a CSR matrix after checking its structure.
-    pub fn upload_csr(
-        &self,
-        n_cols: u32,
-        row_ptr: &[u32],
-        col: &[u32],
-        val: &[f32],
-    ) -> Result<GpuCsr> {
-        check_csr(n_cols, row_ptr, col, val)
-            .map_err(|why| Error::Solver(format!("CSR matrix: {why}")))?;
-        let n_rows = count_u32("CSR rows", row_ptr.len() as u64 - 1)?;
-        let nnz = count_u32("CSR entries", col.len() as u64)?;
-        let params = CountUniform {
-            n: n_rows,
-            index: 0,
-            pad0: 0,
-            pad1: 0,
-        };
-        Ok(GpuCsr {
-            n_rows,
-            n_cols,
-            nnz,
-            row_ptr: self.upload("csr row_ptr", row_ptr)?,
-            col: self.upload("csr col", col)?,
-            val: self.upload("csr val", val)?,
-            params: self.uniform("csr", &params)?,
-        })
-    }
-
-    /// y = A x, or y += A x with `accumulate` (csr_matvec.wgsl).
-    pub fn csr_matvec(
-        &self,
-        csr: &GpuCsr,
-        x: &wgpu::Buffer,
-        y: &wgpu::Buffer,
-        accumulate: bool,
-    ) -> Result<Dispatch> {
-        need("csr_matvec: x", x, u64::from(csr.n_cols))?;
-        need("csr_matvec: y", y, u64::from(csr.n_rows))?;
-        let kernel = if accumulate {
-            Kernel::CsrMatvecAdd
-        } else {
-            Kernel::CsrMatvec
-        };
-        let groups = self.groups_per_item(u64::from(csr.n_rows))?;
-        self.dispatch(
-            kernel,
-            &[
-                (0, &csr.params),
-                (1, &csr.row_ptr),
-                (2, &csr.col),
-                (3, &csr.val),
-                (4, x),
-                (5, y),
-            ],
-            groups,
-        )
-    }
-
-    /// Overwrites the values of `csr` (same pattern) in place: dispatches built on it see them.
-    pub fn write_csr_values(&self, csr: &GpuCsr, val: &[f32]) -> Result<()> {
-        if val.len() as u64 != u64::from(csr.nnz) {
-            return Err(Error::Solver(format!(
-                "CSR matrix: {} values for {} entries",
-                val.len(),
-                csr.nnz
-            )));
-        }
-        if !val.is_empty() {
-            self.queue()
-                .write_buffer(&csr.val, 0, bytemuck::cast_slice(val));
-        }
-        Ok(())
-    }
-
     /// The first Chebyshev step from x = 0: d = c_new * inv_diag * b, x = d (chebyshev.wgsl).
     pub fn cheb_start(
         &self,
@@ -296,47 +210,11 @@ impl GpuContext {
         }
         // The pipeline's layout is derived from cheb_start, which uses no matrix: bind only
         // what it reads and writes.
-        let params = self.uniform("chebyshev", &cheb_uniform(n, 0.0, c_new)?)?;
+        let params = self.uniform("chebyshev", &cheb_uniform((0, n), 0.0, c_new)?)?;
         let groups = self.groups_per_item(n)?;
         self.dispatch(
             Kernel::ChebStart,
             &[(0, &params), (4, inv_diag), (5, b), (6, x), (7, d)],
-            groups,
-        )
-    }
-
-    /// One Chebyshev correction: d = c_prev * d + c_new * inv_diag * (b - A x)
-    /// (chebyshev.wgsl); follow it with x += d (`axpy`).
-    pub fn cheb_correction(
-        &self,
-        a: &GpuCsr,
-        [c_prev, c_new]: [f32; 2],
-        [inv_diag, b, x, d]: [&wgpu::Buffer; 4],
-    ) -> Result<Dispatch> {
-        let n = u64::from(a.n_rows);
-        if a.n_cols != a.n_rows {
-            return Err(Error::Solver(format!(
-                "cheb_correction: the matrix is {} x {}, not square",
-                a.n_rows, a.n_cols
-            )));
-        }
-        for (name, buffer) in [("inv_diag", inv_diag), ("b", b), ("x", x), ("d", d)] {
-            need(&format!("cheb_correction: {name}"), buffer, n)?;
-        }
-        let params = self.uniform("chebyshev", &cheb_uniform(n, c_prev, c_new)?)?;
-        let groups = self.groups_per_item(n)?;
-        self.dispatch(
-            Kernel::ChebCorrection,
-            &[
-                (0, &params),
-                (1, &a.row_ptr),
-                (2, &a.col),
-                (3, &a.val),
-                (4, inv_diag),
-                (5, b),
-                (6, x),
-                (7, d),
-            ],
             groups,
         )
     }
@@ -544,10 +422,15 @@ fn panel_uniform(p: &PanelStencil) -> PanelUniform {
     }
 }
 
-fn cheb_uniform(n: u64, c_prev: f32, c_new: f32) -> Result<ChebUniform> {
+/// Chebyshev parameters over `n` rows starting at row `first_row`.
+pub(super) fn cheb_uniform(
+    (first_row, n): (u32, u64),
+    c_prev: f32,
+    c_new: f32,
+) -> Result<ChebUniform> {
     Ok(ChebUniform {
         n_rows: count_u32("chebyshev", n)?,
-        pad0: 0,
+        first_row,
         c_prev,
         c_new,
     })
@@ -560,44 +443,4 @@ fn vec_uniform(n: u64, a: Coef) -> Result<VecUniform> {
         den: a.den.unwrap_or(NO_SCALAR),
         coef: a.constant,
     })
-}
-
-/// Checks the structure of a CSR matrix: row pointers from 0, non-decreasing, ending at the
-/// number of entries; column indices below `n_cols`.
-pub fn check_csr(
-    n_cols: u32,
-    row_ptr: &[u32],
-    col: &[u32],
-    val: &[f32],
-) -> std::result::Result<(), String> {
-    if row_ptr.is_empty() {
-        return Err("row_ptr is empty; it needs rows + 1 entries".to_string());
-    }
-    if col.len() != val.len() {
-        return Err(format!(
-            "{} column indices but {} values",
-            col.len(),
-            val.len()
-        ));
-    }
-    if row_ptr[0] != 0 {
-        return Err(format!("row_ptr starts at {}, not 0", row_ptr[0]));
-    }
-    if let Some(row) = row_ptr.windows(2).position(|w| w[1] < w[0]) {
-        return Err(format!("row_ptr decreases at row {row}"));
-    }
-    let last = row_ptr[row_ptr.len() - 1] as usize;
-    if last != col.len() {
-        return Err(format!(
-            "row_ptr ends at {last}, but there are {} entries",
-            col.len()
-        ));
-    }
-    if let Some(k) = col.iter().position(|&c| c >= n_cols) {
-        return Err(format!(
-            "entry {k} has column {} >= {n_cols} columns",
-            col[k]
-        ));
-    }
-    Ok(())
 }

@@ -4,6 +4,7 @@
 //! - context.rs: one headless device, its limits and errors, pipelines, folded dispatches.
 //! - buffers.rs: storage and uniform buffers, the buffer pool, readback.
 //! - shaders.rs: the embedded WGSL and how a module is composed (build.rs validates the same).
+//! - csr.rs: CSR matrices split into row blocks that fit one storage binding, their kernels.
 //! - kernels.rs: one typed constructor per kernel; twins.rs: the CPU twin of each.
 //! - bandwidth.rs: copy against stencil_matvec, in GB/s.
 //! - vcycle.rs: the host's multigrid hierarchy on the device, one V-cycle as dispatches.
@@ -16,6 +17,7 @@ pub mod adapter;
 pub mod bandwidth;
 pub mod buffers;
 pub mod context;
+pub mod csr;
 pub mod kernels;
 pub mod shaders;
 pub mod solver;
@@ -25,10 +27,13 @@ pub mod vcycle;
 #[cfg(test)]
 mod solver_tests;
 #[cfg(test)]
+mod split_tests;
+#[cfg(test)]
 mod tests;
 
 pub use adapter::{AdapterSummary, Candidate, Choice, Precision, devices, pick};
 pub use bandwidth::{Bandwidth, measure_bandwidth};
 pub use context::{ContextOptions, Dispatch, Encode, GpuContext};
-pub use kernels::{Coef, GpuCsr, PanelStencil, Reduction};
+pub use csr::GpuCsr;
+pub use kernels::{Coef, PanelStencil, Reduction};
 pub use shaders::Kernel;

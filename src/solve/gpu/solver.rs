@@ -9,7 +9,7 @@
 use super::adapter::{AdapterSummary, Precision, candidates};
 use super::context::{ContextOptions, Dispatch, Encode, GpuContext};
 use super::kernels::{Coef, partial_count};
-use super::vcycle::{DeviceAmg, array_bytes};
+use super::vcycle::{DeviceAmg, DeviceArray, array_bytes};
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::solve::cpu::amg::{Amg, AmgExport};
@@ -86,6 +86,11 @@ impl GpuPcg {
         &self.ctx
     }
 
+    /// Row blocks of the finest A, P and R uploaded by the last solve (see csr.rs).
+    pub fn finest_blocks(&self) -> Option<[usize; 3]> {
+        self.system.as_ref()?.amg.finest_blocks()
+    }
+
     /// Brings the device hierarchy up to date with `export`: values rewritten in place when its
     /// shape is unchanged, everything uploaded (after the memory estimate) otherwise.
     fn prepare(&mut self, export: &AmgExport<'_>) -> Result<()> {
@@ -123,38 +128,60 @@ impl GpuPcg {
     }
 }
 
-/// Bytes of every array the GPU solve allocates for the hierarchy in `export`, named.
-pub fn memory_estimate(export: &AmgExport<'_>) -> Vec<(String, u64)> {
+/// Every array the GPU solve allocates for the hierarchy in `export`.
+pub fn memory_estimate(export: &AmgExport<'_>) -> Vec<DeviceArray> {
     let n = export.levels.first().map_or(0, |l| l.a.n_rows) as u64;
     let mut arrays = array_bytes(export);
+    let mut whole = |name: &str, bytes: u64| {
+        arrays.push(DeviceArray {
+            name: name.to_string(),
+            bytes,
+            split: false,
+        });
+    };
     for name in ["pcg x", "pcg p", "pcg q"] {
-        arrays.push((name.to_string(), 4 * n));
+        whole(name, 4 * n);
     }
-    arrays.push(("reduction partials".to_string(), 4 * partial_count(n)));
+    whole("reduction partials", 4 * partial_count(n));
     arrays
 }
 
-/// Refuses (exit 3) a system with an array larger than one storage binding of the adapter.
+/// Refuses (exit 3) a system the device cannot hold: a vector larger than one storage binding
+/// (vectors are bound whole; CSR matrices are split into row blocks, csr.rs), or a matrix with
+/// more entries than u32 indices reach. Running out of device memory while uploading is
+/// reported by the buffer's creation (an error scope), also as exit 3.
 fn check_memory(ctx: &GpuContext, export: &AmgExport<'_>) -> Result<()> {
     let arrays = memory_estimate(export);
-    let total: u64 = arrays.iter().map(|(_, bytes)| bytes).sum();
+    let total: u64 = arrays.iter().map(|a| a.bytes).sum();
     let limits = ctx.limits();
-    let max = limits
-        .max_buffer_size
-        .min(limits.max_storage_buffer_binding_size);
-    match arrays.iter().max_by_key(|(_, bytes)| *bytes) {
-        Some((what, bytes)) if *bytes > max => Err(Error::Solver(format!(
-            "device memory estimate exceeded: the GPU solve needs {total} bytes ({:.1} MiB); its \
-             largest array, the {what}, takes {bytes} bytes, over the {max} bytes that adapter \
-             \"{}\" allows in one buffer (max_buffer_size {}, max_storage_buffer_binding_size \
-             {}); splitting arrays over several bindings is not implemented yet: use --backend cpu",
-            total as f64 / (1024.0 * 1024.0),
+    let max = ctx.binding_limit();
+    let needs = format!(
+        "device memory estimate exceeded: the GPU solve needs {total} bytes ({:.1} MiB)",
+        total as f64 / (1024.0 * 1024.0)
+    );
+    let largest_whole = arrays.iter().filter(|a| !a.split).max_by_key(|a| a.bytes);
+    if let Some(a) = largest_whole.filter(|a| a.bytes > max) {
+        return Err(Error::Solver(format!(
+            "{needs}; its largest vector, the {}, takes {} bytes, over the {max} bytes that \
+             adapter \"{}\" allows in one storage binding (max_buffer_size {}, \
+             max_storage_buffer_binding_size {}); vectors are not split over several bindings: \
+             use --backend cpu",
+            a.name,
+            a.bytes,
             ctx.summary().name,
             limits.max_buffer_size,
             limits.max_storage_buffer_binding_size,
-        ))),
-        _ => Ok(()),
+        )));
     }
+    let entries_max = 4 * u64::from(u32::MAX);
+    if let Some(a) = arrays.iter().find(|a| a.split && a.bytes > entries_max) {
+        return Err(Error::Solver(format!(
+            "{needs}; the {} take {} bytes, more entries than u32 indexing reaches: use \
+             --backend cpu",
+            a.name, a.bytes
+        )));
+    }
+    Ok(())
 }
 
 impl LinearSolver for GpuPcg {

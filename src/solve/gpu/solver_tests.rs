@@ -188,12 +188,14 @@ fn memory_estimate_counts_every_level() {
     let amg = Amg::new(&a);
     let export = amg.export();
     let arrays = memory_estimate(&export);
-    let total: u64 = arrays.iter().map(|(_, b)| b).sum();
+    let total: u64 = arrays.iter().map(|a| a.bytes).sum();
     let finest = 4 * (2 * a.nnz() as u64 + a.n as u64 + 1);
     assert!(total > finest, "{total} <= {finest}");
-    let values = arrays
-        .iter()
-        .find(|(what, _)| what == "level 0 matrix values")
-        .map(|(_, b)| *b);
-    assert_eq!(values, Some(4 * a.nnz() as u64));
+    let values = arrays.iter().find(|a| a.name == "level 0 matrix values");
+    assert_eq!(
+        values.map(|v| (v.bytes, v.split)),
+        Some((4 * a.nnz() as u64, true))
+    );
+    let x = arrays.iter().find(|a| a.name == "pcg x");
+    assert_eq!(x.map(|v| (v.bytes, v.split)), Some((4 * a.n as u64, false)));
 }

@@ -11,7 +11,8 @@
 //! [`Amg::export`]: crate::solve::cpu::amg::Amg::export
 
 use super::context::{Dispatch, GpuContext};
-use super::kernels::{Coef, GpuCsr};
+use super::csr::GpuCsr;
+use super::kernels::Coef;
 use crate::error::{Error, Result};
 use crate::solve::cpu::amg::{AmgExport, CoarseExport, CsrView};
 
@@ -46,13 +47,31 @@ pub struct DeviceAmg {
     cycle: Vec<Dispatch>,
 }
 
-/// Bytes of every array the device hierarchy allocates, named, for the memory estimate.
-pub fn array_bytes(export: &AmgExport<'_>) -> Vec<(String, u64)> {
+/// One array of the device memory estimate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceArray {
+    pub name: String,
+    pub bytes: u64,
+    /// Whether the upload splits it into row blocks (CSR arrays; csr.rs) rather than binding
+    /// it whole (vectors).
+    pub split: bool,
+}
+
+/// Every array the device hierarchy allocates, for the memory estimate.
+pub fn array_bytes(export: &AmgExport<'_>) -> Vec<DeviceArray> {
     let mut arrays = Vec::new();
     let mut csr = |what: String, rows: usize, nnz: usize| {
-        arrays.push((format!("{what} row pointers"), 4 * (rows as u64 + 1)));
-        arrays.push((format!("{what} column indices"), 4 * nnz as u64));
-        arrays.push((format!("{what} values"), 4 * nnz as u64));
+        for (part, bytes) in [
+            ("row pointers", 4 * (rows as u64 + 1)),
+            ("column indices", 4 * nnz as u64),
+            ("values", 4 * nnz as u64),
+        ] {
+            arrays.push(DeviceArray {
+                name: format!("{what} {part}"),
+                bytes,
+                split: true,
+            });
+        }
     };
     for (l, level) in export.levels.iter().enumerate() {
         csr(
@@ -70,9 +89,12 @@ pub fn array_bytes(export: &AmgExport<'_>) -> Vec<(String, u64)> {
         csr("coarsest inverse".to_string(), n, n * n);
     }
     for (l, level) in export.levels.iter().enumerate() {
-        // inv_diag, b, x, r, d
         for name in ["inverse diagonal", "b", "x", "r", "d"] {
-            arrays.push((format!("level {l} {name}"), 4 * level.a.n_rows as u64));
+            arrays.push(DeviceArray {
+                name: format!("level {l} {name}"),
+                bytes: 4 * level.a.n_rows as u64,
+                split: false,
+            });
         }
     }
     arrays
@@ -225,6 +247,14 @@ impl DeviceAmg {
     /// The finest level's matrix (the system matrix the hierarchy was built for).
     pub fn finest(&self) -> Option<&GpuCsr> {
         self.levels.first().map(|l| &l.a)
+    }
+
+    /// Row blocks of the finest level's A, P and R (tests check that a low binding limit split
+    /// them).
+    pub fn finest_blocks(&self) -> Option<[usize; 3]> {
+        let level = self.levels.first()?;
+        let (p, r) = level.transfer.as_ref()?;
+        Some([level.a.blocks(), p.blocks(), r.blocks()])
     }
 
     /// The dispatches of one V-cycle, in order.
