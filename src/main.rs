@@ -67,7 +67,19 @@ enum Command {
     },
 }
 
+/// The Vulkan and EGL loaders print "error: XDG_RUNTIME_DIR is invalid or not set" on standard
+/// error when that folder is missing, which would break the contract that our first line comes
+/// first. Point it at the temporary folder when it is unset or not a folder.
+fn quiet_graphics_loaders() {
+    let valid = std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|dir| Path::new(&dir).is_dir());
+    if !valid {
+        // SAFETY: called first thing in main, before any other thread exists.
+        unsafe { std::env::set_var("XDG_RUNTIME_DIR", std::env::temp_dir()) };
+    }
+}
+
 fn main() -> ExitCode {
+    quiet_graphics_loaders();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -960,3 +960,37 @@ fn the_part_of_a_fixed_region_outside_its_panel_is_ignored() {
     }
     assert_eq!(reports[0], reports[1]);
 }
+
+/// Graphics loaders complain on stderr when XDG_RUNTIME_DIR is missing; with `auto` the
+/// program enumerates adapters, and the contract's first line must still come first.
+#[test]
+fn first_line_comes_first_without_xdg_runtime_dir() {
+    let s = Scenario::new("plain.toml", FULL);
+    for args in [
+        vec!["solve", s.path_str()],
+        vec!["solve", s.path_str(), "--backend", "auto"],
+    ] {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_skysink"));
+        cmd.args(&args).env_remove("XDG_RUNTIME_DIR");
+        let out = cmd.output().expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr
+                .lines()
+                .next()
+                .is_some_and(|l| l.starts_with("skysink: backend ")),
+            "{args:?}: stderr starts with something else:\n{stderr}"
+        );
+        let mut quiet = std::process::Command::new(env!("CARGO_BIN_EXE_skysink"));
+        quiet
+            .args(&args)
+            .arg("--quiet")
+            .env_remove("XDG_RUNTIME_DIR");
+        let out = quiet.output().expect("runs");
+        assert!(
+            out.stderr.is_empty(),
+            "--quiet printed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
