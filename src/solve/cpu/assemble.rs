@@ -54,6 +54,52 @@ pub fn heat_residual(model: &Model, t: &[f64], out: &mut [f64]) {
     }
 }
 
+/// The irregular couplings (heat-pipe contacts, links) of each node, bucketed by row.
+struct IrregularRows {
+    start: Vec<usize>,
+    entries: Vec<(usize, f64)>,
+}
+
+impl IrregularRows {
+    fn new(model: &Model) -> IrregularRows {
+        let mut count = vec![0usize; model.n_nodes + 1];
+        // A coupling of a node with itself carries no heat.
+        let couplings = || model.couplings.iter().filter(|c| c.a != c.b);
+        for c in couplings() {
+            count[c.a + 1] += 1;
+            count[c.b + 1] += 1;
+        }
+        for k in 1..count.len() {
+            count[k] += count[k - 1];
+        }
+        let mut next = count.clone();
+        let mut entries = vec![(0, 0.0); count[model.n_nodes]];
+        for c in couplings() {
+            entries[next[c.a]] = (c.b, c.conductance);
+            next[c.a] += 1;
+            entries[next[c.b]] = (c.a, c.conductance);
+            next[c.b] += 1;
+        }
+        IrregularRows {
+            start: count,
+            entries,
+        }
+    }
+
+    /// Push node's off-diagonal entries to free neighbours onto `row`; return the conductance
+    /// they add to the diagonal (fixed neighbours included).
+    fn add_row(&self, node: usize, fixed: &[bool], row: &mut Vec<(usize, f64)>) -> f64 {
+        let mut diagonal = 0.0;
+        for &(other, g) in &self.entries[self.start[node]..self.start[node + 1]] {
+            diagonal += g;
+            if !fixed[other] {
+                row.push((other, -g));
+            }
+        }
+        diagonal
+    }
+}
+
 /// The Newton matrix K + D(T) over all nodes with fixed nodes eliminated (identity rows, their
 /// columns dropped). Built once; `update_radiation` refreshes the diagonal each step.
 pub struct Jacobian {
@@ -63,29 +109,40 @@ pub struct Jacobian {
 }
 
 impl Jacobian {
+    /// Rows are assembled directly in CSR order (stencil neighbours, then the irregular
+    /// couplings of that row, sorted and merged), without a global triplet sort.
     pub fn new(model: &Model) -> Result<Jacobian> {
         let n = model.n_nodes;
         let fixed: Vec<bool> = (0..n).map(|i| model.is_fixed(i)).collect();
+        let irregular = IrregularRows::new(model);
         let mut conduction_diagonal = vec![0.0; n];
-        let mut triplets: Vec<(usize, usize, f64)> =
+        let mut row_ptr = Vec::with_capacity(n + 1);
+        let mut col_idx: Vec<u32> =
             Vec::with_capacity(5 * model.n_cells + 2 * model.couplings.len() + n);
-        let couple = |a: usize,
-                      b: usize,
-                      g: f64,
-                      diag: &mut Vec<f64>,
-                      triplets: &mut Vec<(usize, usize, f64)>| {
-            if !fixed[a] {
-                diag[a] += g;
-                if !fixed[b] {
-                    triplets.push((a, b, -g));
+        let mut values = Vec::with_capacity(col_idx.capacity());
+        row_ptr.push(0);
+        let mut row: Vec<(usize, f64)> = Vec::new();
+        let mut emit = |node: usize, row: &mut Vec<(usize, f64)>, diagonal: f64| {
+            conduction_diagonal[node] = diagonal;
+            if fixed[node] {
+                row.clear();
+            }
+            row.push((node, 0.0));
+            row.sort_unstable_by_key(|&(col, _)| col);
+            let mut last = usize::MAX;
+            for &(col, value) in row.iter() {
+                if col == last {
+                    if let Some(v) = values.last_mut() {
+                        *v += value;
+                    }
+                } else {
+                    col_idx.push(col as u32);
+                    values.push(value);
+                    last = col;
                 }
             }
-            if !fixed[b] {
-                diag[b] += g;
-                if !fixed[a] {
-                    triplets.push((b, a, -g));
-                }
-            }
+            row_ptr.push(col_idx.len());
+            row.clear();
         };
         for panel in &model.panels {
             let [nu, nv] = panel.cells;
@@ -93,28 +150,31 @@ impl Jacobian {
             for j in 0..nv {
                 for i in 0..nu {
                     let c = panel.cell_index(i, j);
-                    if i + 1 < nu {
-                        couple(c, c + 1, gu, &mut conduction_diagonal, &mut triplets);
+                    let mut diagonal = 0.0;
+                    let neighbours = [
+                        (i > 0, c.wrapping_sub(1), gu),
+                        (i + 1 < nu, c + 1, gu),
+                        (j > 0, c.wrapping_sub(nu), gv),
+                        (j + 1 < nv, c + nu, gv),
+                    ];
+                    for (exists, other, g) in neighbours {
+                        if exists {
+                            diagonal += g;
+                            if !fixed[other] {
+                                row.push((other, -g));
+                            }
+                        }
                     }
-                    if j + 1 < nv {
-                        couple(c, c + nu, gv, &mut conduction_diagonal, &mut triplets);
-                    }
+                    diagonal += irregular.add_row(c, &fixed, &mut row);
+                    emit(c, &mut row, diagonal);
                 }
             }
         }
-        for c in &model.couplings {
-            couple(
-                c.a,
-                c.b,
-                c.conductance,
-                &mut conduction_diagonal,
-                &mut triplets,
-            );
+        for node in model.n_cells..n {
+            let diagonal = irregular.add_row(node, &fixed, &mut row);
+            emit(node, &mut row, diagonal);
         }
-        for (i, &f) in fixed.iter().enumerate() {
-            triplets.push((i, i, if f { 1.0 } else { 0.0 }));
-        }
-        let matrix = CsrMatrix::from_triplets(n, &triplets)
+        let matrix = CsrMatrix::from_csr(n, row_ptr, col_idx, values)
             .map_err(|e| Error::Solver(format!("cannot assemble the conduction matrix: {e}")))?;
         Ok(Jacobian {
             matrix,
