@@ -94,8 +94,15 @@ pub trait LinearSolver {
     /// The precision of the solve; f32 relaxes the convergence test (SCENARIO.md section 3).
     fn precision(&self) -> Precision;
 
+    /// Whether the solver applies the hierarchy's own finest matrix as its operator, so that
+    /// the hierarchy must be refreshed at every Newton step rather than only when stale.
+    fn uses_hierarchy_operator(&self) -> bool {
+        false
+    }
+
     /// Solves `matrix x = rhs` to `||rhs - matrix x|| <= tolerance ||rhs||` (or as close as the
-    /// precision allows) from `x = 0`, preconditioned by `amg`, which is up to date for `matrix`.
+    /// precision allows) from `x = 0`, preconditioned by `amg`: built for `matrix`, or for the
+    /// matrix of a recent step unless `uses_hierarchy_operator`.
     fn solve(
         &mut self,
         matrix: &CsrMatrix,
@@ -223,7 +230,7 @@ pub fn newton(
         let mut refreshed = false;
         if iteration > 1 {
             jacobian.update_radiation(model, &t);
-            if hierarchy_is_stale(&hierarchy_temperatures, &t) {
+            if linear.uses_hierarchy_operator() || hierarchy_is_stale(&hierarchy_temperatures, &t) {
                 refreshed = true;
                 preconditioner.refresh(&jacobian.matrix).map_err(|e| {
                     Error::Solver(format!("cannot refresh the multigrid preconditioner: {e}"))

@@ -185,6 +185,11 @@ fn check_memory(ctx: &GpuContext, export: &AmgExport<'_>) -> Result<()> {
 }
 
 impl LinearSolver for GpuPcg {
+    /// The device applies the exported finest level as the CG operator.
+    fn uses_hierarchy_operator(&self) -> bool {
+        true
+    }
+
     fn precision(&self) -> Precision {
         Precision::F32
     }
