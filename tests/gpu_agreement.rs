@@ -185,65 +185,17 @@ fn c2_fin_efficiency_matches_the_published_value() {
     if gpu_adapter().is_none() {
         return;
     }
-    // As tests/reference_cases.rs builds it: N = 1, 1000 x 1 cells, the base held over the
-    // first column, whose centre is the fin root.
+    // N = 1, 1000 x 1 cells, as the CPU reference test builds it.
     let (eps, tb, l, t, n, w) = (0.85, 330.0, 0.1, 1.0e-3, 1000usize, 0.01);
     let k = 2.0 * eps * SIGMA * f64::powi(tb, 3) * l * l / t;
-    let length = 2.0 * n as f64 * l / (2.0 * n as f64 - 1.0);
-    let dx = length / n as f64;
-    let text = format!(
-        r#"name = "C2 fin"
-[environment]
-sink_k = 0.0
-
-[materials.fin]
-conductivity_w_mk = {k}
-density_kg_m3 = 2700.0
-specific_heat_j_kgk = 896.0
-
-[coatings.paint]
-absorptivity = 0.5
-emissivity = {eps}
-
-[[panels]]
-name = "fin"
-origin_m = [0.0, 0.0, 0.0]
-u_m = [{length}, 0.0, 0.0]
-v_m = [0.0, {w}, 0.0]
-cells = [{n}, 1]
-thickness_m = {t}
-material = "fin"
-front = "paint"
-back = "paint"
-
-[[fixed_temperatures]]
-name = "base"
-panel = "fin"
-center_m = {center}
-size_m = {size}
-temperature_k = {tb}
-
-[solve]
-mode = "steady"
-tolerance_k = 1.0e-7
-max_iterations = 200
-"#,
-        k = tf(k),
-        eps = tf(eps),
-        length = tf(length),
-        w = tf(w),
-        t = tf(t),
-        center = tv(&[dx / 2.0, w / 2.0]),
-        size = tv(&[dx, w]),
-        tb = tf(tb),
-    );
+    let solve = "\n[solve]\nmode = \"steady\"\ntolerance_k = 1.0e-7\nmax_iterations = 200\n";
+    let (text, dx) = c2_fin_scenario(k, t, eps, tb, l, n, w, solve);
     let s = Scenario::new("c2.toml", &text);
     let (gpu, cpu) = both(s.path_str());
     let bad = disagreements(&gpu, &cpu, "C2");
     assert!(bad.is_empty(), "\n{}", bad.join("\n"));
-    let heat_in = num(fixed(&gpu, "base"), "heat_in_w");
-    let behind_base = 2.0 * eps * SIGMA * f64::powi(tb, 4) * (dx / 2.0) * w;
-    let eta = (heat_in - behind_base) / w / (2.0 * eps * SIGMA * f64::powi(tb, 4) * l);
+    let q_per_m = c2_fin_heat_per_metre(num(fixed(&gpu, "base"), "heat_in_w"), eps, tb, dx, w);
+    let eta = q_per_m / (2.0 * eps * SIGMA * f64::powi(tb, 4) * l);
     assert_rel(eta, 0.53399, 2e-3, "C2 eta at N = 1 on the GPU");
     assert_rel(
         num(panel(&gpu, "fin"), "t_min_k") / tb,

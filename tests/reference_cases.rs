@@ -361,54 +361,10 @@ struct Fin {
 /// the base centre (dx/2 on both faces) is not part of the fin [0, L] and is taken off exactly.
 fn fin(k: f64, t: f64, eps: f64, tb: f64, l: f64, n: usize) -> Fin {
     let w = 0.01;
-    let length = 2.0 * n as f64 * l / (2.0 * n as f64 - 1.0);
-    let dx = length / n as f64;
-    let text = format!(
-        r#"name = "C2 fin"
-[environment]
-sink_k = 0.0
-
-[materials.fin]
-conductivity_w_mk = {k}
-density_kg_m3 = 2700.0
-specific_heat_j_kgk = 896.0
-
-[coatings.paint]
-absorptivity = 0.5
-emissivity = {eps}
-
-[[panels]]
-name = "fin"
-origin_m = [0.0, 0.0, 0.0]
-u_m = [{length}, 0.0, 0.0]
-v_m = [0.0, {w}, 0.0]
-cells = [{n}, 1]
-thickness_m = {t}
-material = "fin"
-front = "paint"
-back = "paint"
-
-[[fixed_temperatures]]
-name = "base"
-panel = "fin"
-center_m = {center}
-size_m = {size}
-temperature_k = {tb}
-{SOLVE}"#,
-        k = tf(k),
-        eps = tf(eps),
-        length = tf(length),
-        w = tf(w),
-        t = tf(t),
-        center = tv(&[dx / 2.0, w / 2.0]),
-        size = tv(&[dx, w]),
-        tb = tf(tb),
-    );
+    let (text, dx) = c2_fin_scenario(k, t, eps, tb, l, n, w, SOLVE);
     let r = solve_ok(&text);
     assert_energy_closes(&r);
-    let heat_in = num(fixed(&r, "base"), "heat_in_w");
-    let behind_base = 2.0 * eps * SIGMA * tb.powi(4) * (dx / 2.0) * w;
-    let q_per_m = (heat_in - behind_base) / w;
+    let q_per_m = c2_fin_heat_per_metre(num(fixed(&r, "base"), "heat_in_w"), eps, tb, dx, w);
     let p = panel(&r, "fin");
     assert_abs(num(p, "t_max_k"), tb, 1e-9, "held base temperature");
     Fin {

@@ -410,3 +410,71 @@ pub fn edit(text: &str, from: &str, to: &str) -> String {
     );
     text.replacen(from, to, 1)
 }
+
+/// REFERENCE_CASES.md C2 as a scenario: a strip of `n` x 1 cells of width `w` held at `tb` over
+/// its first column. The base sits at the centre of that column, so the strip is L + dx/2 long:
+/// 2 n L / (2n - 1). `solve` is the scenario's [solve] section. Returns the text and dx.
+#[allow(clippy::too_many_arguments)]
+pub fn c2_fin_scenario(
+    k: f64,
+    t: f64,
+    eps: f64,
+    tb: f64,
+    l: f64,
+    n: usize,
+    w: f64,
+    solve: &str,
+) -> (String, f64) {
+    let length = 2.0 * n as f64 * l / (2.0 * n as f64 - 1.0);
+    let dx = length / n as f64;
+    let text = format!(
+        r#"name = "C2 fin"
+[environment]
+sink_k = 0.0
+
+[materials.fin]
+conductivity_w_mk = {k}
+density_kg_m3 = 2700.0
+specific_heat_j_kgk = 896.0
+
+[coatings.paint]
+absorptivity = 0.5
+emissivity = {eps}
+
+[[panels]]
+name = "fin"
+origin_m = [0.0, 0.0, 0.0]
+u_m = [{length}, 0.0, 0.0]
+v_m = [0.0, {w}, 0.0]
+cells = [{n}, 1]
+thickness_m = {t}
+material = "fin"
+front = "paint"
+back = "paint"
+
+[[fixed_temperatures]]
+name = "base"
+panel = "fin"
+center_m = {center}
+size_m = {size}
+temperature_k = {tb}
+{solve}"#,
+        k = tf(k),
+        eps = tf(eps),
+        length = tf(length),
+        w = tf(w),
+        t = tf(t),
+        center = tv(&[dx / 2.0, w / 2.0]),
+        size = tv(&[dx, w]),
+        tb = tf(tb),
+    );
+    (text, dx)
+}
+
+/// The fin's heat per metre of base (W/m) from the fixture's `heat_in_w`: the fixture also
+/// feeds the emission of the half held cell behind the base centre (dx/2 on both faces), which
+/// is not part of the fin [0, L] and is taken off exactly.
+pub fn c2_fin_heat_per_metre(heat_in_w: f64, eps: f64, tb: f64, dx: f64, w: f64) -> f64 {
+    let behind_base = 2.0 * eps * SIGMA * tb.powi(4) * (dx / 2.0) * w;
+    (heat_in_w - behind_base) / w
+}
