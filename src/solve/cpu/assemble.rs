@@ -184,8 +184,9 @@ impl Jacobian {
 
     /// Set the diagonal to conduction + 4 sigma eps A T^3 at temperatures `t`.
     pub fn update_radiation(&mut self, model: &Model, t: &[f64]) {
-        let diag_index = self.matrix.diag_index.clone();
-        let values = &mut self.matrix.values;
+        let CsrMatrix {
+            diag_index, values, ..
+        } = &mut self.matrix;
         for (node, &k) in diag_index.iter().enumerate() {
             if model.is_fixed(node) {
                 values[k] = 1.0;
