@@ -1,5 +1,5 @@
 //! The solver's kernels on the generated radiator's Newton matrix (`Jacobian::new` and
-//! `update_radiation` at the uniform first guess, as the Newton loop starts), at 10^4, 10^5
+//! `update_diagonal` at the uniform first guess, as the Newton loop starts), at 10^4, 10^5
 //! and 10^6 cells, on both backends:
 //!
 //! - cpu (f64): `CsrMatrix::matvec`, one AMG V-cycle (`Preconditioner::apply`), the `dot` and
@@ -66,7 +66,7 @@ fn system(cells: usize) -> System {
         .map(|i| model.fixed_k[i].unwrap_or(t0))
         .collect();
     let mut jacobian = Jacobian::new(&model).unwrap_or_else(|e| panic!("Newton matrix: {e}"));
-    jacobian.update_radiation(&model, &t);
+    jacobian.update_diagonal(&model, &t, 0.0);
     let amg = Amg::new(&jacobian.matrix);
     System {
         cells: model.n_cells,

@@ -170,7 +170,7 @@ pub fn run(
 /// column per entry, row pointers) plus x and y.
 fn cpu_bandwidth(model: &crate::Model, t: &[f64]) -> Result<(f64, f64)> {
     let mut jacobian = Jacobian::new(model)?;
-    jacobian.update_radiation(model, t);
+    jacobian.update_diagonal(model, t, 0.0);
     let a = &jacobian.matrix;
     let n = a.n;
     let x: Vec<f64> = (0..n).map(|i| 1.0 + (i % 7) as f64).collect();

@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod error;
 pub mod model;
+pub mod orbit;
 pub mod report;
 pub mod scenario;
 pub mod solve;
@@ -41,6 +42,127 @@ pub fn choose_backend(choice: scenario::BackendChoice) -> Result<Backend> {
             Ok(solve::gpu::pick(solve::gpu::Choice::Auto)?.map_or_else(cpu, gpu))
         }
     }
+}
+
+/// What a run of `solve` produced.
+pub struct Outcome {
+    pub report: Report,
+    /// Temperatures of every node at the end (the steady state, or the last step).
+    pub temperatures_k: Vec<f64>,
+    pub converged: bool,
+    pub failure: Option<String>,
+    /// A transient's time series (for `--csv`).
+    pub series: Option<report::transient::TimeSeries>,
+}
+
+/// The linear solver of a backend, for solves that drive Newton themselves (transients).
+pub fn linear_solver(backend: &Backend) -> Result<Box<dyn solve::cpu::LinearSolver>> {
+    Ok(match backend {
+        Backend::Cpu { .. } => Box::new(solve::cpu::CpuPcg),
+        Backend::Gpu { adapter, .. } => Box::new(solve::gpu::solver::GpuPcg::new(
+            solve::gpu::solver::open(adapter)?,
+        )),
+    })
+}
+
+/// Positions averaged for a steady solve with `[orbit]` (SCENARIO.md section 4).
+pub const STEADY_ORBIT_POSITIONS: usize = 360;
+
+/// Solve a loaded scenario as its `[solve]` section says: steady (with `[orbit]`: at
+/// orbit-averaged loads) or transient; `model` ends at the last instant solved.
+pub fn run(loaded: &LoadedScenario, model: &mut Model, backend: &Backend) -> Result<Outcome> {
+    let s = &loaded.scenario;
+    let options = SolveOptions {
+        tolerance_k: s.solve.tolerance_k,
+        max_iterations: s.solve.max_iterations.max(1) as usize,
+    };
+    let geometry = s.orbit.as_ref().and_then(orbit::OrbitGeometry::new);
+    let orbit_report = |time_step_s: Option<f64>, steps: Option<usize>, change: Option<f64>| {
+        geometry.map(|g| report::OrbitReport {
+            period_s: g.period_s,
+            altitude_km: g.altitude_km,
+            beta_deg: g.beta_deg,
+            eclipse_fraction: g.eclipse_fraction(),
+            time_step_s,
+            steps_per_orbit: steps,
+            periodic_change_k: change,
+        })
+    };
+    if s.solve.mode == scenario::Mode::Steady {
+        if let Some(g) = &geometry {
+            use solve::transient::Instants;
+            orbit::ScenarioInstants::orbit(g, &s.environment, STEADY_ORBIT_POSITIONS)
+                .apply_average(model);
+        }
+        let (solution, mut report) = solve_steady(loaded, model, backend)?;
+        report.orbit = orbit_report(None, None, None);
+        return Ok(Outcome {
+            report,
+            converged: solution.converged,
+            failure: solution.failure,
+            temperatures_k: solution.temperatures_k,
+            series: None,
+        });
+    }
+
+    let started = std::time::Instant::now();
+    let time_step_s = s.solve.time_step_s.unwrap_or(f64::NAN);
+    let (horizon, instants) = match &geometry {
+        Some(g) => {
+            let horizon = solve::transient::Horizon::orbits(
+                g.period_s,
+                time_step_s,
+                s.solve.orbits.unwrap_or(3).max(2) as usize,
+                s.solve.periodic_tolerance_k,
+            );
+            let instants = orbit::ScenarioInstants::orbit(g, &s.environment, horizon.positions());
+            (horizon, instants)
+        }
+        None => (
+            solve::transient::Horizon::duration(
+                s.solve.duration_s.unwrap_or(f64::NAN),
+                time_step_s,
+            ),
+            orbit::ScenarioInstants::constant(&s.environment),
+        ),
+    };
+    let setup = solve::transient::TransientSetup {
+        horizon,
+        initial_k: s.solve.initial_k,
+        options,
+    };
+    let mut linear = linear_solver(backend)?;
+    let mut recorder = report::transient::TransientRecorder::new(s, backend, geometry.is_some());
+    let outcome = solve::transient::run(model, &setup, &instants, linear.as_mut(), &mut |step| {
+        recorder.record(step)
+    })?;
+    let steps_per_orbit = match horizon {
+        solve::transient::Horizon::Orbits {
+            steps_per_orbit, ..
+        } => Some(steps_per_orbit),
+        solve::transient::Horizon::Duration { .. } => None,
+    };
+    let orbit = orbit_report(
+        Some(horizon.step_s()),
+        steps_per_orbit,
+        outcome.periodic_change_k,
+    );
+    let wall_s = started.elapsed().as_secs_f64();
+    let (report, series) = match recorder.finish(&outcome, orbit, wall_s) {
+        Some(done) => done,
+        None => {
+            return Err(Error::Solver(outcome.failure.clone().unwrap_or_else(
+                || "the transient produced no solved instant".into(),
+            )));
+        }
+    };
+    Ok(Outcome {
+        report,
+        temperatures_k: outcome.final_temperatures_k.clone(),
+        converged: outcome.converged,
+        failure: outcome.failure,
+        series: Some(series),
+    })
 }
 
 /// Solve a loaded scenario in steady state on `backend` and derive its report.

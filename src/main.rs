@@ -266,13 +266,14 @@ fn solve(
             check_writable(file, flag)?;
         }
     }
-    let model = skysink::build(&loaded)?;
+    let mut model = skysink::build(&loaded)?;
     let choice = backend.map_or(loaded.scenario.solve.backend, backend_choice);
     let backend = skysink::choose_backend(choice)?;
     if !quiet {
         eprintln!("{}", backend.describe());
     }
-    let (solution, report) = skysink::solve_steady(&loaded, &model, &backend)?;
+    let outcome = skysink::run(&loaded, &mut model, &backend)?;
+    let report = &outcome.report;
 
     if let Some(json) = json {
         let text = report.to_json() + "\n";
@@ -285,22 +286,25 @@ fn solve(
         }
     }
     if let Some(csv) = csv
-        && solution.converged
+        && outcome.converged
     {
         let mut buffer = Vec::new();
-        skysink::report::write_cell_csv(&model, &solution.temperatures_k, &mut buffer)
-            .map_err(|e| Error::Input(format!("--csv {}: {e}", csv.display())))?;
+        match &outcome.series {
+            Some(series) => skysink::report::write_series_csv(series, &mut buffer),
+            None => skysink::report::write_cell_csv(&model, &outcome.temperatures_k, &mut buffer),
+        }
+        .map_err(|e| Error::Input(format!("--csv {}: {e}", csv.display())))?;
         write_file(csv, &buffer, "csv")?;
     }
     if !quiet {
-        let text = skysink::report::human_report(&report);
+        let text = skysink::report::human_report(report);
         if json.is_some_and(is_stdout) {
             eprint!("{text}");
         } else {
             print!("{text}");
         }
     }
-    if let Some(message) = &solution.failure {
+    if let Some(message) = &outcome.failure {
         eprintln!("skysink: error: the solve did not converge: {message}");
     }
     Ok(report.verdict.exit_code() as u8)

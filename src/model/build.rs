@@ -42,10 +42,12 @@ pub fn build(loaded: &LoadedScenario) -> Result<Model> {
 
     let mut emissive_area = vec![0.0; n_cells];
     let mut absorbed_w = vec![0.0; n_cells];
+    let mut capacitance_j_k = vec![0.0; n_nodes];
     for panel in &panels {
         let (e, a) = (panel.emissive_area_per_cell(), panel.absorbed_per_cell());
         emissive_area[panel.cells_range()].fill(e);
         absorbed_w[panel.cells_range()].fill(a);
+        capacitance_j_k[panel.cells_range()].fill(panel.heat_capacity_per_cell);
     }
 
     let mut warnings = Vec::new();
@@ -107,6 +109,10 @@ pub fn build(loaded: &LoadedScenario) -> Result<Model> {
         fixed_regions.push(FixedModel {
             name: region.name.clone(),
             temperature_k,
+            schedule: region
+                .schedule
+                .as_ref()
+                .map(|s| Schedule::new(&s.time_s, &s.temperature_k)),
             cells,
         });
     }
@@ -133,6 +139,7 @@ pub fn build(loaded: &LoadedScenario) -> Result<Model> {
         emissive_area,
         absorbed_w,
         dissipated_w,
+        capacitance_j_k,
         fixed_k,
         couplings,
         heat_pipes,
@@ -221,11 +228,13 @@ fn mesh_panels(s: &Scenario, exposure: &Exposure) -> Vec<PanelMesh> {
             let normal = unit(cross(u_dir, v_dir));
             let back_normal = normal.map(|x| -x);
             let (du, dv) = (length[0] / cells[0] as f64, length[1] / cells[1] as f64);
-            let kt = s
-                .materials
-                .get(&p.material)
-                .map_or(0.0, |m| m.conductivity_w_mk)
-                * p.thickness_m;
+            let material = s.materials.get(&p.material);
+            let kt = material.map_or(0.0, |m| m.conductivity_w_mk) * p.thickness_m;
+            // rho c t A; zero where the material gives no density or specific heat (a steady
+            // solve does without, and validation requires both for a transient).
+            let rho_c = material
+                .and_then(|m| Some(m.density_kg_m3? * m.specific_heat_j_kgk?))
+                .unwrap_or(0.0);
             let mesh = PanelMesh {
                 name: p.name.clone(),
                 first_cell,
@@ -236,6 +245,7 @@ fn mesh_panels(s: &Scenario, exposure: &Exposure) -> Vec<PanelMesh> {
                 normal,
                 length,
                 cell_area: du * dv,
+                heat_capacity_per_cell: rho_c * p.thickness_m * du * dv,
                 // Equal neighbours: G = L / (d_i/(k t) + d_j/(k t)) with d = half the cell size.
                 conductance: [kt * dv / du, kt * du / dv],
                 front: side(s, &p.front, normal, exposure),
@@ -301,11 +311,17 @@ fn build_payload(
 ) -> PayloadModel {
     let entry = catalog::lookup(&p.model);
     let nominal = p.power_w.or(entry.map(|e| e.power_w)).unwrap_or(0.0);
-    let power_w = match (&p.schedule, in_eclipse, p.eclipse_power_w) {
-        (Some(schedule), _, _) => schedule_value(&schedule.time_s, &schedule.power_w, 0.0),
-        (None, true, Some(eclipse)) => eclipse,
-        _ => nominal,
-    };
+    let schedule = p
+        .schedule
+        .as_ref()
+        .map(|s| Schedule::new(&s.time_s, &s.power_w));
+    let power_w = PayloadModel::power_of(
+        nominal,
+        p.eclipse_power_w,
+        schedule.as_ref(),
+        0.0,
+        in_eclipse,
+    );
     let panel = panel_index[p.panel.as_str()];
     let mesh = &panels[panel];
     let rect = Rect::from_center_size(p.center_m, p.size_m);
@@ -341,6 +357,9 @@ fn build_payload(
         count: p.count.max(1) as usize,
         panel,
         power_w,
+        nominal_power_w: nominal,
+        eclipse_power_w: p.eclipse_power_w,
+        schedule,
         junction_to_panel_k_w: p.junction_to_panel_k_w,
         limit_c: p.limit_c.or(entry.map(|e| e.limit_c)).unwrap_or(f64::NAN),
         min_limit_c: p.min_limit_c,

@@ -8,10 +8,13 @@
 pub mod build;
 pub mod earth;
 pub mod geometry;
-mod loads;
+mod instant;
+pub mod loads;
 
 pub use build::{build, estimate_memory_bytes};
 pub use earth::earth_view_factor;
+pub use instant::Schedule;
+pub use loads::Exposure;
 
 use geometry::Grid;
 
@@ -43,6 +46,8 @@ pub struct PanelMesh {
     pub normal: [f64; 3],
     pub length: [f64; 2],
     pub cell_area: f64,
+    /// rho c t A of one cell, J/K (zero when the material has no density or specific heat).
+    pub heat_capacity_per_cell: f64,
     /// Conductance between neighbouring cells along u and along v, W/K.
     pub conductance: [f64; 2],
     pub front: Side,
@@ -136,7 +141,9 @@ pub struct LinkModel {
 #[derive(Clone, Debug)]
 pub struct FixedModel {
     pub name: String,
+    /// The held temperature at the solved instant.
     pub temperature_k: f64,
+    pub schedule: Option<Schedule>,
     pub cells: Vec<usize>,
 }
 
@@ -148,6 +155,10 @@ pub struct PayloadModel {
     pub panel: usize,
     /// Power per chip at the solved instant, W.
     pub power_w: f64,
+    /// Power per chip in sunlight (catalog or `power_w`), in eclipse, or on a schedule.
+    pub nominal_power_w: f64,
+    pub eclipse_power_w: Option<f64>,
+    pub schedule: Option<Schedule>,
     pub junction_to_panel_k_w: f64,
     pub limit_c: f64,
     pub min_limit_c: Option<f64>,
@@ -175,6 +186,8 @@ pub struct Model {
     pub absorbed_w: Vec<f64>,
     /// Per cell: payload power dissipated, W.
     pub dissipated_w: Vec<f64>,
+    /// Per node: heat capacity rho c t A, J/K (vapour nodes have none).
+    pub capacitance_j_k: Vec<f64>,
     /// Per node: the held temperature, or None for a free node.
     pub fixed_k: Vec<Option<f64>>,
     /// Every irregular coupling: heat-pipe contacts (cell to vapour node) and links.

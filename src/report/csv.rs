@@ -25,3 +25,28 @@ pub fn write_cell_csv(model: &Model, t: &[f64], out: &mut impl Write) -> std::io
     }
     Ok(())
 }
+
+/// `--csv` on a transient: the time series, one row for t = 0 and one per step. `in_eclipse`
+/// is written as 0 or 1.
+pub fn write_series_csv(
+    series: &super::transient::TimeSeries,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    writeln!(out, "{}", series.header.join(","))?;
+    let eclipse_column = series.header.iter().position(|h| h == "in_eclipse");
+    for row in &series.rows {
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(k, v)| {
+                if Some(k) == eclipse_column {
+                    format!("{}", *v as u8)
+                } else {
+                    format!("{v:?}")
+                }
+            })
+            .collect();
+        writeln!(out, "{}", cells.join(","))?;
+    }
+    Ok(())
+}

@@ -3,8 +3,9 @@
 mod csv;
 mod devices;
 mod text;
+pub mod transient;
 
-pub use csv::write_cell_csv;
+pub use csv::{write_cell_csv, write_series_csv};
 pub use devices::{devices_json, devices_table};
 pub use text::human_report;
 
@@ -53,6 +54,9 @@ pub struct SolverInfo {
     pub wall_s: f64,
     /// Why the solve stopped without converging (extension; null when converged).
     pub message: Option<String>,
+    /// A `duration_s` transient's step, s (SCENARIO.md section 4).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_step_s: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -80,6 +84,29 @@ pub struct PayloadReport {
     pub violation: Option<String>,
     pub limit_source: Option<String>,
     pub power_source: Option<String>,
+    /// Transients: extremes over the reported interval and their times from its start.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub over_interval: Option<JunctionExtremes>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct JunctionExtremes {
+    pub junction_max_c: f64,
+    pub junction_min_c: f64,
+    pub time_of_max_s: f64,
+    pub time_of_min_s: f64,
+}
+
+/// The orbit block (SCENARIO.md section 4); the stepping fields are null in a steady solve.
+#[derive(Clone, Debug, Serialize)]
+pub struct OrbitReport {
+    pub period_s: f64,
+    pub altitude_km: f64,
+    pub beta_deg: f64,
+    pub eclipse_fraction: f64,
+    pub time_step_s: Option<f64>,
+    pub steps_per_orbit: Option<usize>,
+    pub periodic_change_k: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -156,6 +183,8 @@ pub struct Report {
     pub required_margin_k: f64,
     /// Extension: things worth knowing that did not stop the solve.
     pub warnings: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub orbit: Option<OrbitReport>,
 }
 
 impl Report {
@@ -165,9 +194,26 @@ impl Report {
         solution: &Solution,
         backend: &Backend,
     ) -> Report {
+        Report::at_instant(scenario, model, solution, backend, None)
+    }
+
+    /// The report of one instant; `storage_w` is the heat going into storage at each node in a
+    /// transient (it counts in the fixtures' heat and in `stored_w`).
+    pub fn at_instant(
+        scenario: &Scenario,
+        model: &Model,
+        solution: &Solution,
+        backend: &Backend,
+        storage_w: Option<&[f64]>,
+    ) -> Report {
         let t = &solution.temperatures_k;
         let mut residual = vec![0.0; model.n_nodes];
         heat_residual(model, t, &mut residual);
+        if let Some(storage) = storage_w {
+            for (r, s) in residual.iter_mut().zip(storage) {
+                *r -= s;
+            }
+        }
         let converged = solution.converged;
         let required_margin_k = scenario.solve.required_margin_k;
 
@@ -221,7 +267,7 @@ impl Report {
         let absorbed_w: f64 = panels.iter().map(|p| p.absorbed_w).sum();
         let emitted_w: f64 = panels.iter().map(|p| p.emitted_w).sum();
         let fixed_in_w: f64 = fixed.iter().map(|f| f.heat_in_w).sum();
-        let stored_w = 0.0;
+        let stored_w = storage_w.map_or(0.0, |s| s.iter().sum::<f64>());
         // `+ 0.0` turns the -0.0 of an empty float sum into 0.0.
         let energy = Energy {
             dissipated_w: dissipated_w + 0.0,
@@ -259,6 +305,7 @@ impl Report {
                 tolerance_k: solution.tolerance_k,
                 wall_s: solution.wall_s,
                 message: solution.failure.clone(),
+                time_step_s: None,
             },
             energy,
             payloads,
@@ -289,6 +336,7 @@ impl Report {
                 .collect(),
             required_margin_k,
             warnings: model.warnings.clone(),
+            orbit: None,
         }
     }
 
@@ -328,11 +376,56 @@ fn payload_report(
     required_margin_k: f64,
     converged: bool,
 ) -> PayloadReport {
+    let junction_c = junction_c(p, t);
+    let judged = judge(
+        p.limit_c,
+        p.min_limit_c,
+        junction_c,
+        junction_c,
+        required_margin_k,
+    );
+    PayloadReport {
+        name: p.name.clone(),
+        model: p.model.clone(),
+        count: p.count,
+        power_w: p.power_w,
+        total_power_w: p.total_power_w(),
+        junction_c,
+        limit_c: p.limit_c,
+        min_limit_c: p.min_limit_c,
+        margin_k: judged.margin_k,
+        within_limit: converged.then_some(judged.violation.is_none()),
+        violation: judged.violation,
+        limit_source: p.limit_source.clone(),
+        power_source: p.power_source.clone(),
+        over_interval: None,
+    }
+}
+
+/// A payload's junction temperature (C) at temperatures `t` and its power at that instant.
+pub fn junction_c(p: &crate::model::PayloadModel, t: &[f64]) -> f64 {
     let covered: f64 = p.cells.iter().map(|&(_, a)| a).sum();
     let mean_k = p.cells.iter().map(|&(c, a)| a * t[c]).sum::<f64>() / covered;
-    let junction_c = mean_k + p.power_w * p.junction_to_panel_k_w - ZERO_CELSIUS_K;
-    let upper = p.limit_c - junction_c;
-    let lower = p.min_limit_c.map(|min| junction_c - min);
+    mean_k + p.power_w * p.junction_to_panel_k_w - ZERO_CELSIUS_K
+}
+
+pub(crate) struct Judged {
+    pub margin_k: f64,
+    pub violation: Option<String>,
+}
+
+/// The margin and the violation sentence of a payload whose junction ranged over
+/// [`lowest_c`, `highest_c`] (equal in a steady solve): the highest is judged against the limit,
+/// the lowest against the lower limit (SCENARIO.md sections 3 and 4).
+pub(crate) fn judge(
+    limit_c: f64,
+    min_limit_c: Option<f64>,
+    highest_c: f64,
+    lowest_c: f64,
+    required_margin_k: f64,
+) -> Judged {
+    let upper = limit_c - highest_c;
+    let lower = min_limit_c.map(|min| lowest_c - min);
     let margin_k = lower.map_or(upper, |l| upper.min(l));
     let over = upper < required_margin_k;
     let under = lower.is_some_and(|l| l < required_margin_k);
@@ -343,40 +436,23 @@ fn payload_report(
     };
     let violation = if over {
         Some(if required.is_empty() {
-            format!(
-                "junction {junction_c:.1} C exceeds the {:.1} C limit",
-                p.limit_c
-            )
+            format!("junction {highest_c:.1} C exceeds the {limit_c:.1} C limit")
         } else {
-            format!(
-                "junction {junction_c:.1} C exceeds the {:.1} C limit less{required}",
-                p.limit_c
-            )
+            format!("junction {highest_c:.1} C exceeds the {limit_c:.1} C limit less{required}")
         })
     } else if under {
-        let min = p.min_limit_c.unwrap_or(f64::NAN);
+        let min = min_limit_c.unwrap_or(f64::NAN);
         Some(if required.is_empty() {
-            format!("junction {junction_c:.1} C is below the {min:.1} C lower limit")
+            format!("junction {lowest_c:.1} C is below the {min:.1} C lower limit")
         } else {
-            format!("junction {junction_c:.1} C is below the {min:.1} C lower limit plus{required}")
+            format!("junction {lowest_c:.1} C is below the {min:.1} C lower limit plus{required}")
         })
     } else {
         None
     };
-    PayloadReport {
-        name: p.name.clone(),
-        model: p.model.clone(),
-        count: p.count,
-        power_w: p.power_w,
-        total_power_w: p.total_power_w(),
-        junction_c,
-        limit_c: p.limit_c,
-        min_limit_c: p.min_limit_c,
+    Judged {
         margin_k,
-        within_limit: converged.then_some(violation.is_none()),
         violation,
-        limit_source: p.limit_source.clone(),
-        power_source: p.power_source.clone(),
     }
 }
 

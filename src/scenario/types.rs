@@ -28,10 +28,10 @@ pub struct Scenario {
     pub payloads: Vec<Payload>,
     #[serde(default)]
     pub solve: Solve,
+    #[serde(default)]
+    pub orbit: Option<Orbit>,
     /// Sections of the contract that this version does not solve yet; refused by validation
     /// with a message that names them, rather than as unknown keys.
-    #[serde(default)]
-    pub orbit: Option<toml::Value>,
     #[serde(default)]
     pub radiation: Option<toml::Value>,
     #[serde(default)]
@@ -82,6 +82,61 @@ impl Default for Environment {
             sun_direction: None,
             nadir_direction: None,
             altitude_km: None,
+        }
+    }
+}
+
+/// A circular orbit (SCENARIO.md section 4).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Orbit {
+    pub altitude_km: f64,
+    pub beta_deg: f64,
+    pub attitude: Attitude,
+}
+
+/// The two attitude forms, told apart by their keys; `validate` refuses any other set.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attitude {
+    #[serde(default)]
+    pub nadir_axis: Option<[f64; 3]>,
+    #[serde(default)]
+    pub velocity_axis: Option<[f64; 3]>,
+    #[serde(default)]
+    pub sun_axis: Option<[f64; 3]>,
+    #[serde(default)]
+    pub orbit_normal_axis: Option<[f64; 3]>,
+}
+
+/// The attitude once validated: unit body-frame axes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum AttitudeForm {
+    /// Earth-pointing: N towards the Earth's centre, V along the velocity.
+    EarthPointing { nadir: [f64; 3], velocity: [f64; 3] },
+    /// Sun-pointing: S at the Sun, O along the orbit normal's part perpendicular to the Sun.
+    SunPointing {
+        sun: [f64; 3],
+        orbit_normal: [f64; 3],
+    },
+}
+
+impl Attitude {
+    /// The form given, with its axes as written (not normalised); None for any other set of keys.
+    pub fn form(&self) -> Option<AttitudeForm> {
+        match (
+            self.nadir_axis,
+            self.velocity_axis,
+            self.sun_axis,
+            self.orbit_normal_axis,
+        ) {
+            (Some(nadir), Some(velocity), None, None) => {
+                Some(AttitudeForm::EarthPointing { nadir, velocity })
+            }
+            (None, None, Some(sun), Some(orbit_normal)) => {
+                Some(AttitudeForm::SunPointing { sun, orbit_normal })
+            }
+            _ => None,
         }
     }
 }

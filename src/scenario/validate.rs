@@ -23,6 +23,7 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
     v.links(s);
     v.fixed_regions(s);
     v.payloads(s);
+    v.orbit(s);
     v.solve(s);
     if v.errors.is_empty() {
         v.radiating_groups(s);
@@ -119,7 +120,6 @@ impl Validator {
 
     fn unsupported_sections(&mut self, s: &Scenario) {
         let sections = [
-            ("orbit", s.orbit.is_some(), "orbits and transients"),
             (
                 "radiation",
                 s.radiation.is_some(),
@@ -173,6 +173,79 @@ impl Validator {
             if let Some(c) = m.specific_heat_j_kgk {
                 self.positive(p.key("specific_heat_j_kgk"), c);
             }
+            if s.solve.mode == Mode::Transient {
+                for (key, given) in [
+                    ("density_kg_m3", m.density_kg_m3.is_some()),
+                    ("specific_heat_j_kgk", m.specific_heat_j_kgk.is_some()),
+                ] {
+                    if !given {
+                        self.fail(
+                            p.clone(),
+                            format!("material \"{name}\" has no {key}; a transient needs it for the cells' heat capacity (rho c t A)"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn orbit(&mut self, s: &Scenario) {
+        let Some(orbit) = &s.orbit else {
+            return;
+        };
+        let p = Place::root().key("orbit");
+        self.positive(p.key("altitude_km"), orbit.altitude_km);
+        if orbit.beta_deg.is_finite() && !(-90.0..=90.0).contains(&orbit.beta_deg) {
+            self.fail(
+                p.key("beta_deg"),
+                format!(
+                    "{} is out of range; allowed: -90 <= beta_deg <= 90",
+                    orbit.beta_deg
+                ),
+            );
+        }
+        let e = Place::root().key("environment");
+        for (key, given) in [
+            ("sun_direction", s.environment.sun_direction.is_some()),
+            ("nadir_direction", s.environment.nadir_direction.is_some()),
+            ("altitude_km", s.environment.altitude_km.is_some()),
+        ] {
+            if given {
+                self.fail(
+                    e.key(key),
+                    format!("environment.{key} cannot be given with [orbit]: the orbit sets the Sun and the Earth; remove one of the two"),
+                );
+            }
+        }
+        let a = p.key("attitude");
+        let (first, second, names) = match orbit.attitude.form() {
+            Some(AttitudeForm::EarthPointing { nadir, velocity }) => {
+                (nadir, velocity, ["nadir_axis", "velocity_axis"])
+            }
+            Some(AttitudeForm::SunPointing { sun, orbit_normal }) => {
+                (sun, orbit_normal, ["sun_axis", "orbit_normal_axis"])
+            }
+            None => {
+                self.fail(
+                    a,
+                    "the attitude must be one of two forms: Earth-pointing { nadir_axis, velocity_axis } or Sun-pointing { sun_axis, orbit_normal_axis }, each with exactly its two keys",
+                );
+                return;
+            }
+        };
+        self.direction(a.key(names[0]), first);
+        self.direction(a.key(names[1]), second);
+        let (n1, n2) = (norm(first), norm(second));
+        if n1 > 0.0 && n2 > 0.0 && dot(first, second).abs() > PERPENDICULAR_TOLERANCE * n1 * n2 {
+            self.fail(
+                a.key(names[1]),
+                format!(
+                    "{} and {} are not perpendicular (|a.b| = {:.3e} > 1e-6 |a||b|); the two axes must be at right angles",
+                    names[0],
+                    names[1],
+                    dot(first, second).abs()
+                ),
+            );
         }
     }
 
@@ -586,14 +659,45 @@ impl Validator {
                     ("orbits", solve.orbits.is_some()),
                 ] {
                     if given {
-                        self.fail(p.key(key), format!("{key} is allowed only with mode = \"transient\""));
+                        self.fail(
+                            p.key(key),
+                            format!("{key} is allowed only with mode = \"transient\""),
+                        );
                     }
                 }
             }
-            Mode::Transient => self.fail(
-                p.key("mode"),
-                "mode = \"transient\" is not supported by this version of skysink; allowed: \"steady\"",
-            ),
+            Mode::Transient => {
+                if solve.time_step_s.is_none() {
+                    self.fail(
+                        p.key("mode"),
+                        "mode = \"transient\" needs time_step_s (the time step, s)",
+                    );
+                }
+                match (s.orbit.is_some(), solve.duration_s.is_some()) {
+                    (true, true) => self.fail(
+                        p.key("duration_s"),
+                        "duration_s cannot be given with [orbit]: an orbit runs `orbits` orbits; remove one of the two",
+                    ),
+                    (false, false) => self.fail(
+                        p.key("mode"),
+                        "mode = \"transient\" needs either an [orbit] section or solve.duration_s",
+                    ),
+                    _ => {}
+                }
+                if s.orbit.is_none() {
+                    for (key, given) in [
+                        ("orbits", solve.orbits.is_some()),
+                        ("periodic_tolerance_k", solve.periodic_tolerance_k.is_some()),
+                    ] {
+                        if given {
+                            self.fail(
+                                p.key(key),
+                                format!("{key} is allowed only with an [orbit] section"),
+                            );
+                        }
+                    }
+                }
+            }
         }
     }
 

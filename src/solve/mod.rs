@@ -2,6 +2,7 @@
 
 pub mod cpu;
 pub mod gpu;
+pub mod transient;
 
 use crate::error::Result;
 use crate::model::Model;

@@ -101,7 +101,7 @@ impl IrregularRows {
 }
 
 /// The Newton matrix K + D(T) over all nodes with fixed nodes eliminated (identity rows, their
-/// columns dropped). Built once; `update_radiation` refreshes the diagonal each step.
+/// columns dropped). Built once; `update_diagonal` refreshes the diagonal each step.
 pub struct Jacobian {
     pub matrix: CsrMatrix,
     /// Conduction part of each row's diagonal.
@@ -182,8 +182,9 @@ impl Jacobian {
         })
     }
 
-    /// Set the diagonal to conduction + 4 sigma eps A T^3 at temperatures `t`.
-    pub fn update_radiation(&mut self, model: &Model, t: &[f64]) {
+    /// Set the diagonal to conduction + 4 sigma eps A T^3 at temperatures `t`, plus `alpha`
+    /// times each node's heat capacity (a time step's leading coefficient; 0 when steady).
+    pub fn update_diagonal(&mut self, model: &Model, t: &[f64], alpha: f64) {
         let CsrMatrix {
             diag_index, values, ..
         } = &mut self.matrix;
@@ -198,7 +199,8 @@ impl Jacobian {
             } else {
                 0.0
             };
-            values[k] = self.conduction_diagonal[node] + radiation;
+            values[k] =
+                self.conduction_diagonal[node] + radiation + alpha * model.capacitance_j_k[node];
         }
     }
 }

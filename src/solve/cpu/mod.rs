@@ -174,128 +174,205 @@ pub fn solve_steady(model: &Model, options: SolveOptions) -> Result<Solution> {
 }
 
 /// Newton on the heat balance in f64 on the host, each step's linear system solved by `linear`
-/// with the smoothed-aggregation hierarchy built here.
+/// with the smoothed-aggregation hierarchy built here; from a uniform first guess.
 pub fn newton(
     model: &Model,
     options: SolveOptions,
     linear: &mut dyn LinearSolver,
 ) -> Result<Solution> {
-    let precision = linear.precision();
-    let energy_tolerance = match precision {
-        Precision::F64 => ENERGY_TOLERANCE_F64,
-        Precision::F32 => ENERGY_TOLERANCE_F32,
-    };
-    let trace = std::env::var_os("SKYSINK_TRACE").is_some();
-    let started = std::time::Instant::now();
-    let n = model.n_nodes;
     let t0 = initial_temperature(model);
-    let mut t: Vec<f64> = (0..n).map(|i| model.fixed_k[i].unwrap_or(t0)).collect();
-    let mut residual = vec![0.0; n];
-    let mut rhs = vec![0.0; n];
-    let mut update = vec![0.0; n];
-    heat_residual(model, &t, &mut residual);
+    let t: Vec<f64> = (0..model.n_nodes)
+        .map(|i| model.fixed_k[i].unwrap_or(t0))
+        .collect();
+    let mut solver = NewtonSolver::new(model, &t)?;
+    solver.solve(model, t, options, linear, None)
+}
 
-    let mut jacobian = Jacobian::new(model)?;
-    jacobian.update_radiation(model, &t);
-    let mut preconditioner = amg::Amg::new(&jacobian.matrix);
-    let mut hierarchy_temperatures = t.clone();
-    if trace {
-        eprintln!(
-            "setup: {:.3} s, {:?}",
-            started.elapsed().as_secs_f64(),
-            preconditioner.stats()
-        );
+/// The implicit part of a time step (SCENARIO.md section 4): the step's heat balance is
+/// `F(T) - (alpha C T - history) = 0`, with C the nodes' heat capacities, `alpha` the leading
+/// coefficient of the time derivative (1/dt for backward Euler, 3/(2 dt) for BDF2) and
+/// `history` the rest of the derivative, C times the past temperatures' combination.
+#[derive(Clone, Debug)]
+pub struct TimeTerm {
+    pub alpha: f64,
+    pub history: Vec<f64>,
+}
+
+impl TimeTerm {
+    /// Heat going into storage at each node for temperatures `t`, W.
+    pub fn storage(&self, model: &Model, t: &[f64], out: &mut [f64]) {
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = self.alpha * model.capacitance_j_k[i] * t[i] - self.history[i];
+        }
+    }
+}
+
+/// The heat balance of a step: `heat_residual` less what goes into storage.
+pub fn step_residual(model: &Model, t: &[f64], time: Option<&TimeTerm>, out: &mut [f64]) {
+    heat_residual(model, t, out);
+    if let Some(time) = time {
+        for (i, o) in out.iter_mut().enumerate() {
+            *o -= time.alpha * model.capacitance_j_k[i] * t[i] - time.history[i];
+        }
+    }
+}
+
+/// The Newton matrix and its multigrid hierarchy, kept from one solve to the next (the steps
+/// of a transient share the matrix's structure; the hierarchy is refreshed when stale).
+pub struct NewtonSolver {
+    jacobian: Jacobian,
+    preconditioner: amg::Amg,
+    hierarchy_temperatures: Vec<f64>,
+    hierarchy_alpha: f64,
+}
+
+impl NewtonSolver {
+    pub fn new(model: &Model, t: &[f64]) -> Result<NewtonSolver> {
+        let mut jacobian = Jacobian::new(model)?;
+        jacobian.update_diagonal(model, t, 0.0);
+        let preconditioner = amg::Amg::new(&jacobian.matrix);
+        Ok(NewtonSolver {
+            jacobian,
+            preconditioner,
+            hierarchy_temperatures: t.to_vec(),
+            hierarchy_alpha: 0.0,
+        })
     }
 
-    let mut solution = Solution {
-        temperatures_k: Vec::new(),
-        converged: false,
-        iterations: 0,
-        linear_iterations: 0,
-        max_change_k: f64::INFINITY,
-        tolerance_k: options.tolerance_k,
-        failure: None,
-        wall_s: 0.0,
-    };
-    let free_norm = |residual: &[f64], rhs: &mut [f64]| {
-        for (node, (r, &res)) in rhs.iter_mut().zip(residual).enumerate() {
-            *r = if model.is_fixed(node) { 0.0 } else { res };
-        }
-        norm2(rhs)
-    };
-    let initial_norm = free_norm(&residual, &mut rhs).max(f64::MIN_POSITIVE);
-    let energy_scale = balance(model, &residual).scale_w.max(f64::MIN_POSITIVE);
+    /// Newton from `t` (fixed nodes must already hold their values) on the steady balance, or
+    /// on a time step's balance when `time` is given.
+    pub fn solve(
+        &mut self,
+        model: &Model,
+        mut t: Vec<f64>,
+        options: SolveOptions,
+        linear: &mut dyn LinearSolver,
+        time: Option<&TimeTerm>,
+    ) -> Result<Solution> {
+        let precision = linear.precision();
+        let energy_tolerance = match precision {
+            Precision::F64 => ENERGY_TOLERANCE_F64,
+            Precision::F32 => ENERGY_TOLERANCE_F32,
+        };
+        let trace = std::env::var_os("SKYSINK_TRACE").is_some();
+        let started = std::time::Instant::now();
+        let n = model.n_nodes;
+        let alpha = time.map_or(0.0, |time| time.alpha);
+        let mut residual = vec![0.0; n];
+        let mut rhs = vec![0.0; n];
+        let mut update = vec![0.0; n];
+        step_residual(model, &t, time, &mut residual);
 
-    for iteration in 1..=options.max_iterations {
-        let mut refreshed = false;
-        if iteration > 1 {
-            jacobian.update_radiation(model, &t);
-            if linear.uses_hierarchy_operator() || hierarchy_is_stale(&hierarchy_temperatures, &t) {
-                refreshed = true;
-                preconditioner.refresh(&jacobian.matrix).map_err(|e| {
-                    Error::Solver(format!("cannot refresh the multigrid preconditioner: {e}"))
-                })?;
-                hierarchy_temperatures.copy_from_slice(&t);
+        let mut solution = Solution {
+            temperatures_k: Vec::new(),
+            converged: false,
+            iterations: 0,
+            linear_iterations: 0,
+            max_change_k: f64::INFINITY,
+            tolerance_k: options.tolerance_k,
+            failure: None,
+            wall_s: 0.0,
+        };
+        let free_norm = |residual: &[f64], rhs: &mut [f64]| {
+            for (node, (r, &res)) in rhs.iter_mut().zip(residual).enumerate() {
+                *r = if model.is_fixed(node) { 0.0 } else { res };
+            }
+            norm2(rhs)
+        };
+        let initial_norm = free_norm(&residual, &mut rhs).max(f64::MIN_POSITIVE);
+        let energy_scale = step_balance(model, &t, &residual, time.is_some())
+            .scale_w
+            .max(f64::MIN_POSITIVE);
+
+        for iteration in 1..=options.max_iterations {
+            self.jacobian.update_diagonal(model, &t, alpha);
+            let stale = alpha != self.hierarchy_alpha
+                || hierarchy_is_stale(&self.hierarchy_temperatures, &t);
+            let refreshed = linear.uses_hierarchy_operator() || stale;
+            if refreshed {
+                self.preconditioner
+                    .refresh(&self.jacobian.matrix)
+                    .map_err(|e| {
+                        Error::Solver(format!("cannot refresh the multigrid preconditioner: {e}"))
+                    })?;
+                self.hierarchy_temperatures.copy_from_slice(&t);
+                self.hierarchy_alpha = alpha;
+            }
+            let residual_norm = free_norm(&residual, &mut rhs);
+            // Inexact Newton: the linear tolerance tightens as the balance converges, but never
+            // asks for a residual far below what the energy criterion can notice.
+            let forcing = (residual_norm / initial_norm * 1e-2)
+                .clamp(TIGHTEST_LINEAR_TOLERANCE, LOOSEST_LINEAR_TOLERANCE);
+            let noticeable =
+                LINEAR_FLOOR_OF_ENERGY_SCALE * energy_scale / residual_norm.max(f64::MIN_POSITIVE);
+            let linear_tolerance = forcing.max(noticeable.min(LOOSEST_USEFUL_LINEAR_TOLERANCE));
+            let stats = linear.solve(
+                &self.jacobian.matrix,
+                &self.preconditioner,
+                &rhs,
+                &mut update,
+                linear_tolerance,
+            )?;
+            solution.linear_iterations += stats.iterations;
+            if trace {
+                eprintln!(
+                    "newton {iteration}: |R| {residual_norm:.3e} W, multigrid refreshed {refreshed}, linear tolerance {linear_tolerance:.1e}, {} CG iterations (converged {}), {:.3} s",
+                    stats.iterations,
+                    stats.converged,
+                    started.elapsed().as_secs_f64()
+                );
+            }
+
+            let mut max_change: f64 = 0.0;
+            for (ti, &d) in t.iter_mut().zip(&update) {
+                let next = (*ti + d).max(MIN_STEP_FRACTION * *ti);
+                max_change = max_change.max((next - *ti).abs());
+                *ti = next;
+            }
+            if !max_change.is_finite() {
+                solution.failure = Some(format!(
+                    "the Newton update became non-finite at iteration {iteration}"
+                ));
+                solution.iterations = iteration;
+                break;
+            }
+            step_residual(model, &t, time, &mut residual);
+            let b = step_balance(model, &t, &residual, time.is_some());
+            solution.iterations = iteration;
+            solution.max_change_k = max_change;
+            // The absolute floor only matters for a model with no heat at all (everything at
+            // the sink).
+            let balanced = b.imbalance_w.abs() <= (energy_tolerance * b.scale_w).max(1e-12);
+            solution.tolerance_k = update_tolerance(options.tolerance_k, precision, &t);
+            if max_change <= solution.tolerance_k && balanced {
+                solution.converged = true;
+                break;
             }
         }
-        let residual_norm = free_norm(&residual, &mut rhs);
-        // Inexact Newton: the linear tolerance tightens as the balance converges, but never
-        // asks for a residual far below what the energy criterion can notice.
-        let forcing = (residual_norm / initial_norm * 1e-2)
-            .clamp(TIGHTEST_LINEAR_TOLERANCE, LOOSEST_LINEAR_TOLERANCE);
-        let noticeable =
-            LINEAR_FLOOR_OF_ENERGY_SCALE * energy_scale / residual_norm.max(f64::MIN_POSITIVE);
-        let linear_tolerance = forcing.max(noticeable.min(LOOSEST_USEFUL_LINEAR_TOLERANCE));
-        let stats = linear.solve(
-            &jacobian.matrix,
-            &preconditioner,
-            &rhs,
-            &mut update,
-            linear_tolerance,
-        )?;
-        solution.linear_iterations += stats.iterations;
-        if trace {
-            eprintln!(
-                "newton {iteration}: |R| {residual_norm:.3e} W, multigrid refreshed {refreshed}, linear tolerance {linear_tolerance:.1e}, {} CG iterations (converged {}), {:.3} s",
-                stats.iterations,
-                stats.converged,
-                started.elapsed().as_secs_f64()
-            );
-        }
-
-        let mut max_change: f64 = 0.0;
-        for (ti, &d) in t.iter_mut().zip(&update) {
-            let next = (*ti + d).max(MIN_STEP_FRACTION * *ti);
-            max_change = max_change.max((next - *ti).abs());
-            *ti = next;
-        }
-        if !max_change.is_finite() {
+        if !solution.converged && solution.failure.is_none() {
             solution.failure = Some(format!(
-                "the Newton update became non-finite at iteration {iteration}"
+                "Newton did not converge in {} iterations (last update {:.3e} K, tolerance {:.3e} K)",
+                solution.iterations, solution.max_change_k, solution.tolerance_k
             ));
-            solution.iterations = iteration;
-            break;
         }
-        heat_residual(model, &t, &mut residual);
-        let b = balance(model, &residual);
-        solution.iterations = iteration;
-        solution.max_change_k = max_change;
-        // The absolute floor only matters for a model with no heat at all (everything at the sink).
-        let balanced = b.imbalance_w.abs() <= (energy_tolerance * b.scale_w).max(1e-12);
-        solution.tolerance_k = update_tolerance(options.tolerance_k, precision, &t);
-        if max_change <= solution.tolerance_k && balanced {
-            solution.converged = true;
-            break;
-        }
+        solution.temperatures_k = t;
+        Ok(solution)
     }
-    if !solution.converged && solution.failure.is_none() {
-        solution.failure = Some(format!(
-            "Newton did not converge in {} iterations (last update {:.3e} K, tolerance {:.3e} K)",
-            solution.iterations, solution.max_change_k, solution.tolerance_k
-        ));
+}
+
+/// The balance a solve is judged by. In a time step the heat going into storage is part of
+/// the balance, and the emitted heat joins the scale: a cooling plate with no dissipation and
+/// no absorbed heat balances emission against storage alone.
+fn step_balance(model: &Model, t: &[f64], residual: &[f64], transient: bool) -> Balance {
+    let mut b = balance(model, residual);
+    if transient {
+        let sink4 = model.sink_k.powi(4);
+        let emitted: f64 = (0..model.n_cells)
+            .map(|c| SIGMA * model.emissive_area[c] * ((t[c] * t[c]) * (t[c] * t[c]) - sink4))
+            .sum();
+        b.scale_w += emitted.abs();
     }
-    solution.temperatures_k = t;
-    Ok(solution)
+    b
 }
 
 #[cfg(test)]

@@ -82,7 +82,7 @@ fn jacobian_matches_finite_differences_of_the_balance() {
     let model = small_model();
     let t = temperatures(&model);
     let mut jacobian = Jacobian::new(&model).expect("assembles");
-    jacobian.update_radiation(&model, &t);
+    jacobian.update_diagonal(&model, &t, 0.0);
     let a = &jacobian.matrix;
     let n = model.n_nodes;
     let mut base = vec![0.0; n];

@@ -1,0 +1,76 @@
+//! The loads of a scenario at each step of a transient, tabulated once per orbit position
+//! (or once for a constant `[environment]`), and their orbit averages.
+
+use super::OrbitGeometry;
+use crate::model::{Exposure, Model};
+use crate::scenario::Environment;
+use crate::solve::transient::Instants;
+
+/// Exposures at equally spaced instants of one orbit (t_k = k P / n), or one constant exposure.
+pub struct ScenarioInstants {
+    exposures: Vec<Exposure>,
+    /// Times of the positions, s (the powers' schedules are sampled there for averages).
+    times_s: Vec<f64>,
+}
+
+impl ScenarioInstants {
+    /// `positions` equally spaced instants of the orbit, from orbit noon.
+    pub fn orbit(geometry: &OrbitGeometry, environment: &Environment, positions: usize) -> Self {
+        let positions = positions.max(1);
+        let times_s: Vec<f64> = (0..positions)
+            .map(|k| geometry.period_s * k as f64 / positions as f64)
+            .collect();
+        let exposures = times_s
+            .iter()
+            .map(|&t| {
+                let at = geometry.at_time(t);
+                Exposure {
+                    solar_flux_w_m2: environment.solar_flux_w_m2,
+                    albedo: environment.albedo,
+                    earth_ir_w_m2: environment.earth_ir_w_m2,
+                    sun: (!at.in_eclipse).then_some(at.sun),
+                    earth: Some((at.nadir, geometry.altitude_km)),
+                }
+            })
+            .collect();
+        ScenarioInstants { exposures, times_s }
+    }
+
+    /// A constant `[environment]`.
+    pub fn constant(environment: &Environment) -> Self {
+        ScenarioInstants {
+            exposures: vec![Exposure::from_environment(environment)],
+            times_s: vec![0.0],
+        }
+    }
+
+    pub fn exposure(&self, step: usize) -> &Exposure {
+        &self.exposures[step % self.exposures.len()]
+    }
+}
+
+impl Instants for ScenarioInstants {
+    fn apply(&self, model: &mut Model, step: usize, t_s: f64) {
+        model.set_exposure(self.exposure(step));
+        model.set_time(t_s);
+    }
+
+    fn apply_average(&self, model: &mut Model) {
+        let n = self.exposures.len() as f64;
+        let mut fluxes = vec![[0.0; 2]; model.panels.len()];
+        let mut powers = vec![0.0; model.payloads.len()];
+        for (exposure, &t) in self.exposures.iter().zip(&self.times_s) {
+            model.set_exposure(exposure);
+            for (sum, panel) in fluxes.iter_mut().zip(&model.panels) {
+                sum[0] += panel.front.absorbed_w_m2 / n;
+                sum[1] += panel.back.absorbed_w_m2 / n;
+            }
+            for (sum, payload) in powers.iter_mut().zip(&model.payloads) {
+                *sum += payload.power_at(t, exposure.in_eclipse()) / n;
+            }
+        }
+        model.set_time(0.0);
+        model.set_side_fluxes(&fluxes);
+        model.set_payload_powers(&powers);
+    }
+}

@@ -1,0 +1,300 @@
+//! The report of a transient (SCENARIO.md section 4): each solved instant is reported as in a
+//! steady solve, and the reported interval (the last orbit, or the whole `duration_s` run,
+//! both ends included) is reduced to extremes, time averages and the stored heat.
+//!
+//! Time averages use the trapezoidal rule over the step times. With BDF2 the energy balance
+//! then closes to second order in the step: the integrator's own exact identity weights the
+//! interval's ends by its three-level formula, which the trapezoid matches up to O(dt^2).
+
+use super::{Energy, HeatPipeReport, JunctionExtremes, OrbitReport, Report, Verdict, judge};
+use crate::scenario::Scenario;
+use crate::solve::transient::{StepRecord, TransientOutcome};
+use crate::solve::{Backend, Solution};
+
+/// The time series of a whole run, for `--csv` (SCENARIO.md section 8).
+#[derive(Clone, Debug, Default)]
+pub struct TimeSeries {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<f64>>,
+}
+
+/// One interval's extremes and time integrals.
+#[derive(Clone, Debug)]
+struct Interval {
+    start_s: f64,
+    last: Option<(f64, Vec<f64>)>,
+    integrals: Vec<f64>,
+    /// Per payload: (max, time of max, power at max, min, time of min).
+    junctions: Vec<(f64, f64, f64, f64, f64)>,
+    /// Per panel: (min, max) over the interval.
+    panel_extremes: Vec<(f64, f64)>,
+    pipes: Vec<HeatPipeReport>,
+    stored_start_j: f64,
+    stored_end_j: f64,
+}
+
+/// The quantities averaged over the interval, flattened: per panel t_mean, absorbed, emitted;
+/// per link its heat; per fixed region its heat; then dissipated, absorbed, fixed_in, emitted.
+fn averaged(report: &Report) -> Vec<f64> {
+    let mut v = Vec::new();
+    for p in &report.panels {
+        v.extend([p.t_mean_k, p.absorbed_w, p.emitted_w]);
+    }
+    v.extend(report.links.iter().map(|l| l.heat_w));
+    v.extend(report.fixed.iter().map(|f| f.heat_in_w));
+    let e = &report.energy;
+    v.extend([e.dissipated_w, e.absorbed_w, e.fixed_in_w, e.emitted_w]);
+    v
+}
+
+impl Interval {
+    fn new(time_s: f64, report: &Report, stored_j: f64) -> Interval {
+        let mut interval = Interval {
+            start_s: time_s,
+            last: None,
+            integrals: vec![0.0; averaged(report).len()],
+            junctions: report
+                .payloads
+                .iter()
+                .map(|p| (f64::NEG_INFINITY, 0.0, p.power_w, f64::INFINITY, 0.0))
+                .collect(),
+            panel_extremes: vec![(f64::INFINITY, f64::NEG_INFINITY); report.panels.len()],
+            pipes: report.heat_pipes.clone(),
+            stored_start_j: stored_j,
+            stored_end_j: stored_j,
+        };
+        interval.add(time_s, report, stored_j);
+        interval
+    }
+
+    fn add(&mut self, time_s: f64, report: &Report, stored_j: f64) {
+        let values = averaged(report);
+        if let Some((t0, v0)) = &self.last {
+            let dt = time_s - t0;
+            for ((acc, a), b) in self.integrals.iter_mut().zip(v0).zip(&values) {
+                *acc += 0.5 * dt * (a + b);
+            }
+        }
+        self.last = Some((time_s, values));
+        let since = time_s - self.start_s;
+        for (j, p) in self.junctions.iter_mut().zip(&report.payloads) {
+            if p.junction_c > j.0 {
+                *j = (p.junction_c, since, p.power_w, j.3, j.4);
+            }
+            if p.junction_c < j.3 {
+                j.3 = p.junction_c;
+                j.4 = since;
+            }
+        }
+        for (e, p) in self.panel_extremes.iter_mut().zip(&report.panels) {
+            e.0 = e.0.min(p.t_min_k);
+            e.1 = e.1.max(p.t_max_k);
+        }
+        for (kept, now) in self.pipes.iter_mut().zip(&report.heat_pipes) {
+            if now.transport_w_m > kept.transport_w_m {
+                *kept = now.clone();
+            }
+        }
+        self.stored_end_j = stored_j;
+    }
+
+    fn duration_s(&self) -> f64 {
+        self.last.as_ref().map_or(0.0, |(t, _)| t - self.start_s)
+    }
+}
+
+/// Collects every solved instant of a run and builds its report and time series.
+pub struct TransientRecorder<'a> {
+    scenario: &'a Scenario,
+    backend: &'a Backend,
+    with_orbit: bool,
+    series: TimeSeries,
+    current: Option<Interval>,
+    finished: Option<Interval>,
+    last: Option<Report>,
+}
+
+impl<'a> TransientRecorder<'a> {
+    pub fn new(scenario: &'a Scenario, backend: &'a Backend, with_orbit: bool) -> Self {
+        TransientRecorder {
+            scenario,
+            backend,
+            with_orbit,
+            series: TimeSeries::default(),
+            current: None,
+            finished: None,
+            last: None,
+        }
+    }
+
+    pub fn record(&mut self, step: &StepRecord) {
+        let solution = Solution {
+            temperatures_k: step.temperatures_k.to_vec(),
+            converged: true,
+            iterations: 0,
+            linear_iterations: 0,
+            max_change_k: 0.0,
+            tolerance_k: 0.0,
+            failure: None,
+            wall_s: 0.0,
+        };
+        let report = Report::at_instant(
+            self.scenario,
+            step.model,
+            &solution,
+            self.backend,
+            Some(step.storage_w),
+        );
+        let stored_j = step.model.stored_heat_j(step.temperatures_k);
+        self.add_series_row(step, &report);
+        match &mut self.current {
+            None => self.current = Some(Interval::new(step.time_s, &report, stored_j)),
+            Some(interval) => interval.add(step.time_s, &report, stored_j),
+        }
+        if step.ends_orbit {
+            self.finished = self.current.take();
+            self.current = Some(Interval::new(step.time_s, &report, stored_j));
+        }
+        self.last = Some(report);
+    }
+
+    fn add_series_row(&mut self, step: &StepRecord, report: &Report) {
+        if self.series.header.is_empty() {
+            let mut header = vec!["time_s".to_string()];
+            header.extend(
+                report
+                    .payloads
+                    .iter()
+                    .map(|p| format!("{}_junction_c", p.name)),
+            );
+            for p in &report.panels {
+                header.push(format!("{}_t_mean_k", p.name));
+                header.push(format!("{}_t_max_k", p.name));
+            }
+            if self.with_orbit {
+                header.push("in_eclipse".to_string());
+            }
+            self.series.header = header;
+        }
+        let mut row = vec![step.time_s];
+        row.extend(report.payloads.iter().map(|p| p.junction_c));
+        for p in &report.panels {
+            row.extend([p.t_mean_k, p.t_max_k]);
+        }
+        if self.with_orbit {
+            row.push(if step.model.in_eclipse { 1.0 } else { 0.0 });
+        }
+        self.series.rows.push(row);
+    }
+
+    /// The report of the reported interval: the last whole orbit, or the whole run.
+    pub fn finish(
+        mut self,
+        outcome: &TransientOutcome,
+        orbit: Option<OrbitReport>,
+        wall_s: f64,
+    ) -> Option<(Report, TimeSeries)> {
+        let interval = if self.with_orbit {
+            self.finished.take().or(self.current.take())
+        } else {
+            self.current.take()
+        }?;
+        let mut report = self.last.take()?;
+        let duration = interval.duration_s();
+        let average = |k: usize| {
+            if duration > 0.0 {
+                interval.integrals[k] / duration
+            } else {
+                interval.last.as_ref().map_or(0.0, |(_, v)| v[k])
+            }
+        };
+        let required = self.scenario.solve.required_margin_k;
+        let converged = outcome.converged;
+
+        let mut k = 0;
+        for (p, &(min, max)) in report.panels.iter_mut().zip(&interval.panel_extremes) {
+            p.t_min_k = min;
+            p.t_max_k = max;
+            p.t_mean_k = average(k);
+            p.absorbed_w = average(k + 1);
+            p.emitted_w = average(k + 2);
+            k += 3;
+        }
+        for link in &mut report.links {
+            link.heat_w = average(k);
+            k += 1;
+        }
+        for fixed in &mut report.fixed {
+            fixed.heat_in_w = average(k);
+            k += 1;
+        }
+        let stored_w = if duration > 0.0 {
+            (interval.stored_end_j - interval.stored_start_j) / duration
+        } else {
+            0.0
+        };
+        let (d, a, f, e) = (average(k), average(k + 1), average(k + 2), average(k + 3));
+        report.energy = Energy {
+            dissipated_w: d,
+            absorbed_w: a,
+            fixed_in_w: f,
+            emitted_w: e,
+            stored_w,
+            imbalance_w: d + a + f - e - stored_w,
+        };
+
+        for (p, &(max, t_max, power, min, t_min)) in
+            report.payloads.iter_mut().zip(&interval.junctions)
+        {
+            let judged = judge(p.limit_c, p.min_limit_c, max, min, required);
+            p.power_w = power;
+            p.total_power_w = power * p.count as f64;
+            p.junction_c = max;
+            p.margin_k = judged.margin_k;
+            p.within_limit = converged.then_some(judged.violation.is_none());
+            p.violation = judged.violation;
+            p.over_interval = Some(JunctionExtremes {
+                junction_max_c: max,
+                junction_min_c: min,
+                time_of_max_s: t_max,
+                time_of_min_s: t_min,
+            });
+        }
+        report.heat_pipes = interval.pipes.clone();
+        for pipe in &mut report.heat_pipes {
+            if !converged {
+                pipe.within_capacity = None;
+            }
+        }
+
+        report.verdict = if !converged {
+            Verdict::NotConverged
+        } else if report.payloads.iter().all(|p| p.within_limit == Some(true))
+            && report
+                .heat_pipes
+                .iter()
+                .all(|h| h.within_capacity == Some(true))
+        {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        };
+        report.solver.converged = converged;
+        report.solver.iterations = outcome.iterations;
+        report.solver.linear_iterations = outcome.linear_iterations;
+        report.solver.max_change_k = outcome.max_change_k;
+        report.solver.tolerance_k = outcome.tolerance_k;
+        report.solver.wall_s = wall_s;
+        report.solver.message = outcome.failure.clone();
+        if orbit.is_none() {
+            report.solver.time_step_s = Some(outcome.step_s);
+        }
+        report.orbit = orbit;
+        report.backend = super::BackendInfo {
+            kind: self.backend.kind().to_string(),
+            adapter: self.backend.adapter(),
+            precision: self.backend.precision().to_string(),
+        };
+        Some((report, self.series))
+    }
+}
