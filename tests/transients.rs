@@ -1,0 +1,479 @@
+//! Transients and orbits (SCENARIO.md section 4) against published answers (REFERENCE_CASES.md
+//! C4, C6, C7) and independent calculations written here: the lumped cooling law, the BDF2
+//! step's second-order convergence, the energy balance over an orbit, and the bad inputs of
+//! section 1. Every run goes through the `skysink` binary on the CPU backend.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn read_series(path: &std::path::Path) -> (Vec<String>, Vec<Vec<f64>>) {
+    let text = std::fs::read_to_string(path).expect("time series written");
+    let mut lines = text.lines();
+    let header: Vec<String> = lines
+        .next()
+        .expect("header")
+        .split(',')
+        .map(String::from)
+        .collect();
+    let rows = lines
+        .map(|l| {
+            l.split(',')
+                .map(|x| x.parse::<f64>().expect("a number"))
+                .collect()
+        })
+        .collect();
+    (header, rows)
+}
+
+fn column(header: &[String], name: &str) -> usize {
+    header
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
+}
+
+/// Runs a transient; returns the JSON report and the time series.
+fn transient(text: &str) -> (Value, Vec<String>, Vec<Vec<f64>>) {
+    let s = Scenario::new("transient.toml", text);
+    let csv = s.out("series.csv");
+    let r = s.solve(&[
+        "--backend",
+        "cpu",
+        "--json",
+        "-",
+        "--quiet",
+        "--csv",
+        csv.to_str().expect("utf-8"),
+    ]);
+    let report = r.json();
+    assert_eq!(
+        report["solver"]["converged"],
+        Value::Bool(true),
+        "{report:#}"
+    );
+    let (header, rows) = read_series(&csv);
+    (report, header, rows)
+}
+
+const RHO: f64 = 2700.0;
+const C: f64 = 900.0;
+const D: f64 = 0.002;
+const EPS: f64 = 0.85;
+
+/// C4's plate: aluminium 2 mm, eps 0.85 both sides, no Sun or Earth, 0 K sink, 373.15 K.
+fn cooling_plate(duration_s: f64, step_s: f64) -> String {
+    format!(
+        r#"name = "C4 radiative cooling of a thin plate"
+[environment]
+sink_k = 0.0
+[materials.al]
+conductivity_w_mk = 167.0
+density_kg_m3 = {RHO}
+specific_heat_j_kgk = {C}
+[coatings.black]
+absorptivity = 0.85
+emissivity = {EPS}
+[[panels]]
+name = "plate"
+origin_m = [0.0, 0.0, 0.0]
+u_m = [1.0, 0.0, 0.0]
+v_m = [0.0, 1.0, 0.0]
+cells = [3, 3]
+thickness_m = {D}
+material = "al"
+front = "black"
+back = "black"
+[solve]
+mode = "transient"
+time_step_s = {step_s}
+duration_s = {duration_s}
+initial_k = 373.15
+tolerance_k = 1.0e-9
+"#
+    )
+}
+
+/// The lumped solution: T(t) = (T0^-3 + 6 eps sigma t / (rho c d))^(-1/3).
+fn cooling_exact(t: f64) -> f64 {
+    (373.15f64.powi(-3) + 6.0 * EPS * SIGMA * t / (RHO * C * D)).powf(-1.0 / 3.0)
+}
+
+/// C4: 373.15 K -> 293.15 K takes 343.64 s (0.1 %); the whole curve follows the lumped law.
+#[test]
+fn c4_cooling_time_matches_the_published_value() {
+    let (report, header, rows) = transient(&cooling_plate(400.0, 0.5));
+    let mean = column(&header, "plate_t_mean_k");
+    let crossing = rows
+        .windows(2)
+        .find(|w| w[0][mean] >= 293.15 && w[1][mean] < 293.15)
+        .map(|w| {
+            let (t0, t1, a, b) = (w[0][0], w[1][0], w[0][mean], w[1][mean]);
+            t0 + (t1 - t0) * (a - 293.15) / (a - b)
+        })
+        .expect("the plate cools through 293.15 K");
+    assert_rel(crossing, 343.64, 1e-3, "C4 time to 293.15 K");
+    for row in &rows {
+        assert_abs(
+            row[mean],
+            cooling_exact(row[0]),
+            0.01,
+            "lumped cooling curve",
+        );
+    }
+    assert_eq!(num(&report, "solver.time_step_s"), 0.5);
+    assert!(report.get("orbit").is_none());
+    // Nothing is dissipated or absorbed: emission is what the stored heat loses.
+    assert_rel(
+        num(&report, "energy.emitted_w"),
+        -num(&report, "energy.stored_w"),
+        1e-4,
+        "emitted against stored",
+    );
+}
+
+/// BDF2 is second order: halving the step cuts the error about fourfold.
+#[test]
+fn halving_the_step_cuts_the_error_fourfold() {
+    let duration = 200.0;
+    let errors: Vec<f64> = [20.0, 10.0, 5.0]
+        .iter()
+        .map(|&step| {
+            let (_, header, rows) = transient(&cooling_plate(duration, step));
+            let last = rows.last().expect("rows");
+            assert_abs(last[0], duration, 1e-9, "last time");
+            (last[column(&header, "plate_t_mean_k")] - cooling_exact(duration)).abs()
+        })
+        .collect();
+    for pair in errors.windows(2) {
+        let ratio = pair[0] / pair[1];
+        assert!(
+            (3.0..5.5).contains(&ratio),
+            "error ratio {ratio} for halved steps (errors {errors:?}); second order gives about 4"
+        );
+    }
+}
+
+/// C6, NAFEMS T3: a 0.1 m bar, 0 C at x = 0, 100 sin(pi t / 40) C at x = L through a schedule
+/// sampled every 0.5 s: T(0.08 m, 32 s) = 36.6 C (series 36.603 C), within 0.1 K.
+#[test]
+fn c6_nafems_t3_follows_a_fixed_temperature_schedule() {
+    let dx = 0.001;
+    let cells = 101; // centres at x = 0, dx, ..., L: the held end cells sit exactly on the ends
+    let times: Vec<f64> = (0..=80).map(|k| 0.5 * k as f64).collect();
+    let temps: Vec<f64> = times
+        .iter()
+        .map(|&t| 273.15 + 100.0 * (std::f64::consts::PI * t / 40.0).sin())
+        .collect();
+    let text = format!(
+        r#"name = "NAFEMS T3"
+[materials.steel]
+conductivity_w_mk = 35.0
+density_kg_m3 = 7200.0
+specific_heat_j_kgk = 440.5
+[[panels]]
+name = "bar"
+origin_m = [{origin}, 0.0, 0.0]
+u_m = [{length}, 0.0, 0.0]
+v_m = [0.0, 0.01, 0.0]
+cells = [{cells}, 1]
+thickness_m = 0.01
+material = "steel"
+front = "none"
+back = "none"
+[[fixed_temperatures]]
+name = "cold-end"
+panel = "bar"
+center_m = [{half}, 0.005]
+size_m = [{dx}, 0.01]
+temperature_k = 273.15
+[[fixed_temperatures]]
+name = "driven-end"
+panel = "bar"
+center_m = [{far}, 0.005]
+size_m = [{dx}, 0.01]
+schedule = {{ time_s = {times}, temperature_k = {temps} }}
+[[payloads]]
+name = "probe"
+model = "custom"
+power_w = 0.0
+limit_c = 1000.0
+panel = "bar"
+center_m = [{probe}, 0.005]
+size_m = [0.0001, 0.0001]
+junction_to_panel_k_w = 0.0
+[solve]
+mode = "transient"
+time_step_s = 0.05
+duration_s = 32.0
+initial_k = 273.15
+tolerance_k = 1.0e-7
+"#,
+        origin = tf(-dx / 2.0),
+        length = tf(0.1 + dx),
+        half = tf(dx / 2.0),
+        far = tf(0.1 + dx / 2.0),
+        probe = tf(0.08 + dx / 2.0),
+        times = tv(&times),
+        temps = tv(&temps),
+    );
+    let (_, header, rows) = transient(&text);
+    let last = rows.last().expect("rows");
+    assert_abs(last[0], 32.0, 1e-9, "final time");
+    assert_abs(
+        last[column(&header, "probe_junction_c")],
+        36.603,
+        0.1,
+        "T(0.08 m, 32 s)",
+    );
+}
+
+fn orbiting_radiator(beta_deg: f64, extra_solve: &str) -> String {
+    format!(
+        r#"name = "radiator in orbit"
+[materials.al]
+conductivity_w_mk = 167.0
+density_kg_m3 = 2700.0
+specific_heat_j_kgk = 896.0
+[coatings.white]
+absorptivity = 0.2
+emissivity = 0.85
+[[panels]]
+name = "radiator"
+origin_m = [0.0, 0.0, 0.0]
+u_m = [1.0, 0.0, 0.0]
+v_m = [0.0, 0.0, 1.0]
+cells = [12, 12]
+thickness_m = 0.002
+material = "al"
+front = "white"
+back = "white"
+[[payloads]]
+name = "gpu"
+model = "h100-sxm"
+panel = "radiator"
+center_m = [0.5, 0.5]
+size_m = [0.1, 0.1]
+junction_to_panel_k_w = 0.03
+eclipse_power_w = 200.0
+[orbit]
+altitude_km = 650.0
+beta_deg = {beta_deg}
+attitude = {{ nadir_axis = [0.0, -1.0, 0.0], velocity_axis = [1.0, 0.0, 0.0] }}
+[solve]
+mode = "transient"
+time_step_s = 30.0
+{extra_solve}
+"#
+    )
+}
+
+/// C7 through the report: the orbit block, and the share of steps in eclipse.
+#[test]
+fn c7_orbit_block_and_eclipse_steps() {
+    let (report, header, rows) = transient(&orbiting_radiator(0.0, "orbits = 2"));
+    assert_abs(
+        num(&report, "orbit.eclipse_fraction"),
+        0.3620,
+        5e-5,
+        "C7 eclipse fraction",
+    );
+    assert_abs(
+        num(&report, "orbit.period_s") / 60.0,
+        97.73,
+        0.005,
+        "C7 period, min",
+    );
+    let steps = num(&report, "orbit.steps_per_orbit");
+    assert_eq!(steps, (num(&report, "orbit.period_s") / 30.0).ceil());
+    assert_abs(
+        num(&report, "orbit.time_step_s"),
+        num(&report, "orbit.period_s") / steps,
+        1e-9,
+        "step",
+    );
+    assert_eq!(
+        rows.len() as f64,
+        2.0 * steps + 1.0,
+        "t = 0 and every step of 2 orbits"
+    );
+    let eclipse = column(&header, "in_eclipse");
+    let dark = rows[1..].iter().filter(|r| r[eclipse] == 1.0).count() as f64;
+    assert_abs(
+        dark / (2.0 * steps),
+        0.3620,
+        1.0 / steps,
+        "share of steps in eclipse",
+    );
+    // Noon is lit; the eclipse sits symmetrically around midnight.
+    assert_eq!(rows[0][eclipse], 0.0);
+    assert_eq!(rows[(steps / 2.0) as usize][eclipse], 1.0);
+}
+
+/// Over the reported orbit the energy balance closes with the stored heat, the power is the
+/// eclipse-weighted mix, and the junction extremes are where the time series has them.
+#[test]
+fn orbit_energy_balance_and_extremes() {
+    let (report, header, rows) = transient(&orbiting_radiator(20.0, "orbits = 3"));
+    let e = |k: &str| num(&report, &format!("energy.{k}"));
+    let scale = e("dissipated_w") + e("absorbed_w") + e("fixed_in_w").abs();
+    assert!(
+        e("imbalance_w").abs() <= 1e-5 * scale,
+        "imbalance {} of {scale}",
+        e("imbalance_w")
+    );
+    assert_abs(
+        e("imbalance_w"),
+        e("dissipated_w") + e("absorbed_w") + e("fixed_in_w") - e("emitted_w") - e("stored_w"),
+        1e-9 * scale,
+        "imbalance identity",
+    );
+    // Dissipation averages 700 W in sunlight and 200 W in eclipse over the step times.
+    let steps = num(&report, "orbit.steps_per_orbit") as usize;
+    let last_orbit = &rows[rows.len() - steps - 1..];
+    let eclipse = column(&header, "in_eclipse");
+    let power: Vec<f64> = last_orbit
+        .iter()
+        .map(|r| if r[eclipse] == 1.0 { 200.0 } else { 700.0 })
+        .collect();
+    let trapezoid: f64 = power.windows(2).map(|w| 0.5 * (w[0] + w[1])).sum::<f64>() / steps as f64;
+    assert_rel(
+        e("dissipated_w"),
+        trapezoid,
+        1e-12,
+        "orbit-average dissipation",
+    );
+
+    let junction = column(&header, "gpu_junction_c");
+    let (max_row, max) = last_orbit
+        .iter()
+        .enumerate()
+        .map(|(k, r)| (k, r[junction]))
+        .fold((0, f64::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a });
+    let min = last_orbit
+        .iter()
+        .map(|r| r[junction])
+        .fold(f64::INFINITY, f64::min);
+    let gpu = payload(&report, "gpu");
+    assert_eq!(num(gpu, "junction_max_c"), max);
+    assert_eq!(num(gpu, "junction_c"), max);
+    assert_eq!(num(gpu, "junction_min_c"), min);
+    assert_abs(
+        num(gpu, "time_of_max_s"),
+        last_orbit[max_row][0] - last_orbit[0][0],
+        1e-6,
+        "time of max",
+    );
+    assert!(num(gpu, "junction_max_c") > num(gpu, "junction_min_c") + 1.0);
+    assert!(num(&report, "orbit.periodic_change_k") < 0.1);
+}
+
+/// `periodic_tolerance_k` stops as soon as an orbit repeats the one before; an unreachable
+/// tolerance is exit 3 and never a pass.
+#[test]
+fn periodic_tolerance_stops_early_or_fails() {
+    let (report, _, rows) = transient(&orbiting_radiator(
+        20.0,
+        "orbits = 6\nperiodic_tolerance_k = 0.01",
+    ));
+    // This thin plate (time constant ~8 min) starts from the orbit-average steady state, far
+    // from noon's temperatures: orbit 2 still differs from orbit 1 by tens of K, orbit 3 from
+    // orbit 2 by about 1 mK.
+    let steps = num(&report, "orbit.steps_per_orbit") as usize;
+    assert_eq!(rows.len(), 3 * steps + 1, "stops after orbit 3");
+    assert!(num(&report, "orbit.periodic_change_k") <= 0.01);
+
+    let text = orbiting_radiator(
+        20.0,
+        "orbits = 2\ninitial_k = 200.0\nperiodic_tolerance_k = 1e-6",
+    );
+    let v = solve_expect(&text, 3);
+    assert_eq!(v["verdict"], "not-converged");
+    assert_eq!(v["solver"]["converged"], Value::Bool(false));
+}
+
+/// Steady with `[orbit]`: the loads and powers averaged over the orbit; the orbit block carries
+/// no stepping fields.
+#[test]
+fn steady_with_an_orbit_uses_orbit_averages() {
+    let text = orbiting_radiator(0.0, "").replace(
+        "mode = \"transient\"\ntime_step_s = 30.0",
+        "mode = \"steady\"",
+    );
+    let (r, v) = Scenario::new("steady.toml", &text).solve_json();
+    assert!(matches!(r.code, Some(0 | 1)), "{}", r.stderr);
+    assert_eq!(v["solver"]["converged"], Value::Bool(true));
+    let f = num(&v, "orbit.eclipse_fraction");
+    // 360 positions: the share in eclipse is the exact fraction to within one position.
+    let power = num(payload(&v, "gpu"), "power_w");
+    let share = (700.0 - power) / 500.0;
+    assert_abs(share, f, 1.0 / 360.0, "eclipse share of the averaged power");
+    assert!(v["orbit"]["time_step_s"].is_null());
+    assert_energy_closes(&v);
+}
+
+/// Bad transient and orbit inputs: exit 2 with the key named.
+#[test]
+fn bad_orbit_and_transient_inputs_are_refused() {
+    let base = orbiting_radiator(20.0, "orbits = 3");
+    let cases: Vec<(String, &str)> = vec![
+        (base.replace("beta_deg = 20", "beta_deg = 95"), "beta_deg"),
+        (
+            base.replace("altitude_km = 650.0", "altitude_km = -5.0"),
+            "altitude_km",
+        ),
+        (
+            base.replace(
+                "velocity_axis = [1.0, 0.0, 0.0]",
+                "velocity_axis = [1.0, 0.5, 0.0]",
+            ),
+            "perpendicular",
+        ),
+        (
+            base.replace(
+                "velocity_axis = [1.0, 0.0, 0.0]",
+                "sun_axis = [1.0, 0.0, 0.0]",
+            ),
+            "Sun-pointing",
+        ),
+        (base.replace("time_step_s = 30.0", ""), "time_step_s"),
+        (
+            base.replace("time_step_s = 30.0", "time_step_s = 0.0"),
+            "time_step_s",
+        ),
+        (base.replace("orbits = 3", "orbits = 1"), "orbits"),
+        (
+            base.replace("orbits = 3", "duration_s = 100.0"),
+            "duration_s",
+        ),
+        (
+            base.replace(
+                "[orbit]",
+                "[environment]\nsun_direction = [1.0, 0.0, 0.0]\n[orbit]",
+            ),
+            "sun_direction",
+        ),
+        (
+            base.replace("density_kg_m3 = 2700.0\n", ""),
+            "density_kg_m3",
+        ),
+        (
+            base.replace(
+                "mode = \"transient\"",
+                "mode = \"steady\"\ninitial_k = 300.0",
+            ),
+            "initial_k",
+        ),
+    ];
+    for (text, key) in cases {
+        let s = Scenario::new("bad.toml", &text);
+        let r = s.check();
+        r.expect_code(2);
+        assert!(
+            r.stderr.contains(key) && r.stderr.contains(s.path_str()),
+            "message should name {key} and the file: {}",
+            r.stderr
+        );
+    }
+}
