@@ -65,6 +65,10 @@ pub fn linear_solver(backend: &Backend) -> Result<Box<dyn solve::cpu::LinearSolv
     })
 }
 
+/// Without `periodic_tolerance_k`, a larger periodic change gets a warning (SCENARIO.md
+/// section 4).
+pub const PERIODIC_WARNING_K: f64 = 0.1;
+
 /// Positions averaged for a steady solve with `[orbit]` (SCENARIO.md section 4).
 pub const STEADY_ORBIT_POSITIONS: usize = 360;
 
@@ -148,7 +152,7 @@ pub fn run(loaded: &LoadedScenario, model: &mut Model, backend: &Backend) -> Res
         outcome.periodic_change_k,
     );
     let wall_s = started.elapsed().as_secs_f64();
-    let (report, series) = match recorder.finish(&outcome, orbit, wall_s) {
+    let (mut report, series) = match recorder.finish(&outcome, orbit, wall_s) {
         Some(done) => done,
         None => {
             return Err(Error::Solver(outcome.failure.clone().unwrap_or_else(
@@ -156,6 +160,14 @@ pub fn run(loaded: &LoadedScenario, model: &mut Model, backend: &Backend) -> Res
             )));
         }
     };
+    if let Some(change) = outcome.periodic_change_k
+        && change > PERIODIC_WARNING_K
+        && s.solve.periodic_tolerance_k.is_none()
+    {
+        report.warnings.push(format!(
+            "the last orbit still differs from the one before by up to {change:.3} K (more than {PERIODIC_WARNING_K} K): the orbit is not yet periodic; run more orbits or set solve.periodic_tolerance_k"
+        ));
+    }
     Ok(Outcome {
         report,
         temperatures_k: outcome.final_temperatures_k.clone(),

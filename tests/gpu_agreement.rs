@@ -266,3 +266,96 @@ fn gpu_without_a_matching_adapter_is_exit_3_and_auto_falls_back_to_the_cpu() {
     r.expect_code(0);
     assert_eq!(r.json()["backend"]["kind"], "cpu");
 }
+
+/// A transient around an orbit (eclipse power, two orbits, BDF2 with Newton per step): the GPU's
+/// time series of every payload junction and panel mean and maximum agrees with the CPU's at
+/// every step within 0.05 K, and the orbit's energy balance closes to 1e-5.
+#[test]
+fn orbit_transient_time_series_agree_with_the_cpu() {
+    if gpu_adapter().is_none() {
+        return;
+    }
+    let text = r#"name = "radiator in orbit, GPU against CPU"
+[materials.al]
+conductivity_w_mk = 167.0
+density_kg_m3 = 2700.0
+specific_heat_j_kgk = 896.0
+[coatings.white]
+absorptivity = 0.2
+emissivity = 0.85
+[[panels]]
+name = "radiator"
+origin_m = [0.0, 0.0, 0.0]
+u_m = [1.5, 0.0, 0.0]
+v_m = [0.0, 0.0, 1.5]
+cells = [16, 16]
+thickness_m = 0.003
+material = "al"
+front = "white"
+back = "white"
+[[payloads]]
+name = "gpu"
+model = "h100-sxm"
+panel = "radiator"
+center_m = [0.75, 0.75]
+size_m = [0.1, 0.1]
+junction_to_panel_k_w = 0.03
+eclipse_power_w = 200.0
+[orbit]
+altitude_km = 650.0
+beta_deg = 30.0
+attitude = { nadir_axis = [0.0, -1.0, 0.0], velocity_axis = [1.0, 0.0, 0.0] }
+[solve]
+mode = "transient"
+time_step_s = 120.0
+orbits = 2
+"#;
+    let s = Scenario::new("orbit.toml", text);
+    let series = |backend: &str| {
+        let csv = s.out(&format!("{backend}.csv"));
+        let r = run([
+            "solve",
+            s.path_str(),
+            "--backend",
+            backend,
+            "--json",
+            "-",
+            "--csv",
+            csv.to_str().expect("utf-8"),
+        ]);
+        let report = r.json();
+        assert_eq!(
+            report["solver"]["converged"],
+            Value::Bool(true),
+            "{backend}: {report:#}"
+        );
+        let text = std::fs::read_to_string(&csv).expect("series");
+        let rows: Vec<Vec<f64>> = text
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').map(|x| x.parse().expect("number")).collect())
+            .collect();
+        (report, rows)
+    };
+    let (gpu, gpu_rows) = series("gpu");
+    let (_, cpu_rows) = series("cpu");
+    assert_eq!(gpu_rows.len(), cpu_rows.len());
+    let mut worst: f64 = 0.0;
+    for (g, c) in gpu_rows.iter().zip(&cpu_rows) {
+        assert_eq!(g[0], c[0], "same step times");
+        for (a, b) in g[1..].iter().zip(&c[1..]) {
+            worst = worst.max((a - b).abs());
+        }
+    }
+    assert!(
+        worst <= AGREEMENT_K,
+        "GPU and CPU time series differ by up to {worst} K"
+    );
+    let e = |k: &str| num(&gpu, &format!("energy.{k}"));
+    let scale = e("dissipated_w") + e("absorbed_w") + e("fixed_in_w").abs();
+    assert!(
+        e("imbalance_w").abs() <= ENERGY_F32 * scale,
+        "GPU orbit imbalance {} of {scale}",
+        e("imbalance_w")
+    );
+}

@@ -62,6 +62,8 @@ pub fn human_report(r: &Report) -> String {
         }
     }
 
+    transient_tables(r, &mut out);
+
     let _ = writeln!(out, "\npanels");
     let _ = writeln!(
         out,
@@ -189,4 +191,58 @@ pub fn human_report(r: &Report) -> String {
         let _ = writeln!(out, "warning: {w}");
     }
     out
+}
+
+/// A transient's extremes per payload and its orbit, after the payload table.
+fn transient_tables(r: &Report, out: &mut String) {
+    if let Some(o) = &r.orbit {
+        let mut line = format!(
+            "\norbit: {} km, beta {} deg, period {:.2} min, eclipse {:.1} % ({:.1} min)",
+            number(o.altitude_km, 1),
+            number(o.beta_deg, 1),
+            o.period_s / 60.0,
+            100.0 * o.eclipse_fraction,
+            o.eclipse_fraction * o.period_s / 60.0
+        );
+        match (o.time_step_s, o.steps_per_orbit) {
+            (Some(step), Some(steps)) => {
+                let _ = write!(line, "; {steps} steps of {step:.2} s per orbit");
+            }
+            _ => line.push_str("; steady state at orbit-averaged loads and powers"),
+        }
+        let _ = writeln!(out, "{line}");
+        if let Some(change) = o.periodic_change_k {
+            let _ = writeln!(
+                out,
+                "periodic change over the last orbit: {change:.3e} K (largest |T(t) - T(t - P)|)"
+            );
+        }
+    }
+    if r.payloads.iter().all(|p| p.over_interval.is_none()) {
+        return;
+    }
+    let interval = if r.orbit.is_some() {
+        "over the last orbit, times from its noon"
+    } else {
+        "over the run, times from its start"
+    };
+    let _ = writeln!(out, "\njunction extremes {interval}");
+    let _ = writeln!(
+        out,
+        "  {:<16} {:>9} {:>10} {:>9} {:>10}",
+        "name", "max C", "at s", "min C", "at s"
+    );
+    for p in &r.payloads {
+        if let Some(x) = &p.over_interval {
+            let _ = writeln!(
+                out,
+                "  {:<16} {:>9} {:>10} {:>9} {:>10}",
+                p.name,
+                number(x.junction_max_c, 2),
+                number(x.time_of_max_s, 0),
+                number(x.junction_min_c, 2),
+                number(x.time_of_min_s, 0),
+            );
+        }
+    }
 }
