@@ -152,12 +152,24 @@ pub fn run(loaded: &LoadedScenario, model: &mut Model, backend: &Backend) -> Res
         outcome.periodic_change_k,
     );
     let wall_s = started.elapsed().as_secs_f64();
-    let (mut report, series) = match recorder.finish(&outcome, orbit, wall_s) {
+    let (mut report, series) = match recorder.finish(&outcome, orbit.clone(), wall_s) {
         Some(done) => done,
         None => {
-            return Err(Error::Solver(outcome.failure.clone().unwrap_or_else(
-                || "the transient produced no solved instant".into(),
-            )));
+            // Nothing was stepped: the initial steady state did not converge. Report its last
+            // iterate, marked not converged.
+            let solution = Solution {
+                temperatures_k: outcome.final_temperatures_k.clone(),
+                converged: false,
+                iterations: outcome.iterations,
+                linear_iterations: outcome.linear_iterations,
+                max_change_k: outcome.max_change_k,
+                tolerance_k: outcome.tolerance_k,
+                failure: outcome.failure.clone(),
+                wall_s,
+            };
+            let mut report = Report::new(s, model, &solution, backend);
+            report.orbit = orbit;
+            (report, report::transient::TimeSeries::default())
         }
     };
     if let Some(change) = outcome.periodic_change_k

@@ -477,3 +477,23 @@ fn bad_orbit_and_transient_inputs_are_refused() {
         );
     }
 }
+
+/// A transient whose steps (or initial steady state) do not converge within `max_iterations` is
+/// exit 3 with the JSON written, verdict "not-converged", and the reason in `solver.message`.
+#[test]
+fn a_transient_that_does_not_converge_is_exit_3_with_its_json() {
+    for (extra, reason) in [
+        ("orbits = 2\nmax_iterations = 1", "initial steady state"),
+        (
+            "orbits = 2\ninitial_k = 250.0\nmax_iterations = 1",
+            "time step 1",
+        ),
+    ] {
+        let v = solve_expect(&orbiting_radiator(20.0, extra), 3);
+        assert_eq!(v["verdict"], "not-converged");
+        assert_eq!(v["solver"]["converged"], Value::Bool(false));
+        let message = v["solver"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(reason), "{message}");
+        assert!(v["payloads"][0]["within_limit"].is_null());
+    }
+}
