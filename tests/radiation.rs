@@ -138,8 +138,14 @@ fn check_factor(what: &str, model: &Model, expected: f64) {
     let (f, se) = factor(model, &exchange, "a", "b");
     let err = (f - expected).abs();
     eprintln!("{what}: F = {f:.6} (expected {expected}, std error {se:.2e}, error {err:.2e})");
-    assert!(err <= 3.0 * se, "{what}: F = {f}, expected {expected} +- 3 x {se}");
-    assert!(err <= 0.005 * expected, "{what}: F = {f}, expected {expected} within 0.5 %");
+    assert!(
+        err <= 3.0 * se,
+        "{what}: F = {f}, expected {expected} +- 3 x {se}"
+    );
+    assert!(
+        err <= 0.005 * expected,
+        "{what}: F = {f}, expected {expected} within 0.5 %"
+    );
 }
 
 #[test]
@@ -188,10 +194,21 @@ fn reciprocity_on_unequal_panels_and_closure() {
     let diff = (aa * fab - ab * fba).abs();
     let bound = 3.0 * ((aa * sab).powi(2) + (ab * sba).powi(2)).sqrt();
     eprintln!("A_a F_ab = {fab:.6}, A_b F_ba = {fba:.6}, bound {bound:.2e}");
-    assert!(fab > 0.1 && diff <= bound, "{fab} vs {fba}: {diff} > {bound}");
+    assert!(
+        fab > 0.1 && diff <= bound,
+        "{fab} vs {fba}: {diff} > {bound}"
+    );
     let report = exchange.view_factor_report(&m);
-    assert!(report.closure_residual < 1e-12, "{}", report.closure_residual);
-    assert!(report.reciprocity_residual < 0.05, "{}", report.reciprocity_residual);
+    assert!(
+        report.closure_residual < 1e-12,
+        "{}",
+        report.closure_residual
+    );
+    assert!(
+        report.reciprocity_residual < 0.05,
+        "{}",
+        report.reciprocity_residual
+    );
     let (change, clamped) = exchange.enforcement();
     eprintln!("enforcement: largest patch change {change:.3e}, {clamped} cells clamped");
     assert_eq!(clamped, 0);
@@ -300,7 +317,10 @@ fn a_panel_fully_shaded_gets_no_sunlight_and_half_shaded_half() {
     assert_eq!(target, 0.0, "fully shaded target absorbs {target}");
     let (shade, target) = target_absorbed(0.5);
     assert!((shade - 1361.0).abs() < 1e-9, "shade absorbs {shade}");
-    assert!((target - 0.5 * 1361.0).abs() < 1e-9, "half-shaded target absorbs {target}");
+    assert!(
+        (target - 0.5 * 1361.0).abs() < 1e-9,
+        "half-shaded target absorbs {target}"
+    );
 }
 
 #[test]
@@ -377,4 +397,67 @@ fn the_same_seed_gives_bit_identical_view_factors() {
     )
     .unwrap();
     assert_ne!(a.tally(), c.tally());
+}
+
+fn gpu_context() -> Option<skysink::solve::gpu::GpuContext> {
+    use skysink::solve::gpu::{Choice, ContextOptions, GpuContext, pick};
+    let require = std::env::var("SKYSINK_REQUIRE_GPU").is_ok_and(|v| v == "1");
+    let opened = pick(Choice::Gpu)
+        .and_then(|c| c.ok_or_else(|| skysink::Error::Solver("no adapter".to_string())))
+        .and_then(|c| GpuContext::new(&c, ContextOptions::default()));
+    match opened {
+        Ok(ctx) => Some(ctx),
+        Err(err) if require => panic!("SKYSINK_REQUIRE_GPU=1 but no usable GPU adapter: {err}"),
+        Err(err) => {
+            eprintln!("notice: GPU test skipped, no usable adapter: {err}");
+            None
+        }
+    }
+}
+
+#[test]
+fn gpu_and_cpu_trace_the_same_rays() {
+    let Some(context) = gpu_context() else {
+        return;
+    };
+    let earth = EarthView {
+        nadir: [0.0, -1.0, 0.0],
+        altitude_km: 650.0,
+    };
+    for (what, m) in [
+        ("parallel", parallel(1.0, 1.0, 20)),
+        ("perpendicular", perpendicular(1.0, 2.0, 20)),
+    ] {
+        let s = settings(256);
+        let cpu = Exchange::trace(&m, &s, Some(earth), &Tracer::Cpu).unwrap();
+        let gpu = Exchange::trace(&m, &s, Some(earth), &Tracer::Gpu(&context)).unwrap();
+        let again = Exchange::trace(&m, &s, Some(earth), &Tracer::Gpu(&context)).unwrap();
+        assert_eq!(gpu.tally(), again.tally(), "{what}: GPU not deterministic");
+        // Same rays: the escape counts of nearly every cell side are identical.
+        let (c, g) = (cpu.tally(), gpu.tally());
+        let same = (0..c.space.len())
+            .filter(|&k| c.space[k] == g.space[k] && c.earth[k] == g.earth[k])
+            .count();
+        let share = same as f64 / c.space.len() as f64;
+        eprintln!(
+            "{what}: {:.2} % of cell sides with identical escape counts",
+            100.0 * share
+        );
+        assert!(share > 0.95, "{what}: only {share} identical");
+        let (rc, rg) = (cpu.view_factor_report(&m), gpu.view_factor_report(&m));
+        for pc in &rc.pairs {
+            let pg = rg
+                .pairs
+                .iter()
+                .find(|p| {
+                    p.from == pc.from
+                        && p.to == pc.to
+                        && p.from_side == pc.from_side
+                        && p.to_side == pc.to_side
+                })
+                .map_or(0.0, |p| p.f);
+            let bound = 3.0 * std::f64::consts::SQRT_2 * pc.std_error + 1e-12;
+            assert!((pg - pc.f).abs() <= bound, "{what}: {pc:?} gpu {pg}");
+        }
+    }
 }

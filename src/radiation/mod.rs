@@ -246,7 +246,13 @@ impl Exchange {
     /// Lit fraction of every cell side (index 2 cell + side) for a Sun direction (unit).
     pub fn sun_lit_fraction(&self, sun: [f64; 3]) -> Vec<f64> {
         let s = &self.settings;
-        shadow::sun_lit_fraction(&self.scene, s.seed, s.rays_per_side, self.n_cells, unit(sun))
+        shadow::sun_lit_fraction(
+            &self.scene,
+            s.seed,
+            s.rays_per_side,
+            self.n_cells,
+            unit(sun),
+        )
     }
 
     /// Per cell side: its exact Earth view factor times the fraction of that view that other
@@ -264,7 +270,9 @@ impl Exchange {
         );
         let mut out = open;
         for sp in &self.scene.panels {
-            let f = [0, 1].map(|side| earth_view_factor_dirs(sp.side_normal(side), cone.nadir, earth.altitude_km));
+            let f = [0, 1].map(|side| {
+                earth_view_factor_dirs(sp.side_normal(side), cone.nadir, earth.altitude_km)
+            });
             let range = 2 * sp.first_cell..2 * (sp.first_cell + sp.cell_count());
             for (k, value) in out[range].iter_mut().enumerate() {
                 *value *= f[k % 2];
@@ -290,7 +298,11 @@ impl Exchange {
     fn side<'m>(&self, model: &'m Model, patch: usize) -> &'m Side {
         let info = &self.scene.patches[patch];
         let panel = &model.panels[info.panel as usize];
-        if info.side == 0 { &panel.front } else { &panel.back }
+        if info.side == 0 {
+            &panel.front
+        } else {
+            &panel.back
+        }
     }
 
     /// Per-patch optical property of a band.
@@ -312,7 +324,14 @@ impl Exchange {
                     let (i, j) = ((local % nu) as u32, (local / nu) as u32);
                     let cell = sp.first_cell + local;
                     *value = (0..2)
-                        .map(|side| f(index, side, 2 * cell + side, sp.patch_of(side, i, j) as usize))
+                        .map(|side| {
+                            f(
+                                index,
+                                side,
+                                2 * cell + side,
+                                sp.patch_of(side, i, j) as usize,
+                            )
+                        })
                         .sum();
                 });
         }
@@ -372,7 +391,10 @@ impl Exchange {
         let src_sol = self.patches.per_patch(&self.scene, |cs| {
             let panel = panel_of_cell(cs);
             let side = Self::side_of(model, panel, cs % 2);
-            cell_area(panel) * self.surface_fraction(cs) * (1.0 - side.absorptivity) * solar(cs, panel)
+            cell_area(panel)
+                * self.surface_fraction(cs)
+                * (1.0 - side.absorptivity)
+                * solar(cs, panel)
         });
         let src_ir = self.patches.per_patch(&self.scene, |cs| {
             let panel = panel_of_cell(cs);

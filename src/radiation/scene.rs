@@ -191,7 +191,8 @@ impl Scene {
         let sp = &self.panels[panel];
         let local = super::rng::cosine_direction(x);
         let n = sp.side_normal(side);
-        let dir = std::array::from_fn(|k| local[0] * sp.u[k] + local[1] * sp.v[k] + local[2] * n[k]);
+        let dir =
+            std::array::from_fn(|k| local[0] * sp.u[k] + local[1] * sp.v[k] + local[2] * n[k]);
         Ray {
             origin: self.point(panel, i, j, p),
             dir,

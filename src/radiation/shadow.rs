@@ -41,7 +41,13 @@ fn per_cell_side(
 
 /// Per cell side (index 2 cell + side): the fraction of the side lit by a Sun in direction
 /// `sun` (unit, towards the Sun). 0 for a side facing away from the Sun.
-pub fn sun_lit_fraction(scene: &Scene, seed: u32, rays: u32, n_cells: usize, sun: [f64; 3]) -> Vec<f64> {
+pub fn sun_lit_fraction(
+    scene: &Scene,
+    seed: u32,
+    rays: u32,
+    n_cells: usize,
+    sun: [f64; 3],
+) -> Vec<f64> {
     let s = rng::shadow_grid(rays);
     let samples = s * s;
     per_cell_side(scene, seed, n_cells, |panel, side, i, j, key| {

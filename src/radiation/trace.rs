@@ -135,7 +135,8 @@ pub fn trace_cpu(scene: &Scene, params: &TraceParams, n_cells: usize) -> Tally {
                 let (panel, side) = (info.panel as usize, info.side as usize);
                 let sp = &scene.panels[panel];
                 let side_key = rng::side_key(params.seed, info.panel, info.side);
-                let mut cells = Vec::with_capacity(((info.i1 - info.i0) * (info.j1 - info.j0)) as usize);
+                let mut cells =
+                    Vec::with_capacity(((info.i1 - info.i0) * (info.j1 - info.j0)) as usize);
                 for j in info.j0..info.j1 {
                     for i in info.i0..info.i1 {
                         let local = i + sp.cells[0] * j;
