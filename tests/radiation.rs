@@ -461,3 +461,64 @@ fn gpu_and_cpu_trace_the_same_rays() {
         }
     }
 }
+
+/// Two facing 1 m panels of 1000 x 1000 cells each at 64 rays per side. Run alone under
+/// `/usr/bin/time -v` to measure the peak memory (README figures):
+/// `cargo test --release --test radiation megacell -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn megacell_panels_at_64_rays() {
+    let start = std::time::Instant::now();
+    let m = parallel(1.0, 1.0, 1000);
+    let built = start.elapsed().as_secs_f64();
+    let start = std::time::Instant::now();
+    let exchange = Exchange::trace(&m, &settings(64), None, &Tracer::Cpu).unwrap();
+    let traced = start.elapsed().as_secs_f64();
+    let (f, se) = factor(&m, &exchange, "a", "b");
+    let mut t = vec![300.0; m.n_cells];
+    let mut q = vec![0.0; m.n_cells];
+    let start = std::time::Instant::now();
+    exchange.net_infrared(&m, &t, &mut q).unwrap();
+    let radiosity = start.elapsed().as_secs_f64();
+    t[0] = 301.0;
+    eprintln!(
+        "2 x 10^6 cells: model {built:.1} s, trace {traced:.1} s ({:.3e} rays/s), F = {f:.6} +- {se:.1e}, net_infrared {radiosity:.2} s",
+        exchange.rays_traced() as f64 / traced
+    );
+    assert!((f - 0.199825).abs() < 3.0 * se + 1e-4);
+}
+
+/// Rays per second of the CPU tracer and of the GPU tracer on the best adapter:
+/// `cargo test --release --test radiation throughput -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn throughput() {
+    let m = parallel(1.0, 1.0, 100);
+    let s = settings(256);
+    let start = std::time::Instant::now();
+    let cpu = Exchange::trace(&m, &s, None, &Tracer::Cpu).unwrap();
+    let seconds = start.elapsed().as_secs_f64();
+    eprintln!(
+        "CPU ({} threads): {:.3e} rays in {seconds:.2} s: {:.3e} rays/s",
+        rayon::current_num_threads(),
+        cpu.rays_traced() as f64,
+        cpu.rays_traced() as f64 / seconds
+    );
+    if let Some(context) = gpu_context() {
+        let _warm = Exchange::trace(
+            &parallel(1.0, 1.0, 4),
+            &settings(16),
+            None,
+            &Tracer::Gpu(&context),
+        );
+        let start = std::time::Instant::now();
+        let gpu = Exchange::trace(&m, &s, None, &Tracer::Gpu(&context)).unwrap();
+        let seconds = start.elapsed().as_secs_f64();
+        eprintln!(
+            "GPU \"{}\": {:.3e} rays in {seconds:.2} s: {:.3e} rays/s (including readback and host reduction)",
+            context.summary().name,
+            gpu.rays_traced() as f64,
+            gpu.rays_traced() as f64 / seconds
+        );
+    }
+}

@@ -337,7 +337,7 @@ impl Exchange {
         }
     }
 
-    fn side_of<'m>(model: &'m Model, panel: usize, side: usize) -> &'m Side {
+    fn side_of(model: &Model, panel: usize, side: usize) -> &Side {
         if side == 0 {
             &model.panels[panel].front
         } else {

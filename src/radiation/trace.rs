@@ -38,7 +38,7 @@ impl TraceParams {
     }
 }
 
-/// The target code of hemisphere ray `k` of cell (i, j) of `side` of `panel`: a patch id,
+/// The target code of hemisphere ray `k` of cell `[i, j]` of `side` of `panel`: a patch id,
 /// `SPACE` or `EARTH`.
 #[inline]
 pub fn trace_one(
@@ -46,8 +46,7 @@ pub fn trace_one(
     params: &TraceParams,
     panel: usize,
     side: usize,
-    i: u32,
-    j: u32,
+    [i, j]: [u32; 2],
     cell_key: u32,
     k: u32,
 ) -> u32 {
@@ -143,7 +142,7 @@ pub fn trace_cpu(scene: &Scene, params: &TraceParams, n_cells: usize) -> Tally {
                         let key = rng::cell_key(side_key, local);
                         let (mut to_space, mut to_earth) = (0u32, 0u32);
                         for k in 0..params.rays {
-                            match trace_one(scene, params, panel, side, i, j, key, k) {
+                            match trace_one(scene, params, panel, side, [i, j], key, k) {
                                 SPACE => to_space += 1,
                                 EARTH => to_earth += 1,
                                 q => acc.add(q, 1),
