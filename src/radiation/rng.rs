@@ -154,8 +154,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hash_matches_published_lowbias32_values() {
-        // Reference values computed by hand from the definition (wrapping u32 arithmetic).
+    fn hash_follows_the_lowbias32_recipe() {
+        // The recipe of the module documentation, spelled out (wrapping u32 arithmetic).
         assert_eq!(hash(0), 0);
         let mut x: u32 = 1;
         x ^= x >> 16;
