@@ -9,6 +9,7 @@ pub mod bench;
 pub mod error;
 pub mod model;
 pub mod orbit;
+pub mod radiation;
 pub mod report;
 pub mod scenario;
 pub mod solve;

@@ -12,7 +12,7 @@ pub const REDUCE_CHUNK: u32 = 2048;
 pub const COMMON: (&str, &str) = ("common.wgsl", include_str!("../../../shaders/common.wgsl"));
 
 /// Every kernel file in shaders/ except common.wgsl. build.rs fails if one is missing here.
-pub const FILES: [(&str, &str); 7] = [
+pub const FILES: [(&str, &str); 8] = [
     (
         "chebyshev.wgsl",
         include_str!("../../../shaders/chebyshev.wgsl"),
@@ -31,6 +31,7 @@ pub const FILES: [(&str, &str); 7] = [
         "stencil_matvec.wgsl",
         include_str!("../../../shaders/stencil_matvec.wgsl"),
     ),
+    ("trace.wgsl", include_str!("../../../shaders/trace.wgsl")),
     ("vector.wgsl", include_str!("../../../shaders/vector.wgsl")),
 ];
 
@@ -63,10 +64,11 @@ pub enum Kernel {
     CopyBandwidth,
     ChebStart,
     ChebCorrection,
+    TraceRays,
 }
 
 impl Kernel {
-    pub const ALL: [Kernel; 15] = [
+    pub const ALL: [Kernel; 16] = [
         Kernel::Residual,
         Kernel::StencilMatvec,
         Kernel::CsrMatvec,
@@ -82,6 +84,7 @@ impl Kernel {
         Kernel::CopyBandwidth,
         Kernel::ChebStart,
         Kernel::ChebCorrection,
+        Kernel::TraceRays,
     ];
 
     /// The shader file (a name in `FILES`).
@@ -96,6 +99,7 @@ impl Kernel {
             }
             Kernel::CopyBandwidth => "copy.wgsl",
             Kernel::ChebStart | Kernel::ChebCorrection => "chebyshev.wgsl",
+            Kernel::TraceRays => "trace.wgsl",
         }
     }
 
@@ -117,6 +121,7 @@ impl Kernel {
             Kernel::CopyBandwidth => "copy_bandwidth",
             Kernel::ChebStart => "cheb_start",
             Kernel::ChebCorrection => "cheb_correction",
+            Kernel::TraceRays => "trace_rays",
         }
     }
 }
