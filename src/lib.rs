@@ -82,6 +82,9 @@ pub fn run(loaded: &LoadedScenario, model: &mut Model, backend: &Backend) -> Res
         max_iterations: s.solve.max_iterations.max(1) as usize,
     };
     let geometry = s.orbit.as_ref().and_then(orbit::OrbitGeometry::new);
+    if s.radiation.is_some() {
+        attach_exchange(loaded, model, backend, geometry.as_ref())?;
+    }
     let orbit_report = |time_step_s: Option<f64>, steps: Option<usize>, change: Option<f64>| {
         geometry.map(|g| report::OrbitReport {
             period_s: g.period_s,
@@ -97,6 +100,7 @@ pub fn run(loaded: &LoadedScenario, model: &mut Model, backend: &Backend) -> Res
         if let Some(g) = &geometry {
             use solve::transient::Instants;
             orbit::ScenarioInstants::orbit(g, &s.environment, STEADY_ORBIT_POSITIONS)
+                .with_exchange(model)?
                 .apply_average(model);
         }
         let (solution, mut report) = solve_steady(loaded, model, backend)?;
@@ -120,7 +124,8 @@ pub fn run(loaded: &LoadedScenario, model: &mut Model, backend: &Backend) -> Res
                 s.solve.orbits.unwrap_or(3).max(2) as usize,
                 s.solve.periodic_tolerance_k,
             );
-            let instants = orbit::ScenarioInstants::orbit(g, &s.environment, horizon.positions());
+            let instants = orbit::ScenarioInstants::orbit(g, &s.environment, horizon.positions())
+                .with_exchange(model)?;
             (horizon, instants)
         }
         None => (
@@ -128,7 +133,7 @@ pub fn run(loaded: &LoadedScenario, model: &mut Model, backend: &Backend) -> Res
                 s.solve.duration_s.unwrap_or(f64::NAN),
                 time_step_s,
             ),
-            orbit::ScenarioInstants::constant(&s.environment),
+            orbit::ScenarioInstants::constant(&s.environment).with_exchange(model)?,
         ),
     };
     let setup = solve::transient::TransientSetup {
@@ -188,6 +193,63 @@ pub fn run(loaded: &LoadedScenario, model: &mut Model, backend: &Backend) -> Res
         failure: outcome.failure,
         series: Some(series),
     })
+}
+
+/// The radiation settings of a scenario's `[radiation]` (validated: both fit in u32).
+pub fn radiation_settings(radiation: &scenario::Radiation) -> radiation::RadiationSettings {
+    radiation::RadiationSettings {
+        rays_per_side: u32::try_from(radiation.rays_per_side).unwrap_or(1),
+        seed: u32::try_from(radiation.seed).unwrap_or(0),
+    }
+}
+
+/// Traces the view factors of a scenario with `[radiation]` on `backend` (SCENARIO.md section
+/// 5): the Earth direction is `environment.nadir_direction`, or with `[orbit]` the body nadir at
+/// orbit noon.
+pub fn trace_exchange(
+    loaded: &LoadedScenario,
+    model: &Model,
+    backend: &Backend,
+) -> Result<radiation::Exchange> {
+    let s = &loaded.scenario;
+    let settings = s
+        .radiation
+        .as_ref()
+        .map(radiation_settings)
+        .unwrap_or_default();
+    let earth = match s.orbit.as_ref().and_then(orbit::OrbitGeometry::new) {
+        Some(g) => Some(radiation::EarthView {
+            nadir: g.at_time(0.0).nadir,
+            altitude_km: g.altitude_km,
+        }),
+        None => radiation::ExternalLoads::from_environment(&s.environment).earth,
+    };
+    match backend {
+        Backend::Cpu { .. } => {
+            radiation::Exchange::trace(model, &settings, earth, &radiation::Tracer::Cpu)
+        }
+        Backend::Gpu { adapter, .. } => {
+            let context = solve::gpu::solver::open(adapter)?;
+            radiation::Exchange::trace(model, &settings, earth, &radiation::Tracer::Gpu(&context))
+        }
+    }
+}
+
+/// Traces the exchange and makes the model use it: the absorbed loads of the steady
+/// environment after shadows and reflections (an orbit tabulates its own per position).
+fn attach_exchange(
+    loaded: &LoadedScenario,
+    model: &mut Model,
+    backend: &Backend,
+    geometry: Option<&orbit::OrbitGeometry>,
+) -> Result<()> {
+    let exchange = trace_exchange(loaded, model, backend)?;
+    if geometry.is_none() {
+        let loads = radiation::ExternalLoads::from_environment(&loaded.scenario.environment);
+        model.absorbed_w = exchange.external_absorbed(model, &loads)?;
+    }
+    model.exchange = Some(std::sync::Arc::new(exchange));
+    Ok(())
 }
 
 /// Solve a loaded scenario in steady state on `backend` and derive its report.

@@ -46,6 +46,17 @@ enum Command {
     },
     /// Validate a scenario without solving it.
     Check { scenario: PathBuf },
+    /// Trace the view factors between panel sides (the scenario's [radiation], or its defaults).
+    Viewfactors {
+        scenario: PathBuf,
+        #[arg(long, value_enum)]
+        backend: Option<BackendArg>,
+        /// Write the view factors as JSON to FILE, or to standard output with "-".
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Solve generated radiators (two heat pipes, four H100s) of the given sizes and time them.
     Bench {
         /// Cell counts, comma-separated.
@@ -96,6 +107,12 @@ fn main() -> ExitCode {
             quiet,
         } => solve(&scenario, backend, json.as_deref(), csv.as_deref(), quiet),
         Command::Check { scenario } => check(&scenario),
+        Command::Viewfactors {
+            scenario,
+            backend,
+            json,
+            quiet,
+        } => viewfactors(&scenario, backend, json.as_deref(), quiet),
         Command::Devices { json } => devices(json.as_deref()),
         Command::Bench {
             cells,
@@ -198,6 +215,50 @@ fn devices(json: Option<&Path>) -> Result<u8> {
             }
         }
         None => print!("{text}"),
+    }
+    Ok(0)
+}
+
+fn viewfactors(
+    path: &Path,
+    backend: Option<BackendArg>,
+    json: Option<&Path>,
+    quiet: bool,
+) -> Result<u8> {
+    let loaded = skysink::load(path)?;
+    if let Some(json) = json {
+        check_writable(json, "json")?;
+    }
+    let model = skysink::build(&loaded)?;
+    let choice = backend.map_or(loaded.scenario.solve.backend, backend_choice);
+    let backend = skysink::choose_backend(choice)?;
+    if !quiet {
+        eprintln!("{}", backend.describe());
+    }
+    let started = std::time::Instant::now();
+    let exchange = skysink::trace_exchange(&loaded, &model, &backend)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let report = exchange.view_factor_report(&model);
+    if let Some(json) = json {
+        let text = serde_json::to_string_pretty(&report)
+            .map_err(|e| Error::Solver(format!("cannot write the view factors as JSON: {e}")))?
+            + "\n";
+        if is_stdout(json) {
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(text.as_bytes());
+            let _ = stdout.flush();
+        } else {
+            write_file(json, text.as_bytes(), "json")?;
+        }
+    }
+    if !quiet {
+        let rays = exchange.rays_traced();
+        let text = skysink::radiation::report::human_table(&report, rays, seconds);
+        if json.is_some_and(is_stdout) {
+            eprint!("{text}");
+        } else {
+            print!("{text}");
+        }
     }
     Ok(0)
 }

@@ -149,6 +149,7 @@ pub fn build(loaded: &LoadedScenario) -> Result<Model> {
         sink_k: s.environment.sink_k,
         in_eclipse: exposure.in_eclipse(),
         warnings,
+        exchange: None,
     })
 }
 

@@ -200,9 +200,36 @@ pub struct Model {
     pub in_eclipse: bool,
     /// Things the user should know that do not stop the solve (e.g. mesh-dependent point joints).
     pub warnings: Vec<String>,
+    /// With `[radiation]`: the traced exchange between sides, which replaces each cell's
+    /// emission to the sink (attached after tracing; see `radiation`).
+    pub exchange: Option<std::sync::Arc<crate::radiation::Exchange>>,
 }
 
 impl Model {
+    /// Net heat radiated away by each cell, W (emission less what it absorbs from the sink and,
+    /// with `[radiation]`, from other surfaces). Non-finite where the radiosity failed.
+    pub fn emitted_w(&self, t: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; self.n_cells];
+        match &self.exchange {
+            Some(exchange) => {
+                if exchange.net_infrared(self, t, &mut out).is_err() {
+                    out.fill(f64::NAN);
+                }
+                for q in &mut out {
+                    *q = -*q;
+                }
+            }
+            None => {
+                let sink4 = self.sink_k.powi(4);
+                for (cell, q) in out.iter_mut().enumerate() {
+                    let t2 = t[cell] * t[cell];
+                    *q = SIGMA * self.emissive_area[cell] * (t2 * t2 - sink4);
+                }
+            }
+        }
+        out
+    }
+
     pub fn is_fixed(&self, node: usize) -> bool {
         self.fixed_k[node].is_some()
     }

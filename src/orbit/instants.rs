@@ -2,7 +2,9 @@
 //! (or once for a constant `[environment]`), and their orbit averages.
 
 use super::OrbitGeometry;
+use crate::error::Result;
 use crate::model::{Exposure, Model};
+use crate::radiation::{EarthView, ExternalLoads};
 use crate::scenario::Environment;
 use crate::solve::transient::Instants;
 
@@ -11,6 +13,22 @@ pub struct ScenarioInstants {
     exposures: Vec<Exposure>,
     /// Times of the positions, s (the powers' schedules are sampled there for averages).
     times_s: Vec<f64>,
+    /// With `[radiation]`: each position's absorbed power per cell after shadows and
+    /// reflections (traced once per position; f32 halves the table).
+    absorbed_w: Option<Vec<Vec<f32>>>,
+}
+
+/// The same instant as the radiation engine takes it.
+pub fn external_loads(exposure: &Exposure) -> ExternalLoads {
+    ExternalLoads {
+        solar_flux_w_m2: exposure.solar_flux_w_m2,
+        albedo: exposure.albedo,
+        earth_ir_w_m2: exposure.earth_ir_w_m2,
+        sun: exposure.sun,
+        earth: exposure
+            .earth
+            .map(|(nadir, altitude_km)| EarthView { nadir, altitude_km }),
+    }
 }
 
 impl ScenarioInstants {
@@ -33,7 +51,39 @@ impl ScenarioInstants {
                 }
             })
             .collect();
-        ScenarioInstants { exposures, times_s }
+        ScenarioInstants {
+            exposures,
+            times_s,
+            absorbed_w: None,
+        }
+    }
+
+    /// Tabulates each position's absorbed power through the model's traced exchange, when it
+    /// has one.
+    pub fn with_exchange(mut self, model: &Model) -> Result<Self> {
+        if let Some(exchange) = &model.exchange {
+            let table = self
+                .exposures
+                .iter()
+                .map(|e| {
+                    let absorbed = exchange.external_absorbed(model, &external_loads(e))?;
+                    Ok(absorbed.iter().map(|&w| w as f32).collect())
+                })
+                .collect::<Result<Vec<Vec<f32>>>>()?;
+            self.absorbed_w = Some(table);
+        }
+        Ok(self)
+    }
+
+    fn set_loads(&self, model: &mut Model, position: usize) {
+        let exposure = self.exposure(position);
+        model.set_exposure(exposure);
+        if let Some(table) = &self.absorbed_w {
+            let row = &table[position % table.len()];
+            for (a, &w) in model.absorbed_w.iter_mut().zip(row) {
+                *a = f64::from(w);
+            }
+        }
     }
 
     /// A constant `[environment]`.
@@ -41,6 +91,7 @@ impl ScenarioInstants {
         ScenarioInstants {
             exposures: vec![Exposure::from_environment(environment)],
             times_s: vec![0.0],
+            absorbed_w: None,
         }
     }
 
@@ -51,7 +102,7 @@ impl ScenarioInstants {
 
 impl Instants for ScenarioInstants {
     fn apply(&self, model: &mut Model, step: usize, t_s: f64) {
-        model.set_exposure(self.exposure(step));
+        self.set_loads(model, step);
         model.set_time(t_s);
     }
 
@@ -72,5 +123,13 @@ impl Instants for ScenarioInstants {
         model.set_time(0.0);
         model.set_side_fluxes(&fluxes);
         model.set_payload_powers(&powers);
+        if let Some(table) = &self.absorbed_w {
+            model.absorbed_w.fill(0.0);
+            for row in table {
+                for (a, &w) in model.absorbed_w.iter_mut().zip(row) {
+                    *a += f64::from(w) / n;
+                }
+            }
+        }
     }
 }

@@ -8,7 +8,7 @@ mod instants;
 #[cfg(test)]
 mod tests;
 
-pub use instants::ScenarioInstants;
+pub use instants::{ScenarioInstants, external_loads};
 
 use crate::model::earth::EARTH_RADIUS_KM;
 use crate::scenario::{AttitudeForm, Orbit};

@@ -110,3 +110,51 @@ pub fn build(model: &Model, scene: &Scene, tally: &Tally, rays: u32) -> ViewFact
         closure_residual: closure,
     }
 }
+
+/// The human table of `viewfactors`: every pair, every side's view of space and the Earth, and
+/// the residuals before enforcement.
+pub fn human_table(report: &ViewFactorReport, rays: u64, seconds: f64) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(out, "view factors between panel sides");
+    let _ = writeln!(
+        out,
+        "  {:<20} {:<6} {:<20} {:<6} {:>9} {:>10}",
+        "from", "side", "to", "side", "F", "std error"
+    );
+    for p in &report.pairs {
+        let _ = writeln!(
+            out,
+            "  {:<20} {:<6} {:<20} {:<6} {:>9.5} {:>10.2e}",
+            p.from, p.from_side, p.to, p.to_side, p.f, p.std_error
+        );
+    }
+    let _ = writeln!(out, "\nsides");
+    let _ = writeln!(
+        out,
+        "  {:<20} {:<6} {:>9} {:>9}",
+        "panel", "side", "space", "Earth"
+    );
+    for s in &report.sides {
+        let _ = writeln!(
+            out,
+            "  {:<20} {:<6} {:>9.5} {:>9.5}",
+            s.panel, s.side, s.space, s.earth
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nreciprocity residual {:.3e}, closure residual {:.3e} (before enforcement)",
+        report.reciprocity_residual, report.closure_residual
+    );
+    let rate = if seconds > 0.0 {
+        rays as f64 / seconds
+    } else {
+        0.0
+    };
+    let _ = writeln!(
+        out,
+        "{rays} rays traced in {seconds:.3} s ({rate:.3e} rays/s, view factors and shadows of the scenario included)"
+    );
+    out
+}

@@ -2,11 +2,11 @@
 
 use std::io::Write;
 
-use super::cell_emitted_w;
 use crate::model::Model;
 
 pub fn write_cell_csv(model: &Model, t: &[f64], out: &mut impl Write) -> std::io::Result<()> {
     writeln!(out, "panel,i,j,x_m,y_m,z_m,t_k,absorbed_w,emitted_w")?;
+    let emitted = model.emitted_w(t);
     for panel in &model.panels {
         for j in 0..panel.cells[1] {
             for i in 0..panel.cells[0] {
@@ -15,10 +15,7 @@ pub fn write_cell_csv(model: &Model, t: &[f64], out: &mut impl Write) -> std::io
                 writeln!(
                     out,
                     "{},{i},{j},{x:?},{y:?},{z:?},{:?},{:?},{:?}",
-                    panel.name,
-                    t[cell],
-                    model.absorbed_w[cell],
-                    cell_emitted_w(model, t, cell)
+                    panel.name, t[cell], model.absorbed_w[cell], emitted[cell]
                 )?;
             }
         }

@@ -11,7 +11,7 @@ pub use text::human_report;
 
 use serde::Serialize;
 
-use crate::model::{Model, SIGMA, ZERO_CELSIUS_K};
+use crate::model::{Model, ZERO_CELSIUS_K};
 use crate::scenario::Scenario;
 use crate::solve::cpu::heat_residual;
 use crate::solve::{Backend, Solution};
@@ -222,10 +222,11 @@ impl Report {
             .iter()
             .map(|p| payload_report(p, t, required_margin_k, converged))
             .collect();
+        let emitted = model.emitted_w(t);
         let panels: Vec<PanelReport> = model
             .panels
             .iter()
-            .map(|p| panel_report(model, p, t))
+            .map(|p| panel_report(model, p, t, &emitted))
             .collect();
         let heat_pipes: Vec<HeatPipeReport> = model
             .heat_pipes
@@ -345,13 +346,12 @@ impl Report {
     }
 }
 
-/// Emitted heat of each cell (W): emission minus the sink's return.
-pub fn cell_emitted_w(model: &Model, t: &[f64], cell: usize) -> f64 {
-    let tc2 = t[cell] * t[cell];
-    SIGMA * model.emissive_area[cell] * (tc2 * tc2 - model.sink_k.powi(4))
-}
-
-fn panel_report(model: &Model, panel: &crate::model::PanelMesh, t: &[f64]) -> PanelReport {
+fn panel_report(
+    model: &Model,
+    panel: &crate::model::PanelMesh,
+    t: &[f64],
+    emitted: &[f64],
+) -> PanelReport {
     let cells = panel.cells_range();
     let temps = &t[cells.clone()];
     let t_min = temps.iter().copied().fold(f64::INFINITY, f64::min);
@@ -366,7 +366,7 @@ fn panel_report(model: &Model, panel: &crate::model::PanelMesh, t: &[f64]) -> Pa
         t_mean_k: t_mean,
         t_max_k: t_max,
         absorbed_w: model.absorbed_w[cells.clone()].iter().sum(),
-        emitted_w: cells.map(|c| cell_emitted_w(model, t, c)).sum(),
+        emitted_w: emitted[cells].iter().sum(),
     }
 }
 

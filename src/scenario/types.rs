@@ -30,10 +30,10 @@ pub struct Scenario {
     pub solve: Solve,
     #[serde(default)]
     pub orbit: Option<Orbit>,
+    #[serde(default)]
+    pub radiation: Option<Radiation>,
     /// Sections of the contract that this version does not solve yet; refused by validation
     /// with a message that names them, rather than as unknown keys.
-    #[serde(default)]
-    pub radiation: Option<toml::Value>,
     #[serde(default)]
     pub cases: Option<toml::Value>,
     #[serde(default)]
@@ -84,6 +84,23 @@ impl Default for Environment {
             altitude_km: None,
         }
     }
+}
+
+/// `[radiation]` (SCENARIO.md section 5). Signed so that bad values get our message.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Radiation {
+    #[serde(default = "default_rays_per_side")]
+    pub rays_per_side: i64,
+    #[serde(default = "default_seed")]
+    pub seed: i64,
+}
+
+fn default_rays_per_side() -> i64 {
+    4096
+}
+fn default_seed() -> i64 {
+    1
 }
 
 /// A circular orbit (SCENARIO.md section 4).

@@ -24,6 +24,7 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
     v.fixed_regions(s);
     v.payloads(s);
     v.orbit(s);
+    v.radiation(s);
     v.solve(s);
     if v.errors.is_empty() {
         v.radiating_groups(s);
@@ -120,11 +121,6 @@ impl Validator {
 
     fn unsupported_sections(&mut self, s: &Scenario) {
         let sections = [
-            (
-                "radiation",
-                s.radiation.is_some(),
-                "radiation exchange between surfaces",
-            ),
             ("cases", s.cases.is_some(), "load cases"),
             ("sweep", s.sweep.is_some(), "sweeps"),
         ];
@@ -186,6 +182,33 @@ impl Validator {
                     }
                 }
             }
+        }
+    }
+
+    fn radiation(&mut self, s: &Scenario) {
+        let Some(r) = &s.radiation else {
+            return;
+        };
+        let p = Place::root().key("radiation");
+        if !(1..=i64::from(u32::MAX)).contains(&r.rays_per_side) {
+            self.fail(
+                p.key("rays_per_side"),
+                format!(
+                    "{} is not allowed; rays_per_side must be a whole number from 1 to {}",
+                    r.rays_per_side,
+                    u32::MAX
+                ),
+            );
+        }
+        if !(0..=i64::from(u32::MAX)).contains(&r.seed) {
+            self.fail(
+                p.key("seed"),
+                format!(
+                    "{} is not allowed; seed must be a whole number from 0 to {}",
+                    r.seed,
+                    u32::MAX
+                ),
+            );
         }
     }
 

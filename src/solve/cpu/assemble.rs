@@ -11,6 +11,7 @@ use crate::model::{Model, SIGMA};
 /// + conduction in. Fixed nodes get their raw balance too (the fixture supplies minus it).
 pub fn heat_residual(model: &Model, t: &[f64], out: &mut [f64]) {
     let sink4 = model.sink_k.powi(4);
+    let exchange = model.exchange.as_ref().map(|_| model.emitted_w(t));
     for panel in &model.panels {
         let [nu, nv] = panel.cells;
         let [gu, gv] = panel.conductance;
@@ -38,8 +39,13 @@ pub fn heat_residual(model: &Model, t: &[f64], out: &mut [f64]) {
                         q += gv * (tp[c + nu] - tc);
                     }
                     let node = first + c;
-                    let t2 = tc * tc;
-                    let emitted = SIGMA * model.emissive_area[node] * (t2 * t2 - sink4);
+                    let emitted = match &exchange {
+                        Some(emitted) => emitted[node],
+                        None => {
+                            let t2 = tc * tc;
+                            SIGMA * model.emissive_area[node] * (t2 * t2 - sink4)
+                        }
+                    };
                     *r = q + model.dissipated_w[node] + model.absorbed_w[node] - emitted;
                 }
             });
