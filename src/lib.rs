@@ -8,9 +8,11 @@
 pub mod bench;
 pub mod error;
 pub mod model;
+pub mod output;
 pub mod report;
 pub mod scenario;
 pub mod solve;
+pub mod sweep;
 
 pub use error::{Error, Result};
 pub use model::{Model, build};
