@@ -95,8 +95,13 @@ pub fn check_scenario(loaded: &LoadedScenario) -> Result<()> {
         let place = Place::root().key("cases").index(i).key("set");
         let mut doc = base.clone();
         for setting in case_settings(loaded, i) {
-            path::set(&mut doc, &setting.path, setting.value)
-                .map_err(|m| refuse(place.key(&setting.path), m))?;
+            path::set(&mut doc, &setting.path, setting.value).map_err(|m| {
+                // The place already names the path; do not repeat it.
+                let m = m
+                    .strip_prefix(&format!("{}: ", setting.path))
+                    .map_or(m.clone(), str::to_string);
+                refuse(place.key(&setting.path), m)
+            })?;
         }
         parse_variant(&loaded.source.path, doc.to_string()).map_err(|m| {
             refuse(
