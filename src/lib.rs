@@ -9,10 +9,12 @@ pub mod bench;
 pub mod error;
 pub mod model;
 pub mod orbit;
+pub mod output;
 pub mod radiation;
 pub mod report;
 pub mod scenario;
 pub mod solve;
+pub mod sweep;
 
 pub use error::{Error, Result};
 pub use model::{Model, build};

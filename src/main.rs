@@ -40,7 +40,57 @@ enum Command {
         /// Write one row per cell (panel, i, j, centre, temperature, absorbed, emitted).
         #[arg(long, value_name = "FILE")]
         csv: Option<PathBuf>,
+        /// Write the cell field for ParaView (VTK XML UnstructuredGrid).
+        #[arg(long, value_name = "FILE")]
+        vtu: Option<PathBuf>,
+        /// Write temperature maps of the panels as a PNG image.
+        #[arg(long, value_name = "FILE")]
+        png: Option<PathBuf>,
         /// No first line, progress or human report; errors and requested files still appear.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Run the scenario's [sweep]: one CSV row per design point.
+    Sweep {
+        scenario: PathBuf,
+        #[arg(long, value_name = "FILE", required = true)]
+        csv: PathBuf,
+        /// Run only the points with point mod N = I - 1 (1 <= I <= N).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        #[arg(long, value_enum)]
+        backend: Option<BackendArg>,
+        /// Plot the hottest junction against the first parameter (a grid of 1 or 2 parameters).
+        #[arg(long, value_name = "FILE")]
+        png: Option<PathBuf>,
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Merge the CSV parts of a sharded sweep into one, refusing gaps, duplicates and mismatches.
+    SweepMerge {
+        #[arg(required = true, value_name = "PART.csv")]
+        parts: Vec<PathBuf>,
+        #[arg(long, value_name = "FILE", required = true)]
+        csv: PathBuf,
+    },
+    /// Find the smallest value of one key for which every payload passes, by bisection.
+    Size {
+        scenario: PathBuf,
+        /// Dotted path of the key to vary (as in sweeps).
+        #[arg(long, value_name = "PATH", required = true)]
+        vary: String,
+        #[arg(long, num_args = 2, value_names = ["LOW", "HIGH"], required = true, allow_negative_numbers = true)]
+        between: Vec<f64>,
+        /// Required margin to each limit, K; overrides solve.required_margin_k.
+        #[arg(long, value_name = "M", allow_negative_numbers = true)]
+        margin_k: Option<f64>,
+        /// Stop when the bracket is narrower than T (default (HIGH - LOW)/1000).
+        #[arg(long, value_name = "T", allow_negative_numbers = true)]
+        tol: Option<f64>,
+        #[arg(long, value_enum)]
+        backend: Option<BackendArg>,
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
         #[arg(long)]
         quiet: bool,
     },
@@ -104,8 +154,58 @@ fn main() -> ExitCode {
             backend,
             json,
             csv,
+            vtu,
+            png,
             quiet,
-        } => solve(&scenario, backend, json.as_deref(), csv.as_deref(), quiet),
+        } => solve(
+            &scenario,
+            backend,
+            SolveFiles {
+                json: json.as_deref(),
+                csv: csv.as_deref(),
+                vtu: vtu.as_deref(),
+                png: png.as_deref(),
+            },
+            quiet,
+        ),
+        Command::Sweep {
+            scenario,
+            csv,
+            shard,
+            backend,
+            png,
+            quiet,
+        } => sweep(
+            &scenario,
+            &csv,
+            shard.as_deref(),
+            backend,
+            png.as_deref(),
+            quiet,
+        ),
+        Command::SweepMerge { parts, csv } => sweep_merge(&parts, &csv),
+        Command::Size {
+            scenario,
+            vary,
+            between,
+            margin_k,
+            tol,
+            backend,
+            json,
+            quiet,
+        } => size(
+            &scenario,
+            skysink::sweep::size::SizeRequest {
+                path: vary,
+                low: between.first().copied().unwrap_or(f64::NAN),
+                high: between.get(1).copied().unwrap_or(f64::NAN),
+                tolerance: tol,
+                margin_k,
+            },
+            backend,
+            json.as_deref(),
+            quiet,
+        ),
         Command::Check { scenario } => check(&scenario),
         Command::Viewfactors {
             scenario,
@@ -307,66 +407,223 @@ fn write_file(path: &Path, contents: &[u8], flag: &str) -> Result<()> {
     })
 }
 
-fn solve(
-    path: &Path,
-    backend: Option<BackendArg>,
-    json: Option<&Path>,
-    csv: Option<&Path>,
-    quiet: bool,
-) -> Result<u8> {
-    let loaded = skysink::load(path)?;
-    if let Some(csv) = csv
-        && is_stdout(csv)
-    {
-        return Err(Error::Input(
-            "--csv needs a file name; \"-\" is allowed only for --json".into(),
-        ));
-    }
-    for (file, flag) in [(json, "json"), (csv, "csv")] {
+struct SolveFiles<'a> {
+    json: Option<&'a Path>,
+    csv: Option<&'a Path>,
+    vtu: Option<&'a Path>,
+    png: Option<&'a Path>,
+}
+
+/// Refuse "-" for a file flag other than --json, and unwritable paths, before solving.
+fn check_outputs(files: &[(Option<&Path>, &str)]) -> Result<()> {
+    for &(file, flag) in files {
         if let Some(file) = file {
+            if flag != "json" && is_stdout(file) {
+                return Err(Error::Input(format!(
+                    "--{flag} needs a file name; \"-\" is allowed only for --json"
+                )));
+            }
             check_writable(file, flag)?;
         }
     }
-    let mut model = skysink::build(&loaded)?;
+    Ok(())
+}
+
+/// Print the human report to stdout, or to stderr when stdout carries the JSON.
+fn print_report(text: &str, json_on_stdout: bool) {
+    if json_on_stdout {
+        eprint!("{text}");
+    } else {
+        print!("{text}");
+    }
+}
+
+fn write_json(json: &Path, text: &str) -> Result<()> {
+    let text = format!("{text}\n");
+    if is_stdout(json) {
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(text.as_bytes());
+        let _ = stdout.flush();
+        Ok(())
+    } else {
+        write_file(json, text.as_bytes(), "json")
+    }
+}
+
+fn solve(path: &Path, backend: Option<BackendArg>, files: SolveFiles, quiet: bool) -> Result<u8> {
+    let loaded = skysink::load(path)?;
+    check_outputs(&[
+        (files.json, "json"),
+        (files.csv, "csv"),
+        (files.vtu, "vtu"),
+        (files.png, "png"),
+    ])?;
+    if loaded.scenario.cases.is_empty() {
+        // Build before choosing a backend so that mesh errors come first (exit 2).
+        skysink::build(&loaded)?;
+    }
     let choice = backend.map_or(loaded.scenario.solve.backend, backend_choice);
     let backend = skysink::choose_backend(choice)?;
     if !quiet {
         eprintln!("{}", backend.describe());
     }
-    let outcome = skysink::run(&loaded, &mut model, &backend)?;
-    let report = &outcome.report;
+    let evaluation = skysink::sweep::evaluate(&loaded, &[], &backend)?;
+    let report = evaluation.report();
+    let run = evaluation.governing_run();
+    let (model, outcome) = (&run.model, &run.outcome);
 
-    if let Some(json) = json {
-        let text = report.to_json() + "\n";
-        if is_stdout(json) {
-            let mut stdout = std::io::stdout().lock();
-            let _ = stdout.write_all(text.as_bytes());
-            let _ = stdout.flush();
-        } else {
-            write_file(json, text.as_bytes(), "json")?;
-        }
+    if let Some(json) = files.json {
+        write_json(json, &report.to_json())?;
     }
-    if let Some(csv) = csv
-        && outcome.converged
-    {
-        let mut buffer = Vec::new();
-        match &outcome.series {
-            Some(series) => skysink::report::write_series_csv(series, &mut buffer),
-            None => skysink::report::write_cell_csv(&model, &outcome.temperatures_k, &mut buffer),
+    if outcome.converged {
+        let t = &outcome.temperatures_k;
+        if let Some(csv) = files.csv {
+            let mut buffer = Vec::new();
+            match &outcome.series {
+                Some(series) => skysink::report::write_series_csv(series, &mut buffer),
+                None => skysink::report::write_cell_csv(model, t, &mut buffer),
+            }
+            .map_err(|e| Error::Input(format!("--csv {}: {e}", csv.display())))?;
+            write_file(csv, &buffer, "csv")?;
         }
-        .map_err(|e| Error::Input(format!("--csv {}: {e}", csv.display())))?;
-        write_file(csv, &buffer, "csv")?;
+        if let Some(vtu) = files.vtu {
+            let mut buffer = Vec::new();
+            skysink::output::vtu::write_vtu(model, t, &mut buffer)
+                .map_err(|e| Error::Input(format!("--vtu {}: {e}", vtu.display())))?;
+            write_file(vtu, &buffer, "vtu")?;
+        }
+        if let Some(png) = files.png {
+            let bytes = skysink::output::maps::panel_maps_png(&run.loaded.scenario, model, t)?;
+            write_file(png, &bytes, "png")?;
+        }
     }
     if !quiet {
-        let text = skysink::report::human_report(report);
-        if json.is_some_and(is_stdout) {
-            eprint!("{text}");
-        } else {
-            print!("{text}");
-        }
+        print_report(
+            &skysink::report::human_report(&report),
+            files.json.is_some_and(is_stdout),
+        );
     }
     if let Some(message) = &outcome.failure {
         eprintln!("skysink: error: the solve did not converge: {message}");
     }
     Ok(report.verdict.exit_code() as u8)
+}
+
+fn sweep(
+    path: &Path,
+    csv: &Path,
+    shard: Option<&str>,
+    backend: Option<BackendArg>,
+    png: Option<&Path>,
+    quiet: bool,
+) -> Result<u8> {
+    use skysink::sweep::{run, table};
+    let loaded = skysink::load(path)?;
+    let shard = shard.map(run::parse_shard).transpose()?;
+    let plan = run::Plan::new(&loaded)?;
+    if png.is_some() && !(plan.grid && (1..=2).contains(&plan.parameters.len())) {
+        return Err(Error::Input(format!(
+            "--png: the plot needs a grid of one or two parameters; this sweep is {} of {} parameters",
+            if plan.grid {
+                "a grid"
+            } else {
+                "a Latin hypercube"
+            },
+            plan.parameters.len()
+        )));
+    }
+    if png.is_some() && shard.is_some() {
+        return Err(Error::Input(
+            "--png needs every point; plot the unsharded sweep, not a shard".into(),
+        ));
+    }
+    check_outputs(&[(Some(csv), "csv"), (png, "png")])?;
+    let choice = backend.map_or(loaded.scenario.solve.backend, backend_choice);
+    let backend = skysink::choose_backend(choice)?;
+    if !quiet {
+        eprintln!("{}", backend.describe());
+    }
+    let points = plan.shard(shard);
+    let bar = skysink::sweep::progress::bar(points.len() as u64, quiet);
+    // SKYSINK_SWEEP_PARALLEL=0 solves the points one at a time (to measure what parallelism buys).
+    let parallel = std::env::var("SKYSINK_SWEEP_PARALLEL").as_deref() != Ok("0");
+    let rows = run::run(&loaded, &plan, &points, &backend, parallel, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let mut text = plan.header() + "\n";
+    for row in &rows {
+        text.push_str(&table::row_line(&plan.sweep_id, plan.points.len(), row));
+        text.push('\n');
+    }
+    write_file(csv, text.as_bytes(), "csv")?;
+    if let Some(png) = png {
+        let bytes = skysink::output::plot::sweep_plot_png(&plan, &rows)?;
+        write_file(png, &bytes, "png")?;
+    }
+    if !quiet {
+        let count = |s: table::Status| rows.iter().filter(|r| r.status == s).count();
+        let pass = rows
+            .iter()
+            .filter(|r| r.verdict == Some(skysink::Verdict::Pass))
+            .count();
+        eprintln!(
+            "skysink: sweep {}: {} points{} -> {}: {} ok ({pass} pass), {} not converged, {} invalid, {} failed",
+            plan.sweep_id,
+            rows.len(),
+            shard.map_or(String::new(), |(i, n)| format!(
+                " (shard {i}/{n} of {})",
+                plan.points.len()
+            )),
+            csv.display(),
+            count(table::Status::Ok),
+            count(table::Status::NotConverged),
+            count(table::Status::Invalid),
+            count(table::Status::Failed),
+        );
+    }
+    Ok(0)
+}
+
+fn sweep_merge(parts: &[PathBuf], csv: &Path) -> Result<u8> {
+    check_outputs(&[(Some(csv), "csv")])?;
+    let parts: Vec<&Path> = parts.iter().map(PathBuf::as_path).collect();
+    let text = skysink::sweep::table::merge(&parts)?;
+    write_file(csv, text.as_bytes(), "csv")?;
+    Ok(0)
+}
+
+fn size(
+    path: &Path,
+    request: skysink::sweep::size::SizeRequest,
+    backend: Option<BackendArg>,
+    json: Option<&Path>,
+    quiet: bool,
+) -> Result<u8> {
+    let loaded = skysink::load(path)?;
+    skysink::sweep::size::check(&loaded, &request)?;
+    check_outputs(&[(json, "json")])?;
+    let choice = backend.map_or(loaded.scenario.solve.backend, backend_choice);
+    let backend = skysink::choose_backend(choice)?;
+    if !quiet {
+        eprintln!("{}", backend.describe());
+    }
+    let outcome = skysink::sweep::size::size(&loaded, &request, &backend, |t| {
+        if !quiet {
+            eprintln!(
+                "skysink: size: {} = {} -> {}, smallest margin {:.3} K",
+                request.path,
+                t.value,
+                serde_json::to_string(&t.verdict)
+                    .unwrap_or_default()
+                    .trim_matches('"'),
+                t.min_margin_k
+            );
+        }
+    })?;
+    if let Some(json) = json {
+        write_json(json, &outcome.to_json())?;
+    }
+    if !quiet {
+        print_report(&outcome.human(), json.is_some_and(is_stdout));
+    }
+    Ok(outcome.exit_code())
 }

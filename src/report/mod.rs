@@ -185,6 +185,44 @@ pub struct Report {
     pub warnings: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub orbit: Option<OrbitReport>,
+    /// Load cases (SCENARIO.md section 6): the governing case, whose numbers fill this report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    /// Every case's verdict and per-payload junction and margin, in file order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cases: Option<Vec<CaseSummary>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseSummary {
+    pub name: String,
+    pub verdict: Verdict,
+    pub payloads: Vec<CasePayload>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CasePayload {
+    pub name: String,
+    pub junction_c: f64,
+    pub margin_k: f64,
+}
+
+impl CaseSummary {
+    pub fn new(name: &str, report: &Report) -> CaseSummary {
+        CaseSummary {
+            name: name.to_string(),
+            verdict: report.verdict,
+            payloads: report
+                .payloads
+                .iter()
+                .map(|p| CasePayload {
+                    name: p.name.clone(),
+                    junction_c: p.junction_c,
+                    margin_k: p.margin_k,
+                })
+                .collect(),
+        }
+    }
 }
 
 impl Report {
@@ -338,7 +376,17 @@ impl Report {
             required_margin_k,
             warnings: model.warnings.clone(),
             orbit: None,
+            case: None,
+            cases: None,
         }
+    }
+
+    /// The smallest margin over payloads (infinite without payloads): how close this is to failing.
+    pub fn min_margin_k(&self) -> f64 {
+        self.payloads
+            .iter()
+            .map(|p| p.margin_k)
+            .fold(f64::INFINITY, f64::min)
     }
 
     pub fn to_json(&self) -> String {

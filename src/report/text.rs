@@ -25,6 +25,37 @@ pub fn human_report(r: &Report) -> String {
         Verdict::NotConverged => "NOT CONVERGED",
     };
     let _ = writeln!(out, "{}\nverdict: {verdict}", r.scenario);
+    if let (Some(case), Some(cases)) = (&r.case, &r.cases) {
+        let _ = writeln!(
+            out,
+            "\nload cases (the report below is the governing case, \"{case}\")"
+        );
+        let mut header = format!("  {:<16} {:<14}", "case", "verdict");
+        if let Some(first) = cases.first() {
+            for p in &first.payloads {
+                let _ = write!(header, " {:>22}", format!("{} junction C/margin K", p.name));
+            }
+        }
+        let _ = writeln!(out, "{header}");
+        for c in cases {
+            let verdict = match c.verdict {
+                Verdict::Pass => "PASS",
+                Verdict::Fail => "FAIL",
+                Verdict::NotConverged => "NOT CONVERGED",
+            };
+            let mut line = format!("  {:<16} {:<14}", c.name, verdict);
+            for p in &c.payloads {
+                let _ = write!(
+                    line,
+                    " {:>22}",
+                    format!("{} / {}", number(p.junction_c, 2), number(p.margin_k, 2))
+                );
+            }
+            let marker = if &c.name == case { "  <- governs" } else { "" };
+            let _ = writeln!(out, "{}{marker}", line.trim_end());
+        }
+        let _ = writeln!(out, "\ngoverning case: {case}");
+    }
     if r.required_margin_k > 0.0 {
         let _ = writeln!(
             out,

@@ -32,12 +32,59 @@ pub struct Scenario {
     pub orbit: Option<Orbit>,
     #[serde(default)]
     pub radiation: Option<Radiation>,
-    /// Sections of the contract that this version does not solve yet; refused by validation
-    /// with a message that names them, rather than as unknown keys.
+    /// Load cases (SCENARIO.md section 6): each is the scenario with the keys in `set` replaced.
     #[serde(default)]
-    pub cases: Option<toml::Value>,
+    pub cases: Vec<Case>,
+    /// A design sweep (SCENARIO.md section 7); `solve` ignores it and solves the base scenario.
     #[serde(default)]
-    pub sweep: Option<toml::Value>,
+    pub sweep: Option<Sweep>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    pub name: String,
+    /// Dotted path (as in sweeps) -> number. Kept as TOML values so that validation can say
+    /// what a non-number is.
+    #[serde(default)]
+    pub set: IndexMap<String, toml::Value>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum SweepMethod {
+    Grid,
+    LatinHypercube,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sweep {
+    #[serde(default = "default_method")]
+    pub method: SweepMethod,
+    /// Latin hypercube only: the number of points.
+    #[serde(default)]
+    pub samples: Option<i64>,
+    /// Latin hypercube only: the seed of the design (default 1).
+    #[serde(default)]
+    pub seed: Option<i64>,
+    #[serde(default)]
+    pub parameters: Vec<SweepParameter>,
+}
+
+fn default_method() -> SweepMethod {
+    SweepMethod::Grid
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepParameter {
+    pub path: String,
+    #[serde(default)]
+    pub values: Option<Vec<f64>>,
+    /// Grid: [first, last, count]; Latin hypercube: [low, high].
+    #[serde(default)]
+    pub range: Option<Vec<f64>>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

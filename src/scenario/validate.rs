@@ -14,7 +14,6 @@ pub const PERPENDICULAR_TOLERANCE: f64 = 1e-6;
 
 pub fn validate(s: &Scenario) -> Result<(), Invalid> {
     let mut v = Validator::default();
-    v.unsupported_sections(s);
     v.environment(&s.environment);
     v.materials(s);
     v.coatings(s);
@@ -26,6 +25,8 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
     v.orbit(s);
     v.radiation(s);
     v.solve(s);
+    v.cases(s);
+    v.sweep(s);
     if v.errors.is_empty() {
         v.radiating_groups(s);
     }
@@ -116,21 +117,6 @@ impl Validator {
                 place,
                 format!("two {kind}s are named \"{name}\"; names must be unique"),
             );
-        }
-    }
-
-    fn unsupported_sections(&mut self, s: &Scenario) {
-        let sections = [
-            ("cases", s.cases.is_some(), "load cases"),
-            ("sweep", s.sweep.is_some(), "sweeps"),
-        ];
-        for (key, present, what) in sections {
-            if present {
-                self.fail(
-                    Place::root().key(key),
-                    format!("this version of skysink does not solve {what} yet; remove the [{key}] section"),
-                );
-            }
         }
     }
 
@@ -718,6 +704,134 @@ impl Validator {
                                 format!("{key} is allowed only with an [orbit] section"),
                             );
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Case names and the shape of `set`; whether each path exists and each changed scenario is
+    /// valid is checked on the document (`crate::sweep::check_cases`).
+    fn cases(&mut self, s: &Scenario) {
+        let mut seen = HashSet::new();
+        for (i, case) in s.cases.iter().enumerate() {
+            let p = Place::root().key("cases").index(i);
+            self.name(p.key("name"), "case", &case.name, &mut seen);
+            if case.set.is_empty() {
+                self.fail(
+                    p.key("set"),
+                    format!(
+                        "case \"{}\" sets nothing; give set = {{ \"path.to.key\" = number, ... }}",
+                        case.name
+                    ),
+                );
+            }
+            for (path, value) in &case.set {
+                let number = match value {
+                    toml::Value::Float(x) => Some(*x),
+                    toml::Value::Integer(i) => Some(*i as f64),
+                    _ => None,
+                };
+                if number.is_none() {
+                    self.fail(
+                        p.key("set").key(path),
+                        format!("{value} is not allowed; a case sets numbers only"),
+                    );
+                }
+            }
+        }
+    }
+
+    /// The shape of `[sweep]`: method, samples, seed and each parameter's values or range.
+    fn sweep(&mut self, s: &Scenario) {
+        let Some(sweep) = &s.sweep else { return };
+        let p = Place::root().key("sweep");
+        let lhs = sweep.method == SweepMethod::LatinHypercube;
+        if sweep.parameters.is_empty() {
+            self.fail(
+                p.clone(),
+                "[sweep] has no parameters; add [[sweep.parameters]] with path and values or range",
+            );
+        }
+        match (lhs, sweep.samples) {
+            (true, None) => self.fail(
+                p.key("method"),
+                "method = \"latin-hypercube\" needs samples (the number of points, >= 1)",
+            ),
+            (true, Some(n)) if n < 1 => self.fail(
+                p.key("samples"),
+                format!("{n} is not allowed; samples must be >= 1"),
+            ),
+            (false, Some(_)) => self.fail(
+                p.key("samples"),
+                "samples is allowed only with method = \"latin-hypercube\"",
+            ),
+            _ => {}
+        }
+        if !lhs && sweep.seed.is_some() {
+            self.fail(
+                p.key("seed"),
+                "seed is allowed only with method = \"latin-hypercube\"",
+            );
+        }
+        let mut paths = HashSet::new();
+        for (i, param) in sweep.parameters.iter().enumerate() {
+            let pp = p.key("parameters").index(i);
+            if !paths.insert(param.path.as_str()) {
+                self.fail(
+                    pp.key("path"),
+                    format!(
+                        "\"{}\" is swept twice; each path may appear once",
+                        param.path
+                    ),
+                );
+            }
+            match (&param.values, &param.range, lhs) {
+                (Some(_), Some(_), _) => {
+                    self.fail(pp.clone(), "give values or range, not both")
+                }
+                (None, None, _) => self.fail(
+                    pp.clone(),
+                    "a parameter needs values = [...] or range = [first, last, count] ([low, high] for a Latin hypercube)",
+                ),
+                (Some(_), None, true) => self.fail(
+                    pp.key("values"),
+                    "a Latin hypercube samples ranges; give range = [low, high]",
+                ),
+                (Some(values), None, false) => {
+                    if values.is_empty() {
+                        self.fail(pp.key("values"), "values is empty; give at least one value");
+                    }
+                }
+                (None, Some(range), false) => {
+                    if range.len() != 3 {
+                        self.fail(
+                            pp.key("range"),
+                            format!("a grid range has 3 numbers [first, last, count], not {}", range.len()),
+                        );
+                    } else if range[2] < 1.0 || range[2].fract() != 0.0 {
+                        self.fail(
+                            pp.key("range").index(2),
+                            format!("{} is not allowed; the count must be a whole number >= 1", range[2]),
+                        );
+                    } else if range[2] == 1.0 && range[0] != range[1] {
+                        self.fail(
+                            pp.key("range"),
+                            "a count of 1 needs first = last",
+                        );
+                    }
+                }
+                (None, Some(range), true) => {
+                    if range.len() != 2 {
+                        self.fail(
+                            pp.key("range"),
+                            format!("a Latin hypercube range has 2 numbers [low, high], not {}", range.len()),
+                        );
+                    } else if range[0] > range[1] {
+                        self.fail(
+                            pp.key("range"),
+                            format!("low {} is above high {}; allowed: low <= high", range[0], range[1]),
+                        );
                     }
                 }
             }

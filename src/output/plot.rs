@@ -1,0 +1,167 @@
+//! `sweep --png`: the hottest junction against the first parameter, one line per value of the
+//! second, with the lowest payload limit drawn dashed. Needs a grid of one or two parameters.
+//!
+//! Text chunk `skysink:plot` = "x y width height x_min x_max y_min y_max" (the plot area in pixels
+//! and the axis ranges; y grows upwards).
+
+use super::canvas::{self, BLACK, Canvas, GREY, LIGHT, RED, WHITE};
+use crate::error::{Error, Result};
+use crate::sweep::run::Plan;
+use crate::sweep::table::Row;
+
+const PALETTE: [[u8; 3]; 8] = [
+    [31, 119, 180],
+    [255, 127, 14],
+    [44, 160, 44],
+    [148, 103, 189],
+    [140, 86, 75],
+    [227, 119, 194],
+    [23, 190, 207],
+    [188, 189, 34],
+];
+
+fn hottest(row: &Row) -> Option<f64> {
+    row.payloads
+        .iter()
+        .flatten()
+        .map(|&(junction, _)| junction)
+        .reduce(f64::max)
+}
+
+pub fn sweep_plot_png(plan: &Plan, rows: &[Row]) -> Result<Vec<u8>> {
+    if !(plan.grid && (1..=2).contains(&plan.parameters.len())) {
+        return Err(Error::Input(
+            "--png: the plot needs a grid of one or two parameters".into(),
+        ));
+    }
+    // Distinct values of the second parameter, in point order: one line each.
+    let mut series: Vec<f64> = Vec::new();
+    for row in rows {
+        let key = row.values.get(1).copied().unwrap_or(0.0);
+        if !series.contains(&key) {
+            series.push(key);
+        }
+    }
+    let xs: Vec<f64> = rows.iter().map(|r| r.values[0]).collect();
+    let ys: Vec<f64> = rows.iter().filter_map(hottest).collect();
+    let limit = rows.iter().filter_map(|r| r.limit_c).reduce(f64::min);
+    let (mut x_min, mut x_max) = (
+        xs.iter().copied().fold(f64::INFINITY, f64::min),
+        xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    );
+    let mut y_min = ys
+        .iter()
+        .copied()
+        .chain(limit)
+        .fold(f64::INFINITY, f64::min);
+    let mut y_max = ys
+        .iter()
+        .copied()
+        .chain(limit)
+        .fold(f64::NEG_INFINITY, f64::max);
+    if !(x_min.is_finite() && x_max.is_finite()) {
+        (x_min, x_max) = (0.0, 1.0);
+    }
+    if x_max == x_min {
+        (x_min, x_max) = (x_min - 0.5, x_max + 0.5);
+    }
+    if !(y_min.is_finite() && y_max.is_finite()) {
+        (y_min, y_max) = (0.0, 1.0);
+    }
+    let pad = ((y_max - y_min) * 0.08).max(0.5);
+    (y_min, y_max) = (y_min - pad, y_max + pad);
+
+    let (width, height) = (820usize, 520usize);
+    let (left, top, right, bottom) = (80i64, 50i64, 200i64, 70i64);
+    let (pw, ph) = (width as i64 - left - right, height as i64 - top - bottom);
+    let mut c = Canvas::new(width, height, WHITE);
+    let px = |x: f64| left as f64 + (x - x_min) / (x_max - x_min) * pw as f64;
+    let py = |y: f64| (top + ph) as f64 - (y - y_min) / (y_max - y_min) * ph as f64;
+
+    // Grid lines and tick labels.
+    let xstep = canvas::nice_step((x_max - x_min) / 6.0);
+    let mut x = (x_min / xstep).ceil() * xstep;
+    while x <= x_max + 1e-9 * xstep {
+        let gx = px(x).round() as i64;
+        c.fill(gx, top, 1, ph, LIGHT);
+        let s = canvas::label(x, xstep);
+        c.text(
+            gx - canvas::text_width(&s, 1) / 2,
+            top + ph + 8,
+            &s,
+            BLACK,
+            1,
+        );
+        x += xstep;
+    }
+    let ystep = canvas::nice_step((y_max - y_min) / 6.0);
+    let mut y = (y_min / ystep).ceil() * ystep;
+    while y <= y_max + 1e-9 * ystep {
+        let gy = py(y).round() as i64;
+        c.fill(left, gy, pw, 1, LIGHT);
+        let s = canvas::label(y, ystep);
+        c.text(left - 8 - canvas::text_width(&s, 1), gy - 3, &s, BLACK, 1);
+        y += ystep;
+    }
+    c.outline(left, top, pw, ph, GREY);
+    let xlabel = plan.parameters[0].as_str();
+    c.text(
+        left + pw / 2 - canvas::text_width(xlabel, 1),
+        top + ph + 28,
+        xlabel,
+        BLACK,
+        2,
+    );
+    c.text(left - 60, top - 36, "hottest junction (C)", BLACK, 2);
+
+    if let Some(limit) = limit {
+        let gy = py(limit);
+        c.line((left as f64, gy), ((left + pw) as f64, gy), RED, 2, 8);
+        c.text(
+            left + pw + 8,
+            gy.round() as i64 - 3,
+            &format!("limit {}", canvas::label(limit, 0.1)),
+            RED,
+            1,
+        );
+    }
+    for (k, key) in series.iter().enumerate() {
+        let colour = PALETTE[k % PALETTE.len()];
+        let mut previous: Option<(f64, f64)> = None;
+        for row in rows
+            .iter()
+            .filter(|r| r.values.get(1).copied().unwrap_or(0.0) == *key)
+        {
+            match hottest(row) {
+                Some(y) => {
+                    let point = (px(row.values[0]), py(y));
+                    if let Some(p) = previous {
+                        c.line(p, point, colour, 2, 0);
+                    }
+                    c.fill(
+                        point.0.round() as i64 - 3,
+                        point.1.round() as i64 - 3,
+                        7,
+                        7,
+                        colour,
+                    );
+                    previous = Some(point);
+                }
+                None => previous = None,
+            }
+        }
+        if plan.parameters.len() == 2 {
+            let ly = top + 40 + 16 * k as i64;
+            c.fill(left + pw + 10, ly, 14, 7, colour);
+            c.text(left + pw + 30, ly, &format!("{}", key), BLACK, 1);
+        }
+    }
+    if plan.parameters.len() == 2 {
+        c.text(left + pw + 10, top + 24, &plan.parameters[1], BLACK, 1);
+    }
+    c.note(
+        "skysink:plot",
+        format!("{left} {top} {pw} {ph} {x_min} {x_max} {y_min} {y_max}"),
+    );
+    c.encode_png()
+}

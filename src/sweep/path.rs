@@ -1,0 +1,571 @@
+//! Dotted paths to number-valued keys of a scenario (SCENARIO.md sections 6 and 7), applied to
+//! the TOML document so that the normal parse and validation then judge the changed scenario.
+//!
+//! A path names tables by key, array items by their `name` (or by index where items have no
+//! name), and vector components by index: `payloads.gpu0.center_m.0`. Two derived keys,
+//! `panels.<name>.length_u_m` and `length_v_m`, stretch a panel's edge and scale the positions on
+//! that panel with it.
+
+use toml_edit::{DocumentMut, Item, Value};
+
+/// Keys that may be absent from a file (they have defaults or are optional) but can still be set,
+/// per kind of table; `true` marks integer keys.
+const OPTIONAL_KEYS: &[(&str, &[(&str, bool)])] = &[
+    (
+        "environment",
+        &[
+            ("solar_flux_w_m2", false),
+            ("albedo", false),
+            ("earth_ir_w_m2", false),
+            ("sink_k", false),
+            ("altitude_km", false),
+        ],
+    ),
+    (
+        "materials",
+        &[("density_kg_m3", false), ("specific_heat_j_kgk", false)],
+    ),
+    (
+        "payloads",
+        &[
+            ("count", true),
+            ("power_w", false),
+            ("eclipse_power_w", false),
+            ("limit_c", false),
+            ("min_limit_c", false),
+        ],
+    ),
+    (
+        "solve",
+        &[
+            ("required_margin_k", false),
+            ("tolerance_k", false),
+            ("max_iterations", true),
+            ("time_step_s", false),
+            ("orbits", true),
+            ("initial_k", false),
+            ("periodic_tolerance_k", false),
+            ("duration_s", false),
+        ],
+    ),
+    ("radiation", &[("rays_per_side", true), ("seed", true)]),
+];
+
+/// Top-level tables (not arrays of named items): their keys sit one level down.
+const PLAIN_TABLES: &[&str] = &["environment", "solve", "radiation", "orbit"];
+
+/// Whether the value at `path` must be a whole number.
+pub fn is_integer_key(doc: &DocumentMut, path: &str) -> Result<bool, String> {
+    match resolve(doc.as_item(), path)? {
+        Target::Existing(steps) => {
+            let item = walk(doc.as_item(), &steps);
+            Ok(matches!(
+                item.and_then(Item::as_value),
+                Some(Value::Integer(_))
+            ))
+        }
+        Target::Missing { integer, .. } => Ok(integer),
+        Target::PanelLength { .. } => Ok(false),
+    }
+}
+
+/// Check that `path` names a number-valued key of the document, without changing it.
+pub fn check(doc: &DocumentMut, path: &str) -> Result<(), String> {
+    resolve(doc.as_item(), path).map(|_| ())
+}
+
+/// Set the number at `path` to `value` (a whole number for an integer key).
+pub fn set(doc: &mut DocumentMut, path: &str, value: f64) -> Result<(), String> {
+    if !value.is_finite() {
+        return Err(format!(
+            "{value} is not allowed; every number must be finite"
+        ));
+    }
+    match resolve(doc.as_item(), path)? {
+        Target::Existing(steps) => {
+            let Some(item) = walk_mut(doc.as_item_mut(), &steps) else {
+                return Err(format!("{path} does not exist in the scenario"));
+            };
+            let integer = matches!(item.as_value(), Some(Value::Integer(_)));
+            let new = number(path, value, integer)?;
+            replace_value(item, new);
+            Ok(())
+        }
+        Target::Missing {
+            table,
+            key,
+            integer,
+            top,
+        } => {
+            let new = number(path, value, integer)?;
+            if let Some(top) = top {
+                // A top-level table that the file leaves out entirely.
+                let mut t = toml_edit::Table::new();
+                t.insert(&key, Item::Value(new));
+                doc.insert(top, Item::Table(t));
+                return Ok(());
+            }
+            let Some(parent) = walk_mut(doc.as_item_mut(), &table) else {
+                return Err(format!("{path} does not exist in the scenario"));
+            };
+            match parent.as_table_like_mut() {
+                Some(t) => {
+                    t.insert(&key, Item::Value(new));
+                    Ok(())
+                }
+                None => Err(format!("{path} does not exist in the scenario")),
+            }
+        }
+        Target::PanelLength { panel, axis } => set_panel_length(doc, panel, axis, value),
+    }
+}
+
+fn number(path: &str, value: f64, integer: bool) -> Result<Value, String> {
+    if integer {
+        if value.fract() != 0.0 || value.abs() > 9.0e15 {
+            return Err(format!(
+                "{path} = {value} is not allowed; {path} is an integer key and takes whole values only"
+            ));
+        }
+        Ok(Value::from(value as i64))
+    } else {
+        Ok(Value::from(value))
+    }
+}
+
+fn replace_value(item: &mut Item, new: Value) {
+    if let Item::Value(old) = item {
+        let decor = old.decor().clone();
+        *old = new;
+        *old.decor_mut() = decor;
+    } else {
+        *item = Item::Value(new);
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+enum Target<'p> {
+    Existing(Vec<Step>),
+    /// `table` leads to an existing table; `top` names a top-level table the file leaves out.
+    Missing {
+        table: Vec<Step>,
+        key: String,
+        integer: bool,
+        top: Option<&'p str>,
+    },
+    PanelLength {
+        panel: &'p str,
+        axis: usize,
+    },
+}
+
+fn walk<'a>(mut item: &'a Item, steps: &[Step]) -> Option<&'a Item> {
+    for step in steps {
+        item = match step {
+            Step::Key(k) => item.get(k.as_str())?,
+            Step::Index(i) => item.get(*i)?,
+        };
+    }
+    Some(item)
+}
+
+fn walk_mut<'a>(mut item: &'a mut Item, steps: &[Step]) -> Option<&'a mut Item> {
+    for step in steps {
+        item = match step {
+            Step::Key(k) => {
+                item.get(k.as_str())?;
+                item.get_mut(k.as_str())?
+            }
+            Step::Index(i) => item.get_mut(*i)?,
+        };
+    }
+    Some(item)
+}
+
+fn kind_of(item: &Item) -> &'static str {
+    match item {
+        Item::None => "nothing",
+        Item::Table(_) | Item::Value(Value::InlineTable(_)) => "a table",
+        Item::ArrayOfTables(_) | Item::Value(Value::Array(_)) => "an array",
+        Item::Value(Value::String(_)) => "a string",
+        Item::Value(Value::Boolean(_)) => "a boolean",
+        Item::Value(Value::Datetime(_)) => "a date",
+        Item::Value(Value::Integer(_)) | Item::Value(Value::Float(_)) => "a number",
+    }
+}
+
+/// The names (or indices) of the items of an array, for messages.
+fn item_names(item: &Item) -> Vec<String> {
+    let count = match item {
+        Item::ArrayOfTables(a) => a.len(),
+        Item::Value(Value::Array(a)) => a.len(),
+        _ => 0,
+    };
+    (0..count)
+        .map(|i| {
+            item.get(i)
+                .and_then(|x| x.get("name"))
+                .and_then(Item::as_str)
+                .map_or(i.to_string(), str::to_string)
+        })
+        .collect()
+}
+
+fn number_keys(item: &Item) -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Some(t) = item.as_table_like() {
+        for (k, v) in t.iter() {
+            if matches!(
+                v.as_value(),
+                Some(Value::Integer(_) | Value::Float(_) | Value::Array(_))
+            ) {
+                keys.push(k.to_string());
+            }
+        }
+    }
+    keys
+}
+
+fn optional_key(kind: &str, key: &str) -> Option<bool> {
+    OPTIONAL_KEYS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .and_then(|(_, keys)| keys.iter().find(|(k, _)| *k == key))
+        .map(|&(_, integer)| integer)
+}
+
+fn resolve<'p>(root: &Item, path: &'p str) -> Result<Target<'p>, String> {
+    let segments: Vec<&str> = path.split('.').collect();
+    if path.is_empty() || segments.iter().any(|s| s.is_empty()) {
+        return Err(format!(
+            "\"{path}\" is not a path; write dotted keys such as \"payloads.gpu0.power_w\""
+        ));
+    }
+    if let ["panels", panel, which @ ("length_u_m" | "length_v_m")] = segments.as_slice() {
+        let names = item_names(root.get("panels").unwrap_or(&Item::None));
+        if !names.iter().any(|n| n == panel) {
+            return Err(format!(
+                "{path}: panel \"{panel}\" does not exist; allowed: one of [{}]",
+                names.join(", ")
+            ));
+        }
+        let axis = usize::from(*which == "length_v_m");
+        return Ok(Target::PanelLength { panel, axis });
+    }
+    let kind = segments[0];
+    // Depth of the key inside its kind: `environment.albedo` -> 1, `payloads.gpu0.power_w` -> 2.
+    let key_depth = if PLAIN_TABLES.contains(&kind) { 1 } else { 2 };
+    let mut steps = Vec::new();
+    let mut item = root;
+    for (depth, segment) in segments.iter().enumerate() {
+        let here = if depth == 0 {
+            "the scenario".to_string()
+        } else {
+            segments[..depth].join(".")
+        };
+        let next = match item {
+            Item::Table(_) | Item::Value(Value::InlineTable(_)) => match item.get(*segment) {
+                Some(next) => {
+                    steps.push(Step::Key(segment.to_string()));
+                    next
+                }
+                None => {
+                    let last = depth + 1 == segments.len();
+                    if last
+                        && depth == key_depth
+                        && let Some(integer) = optional_key(kind, segment)
+                    {
+                        return Ok(Target::Missing {
+                            table: steps,
+                            key: segment.to_string(),
+                            integer,
+                            top: None,
+                        });
+                    }
+                    if depth == 0
+                        && segments.len() == 2
+                        && PLAIN_TABLES.contains(&kind)
+                        && let Some(integer) = optional_key(kind, segments[1])
+                    {
+                        return Ok(Target::Missing {
+                            table: Vec::new(),
+                            key: segments[1].to_string(),
+                            integer,
+                            top: Some(kind),
+                        });
+                    }
+                    let keys = if depth == 0 {
+                        "environment, materials, coatings, panels, heat_pipes, links, fixed_temperatures, payloads, solve".to_string()
+                    } else {
+                        number_keys(item).join(", ")
+                    };
+                    return Err(format!(
+                        "{path}: {here} has no key \"{segment}\"; allowed here: [{keys}]"
+                    ));
+                }
+            },
+            Item::ArrayOfTables(_) | Item::Value(Value::Array(_)) => {
+                let names = item_names(item);
+                let index = names
+                    .iter()
+                    .position(|n| n == segment)
+                    .or_else(|| segment.parse::<usize>().ok().filter(|&i| i < names.len()));
+                match index {
+                    Some(i) => {
+                        steps.push(Step::Index(i));
+                        item.get(i).unwrap_or(&Item::None)
+                    }
+                    None => {
+                        return Err(format!(
+                            "{path}: {here} has no item \"{segment}\"; allowed: [{}]",
+                            names.join(", ")
+                        ));
+                    }
+                }
+            }
+            other => {
+                return Err(format!(
+                    "{path}: {here} is {}, which has no key \"{segment}\"",
+                    kind_of(other)
+                ));
+            }
+        };
+        item = next;
+    }
+    match item {
+        Item::Value(Value::Integer(_) | Value::Float(_)) => Ok(Target::Existing(steps)),
+        other => Err(format!(
+            "{path} is {}, not a number; a path must end at a number, or at a vector component by its index (e.g. \"{path}.0\")",
+            kind_of(other)
+        )),
+    }
+}
+
+fn as_f64(value: &Value) -> Option<f64> {
+    match value {
+        Value::Float(f) => Some(*f.value()),
+        Value::Integer(i) => Some(*i.value() as f64),
+        _ => None,
+    }
+}
+
+/// Multiply component `axis` of the vector at `key` of a table-like item by `factor`.
+fn scale_component(table: &mut Item, key: &str, axis: usize, factor: f64) {
+    if table.get(key).is_none() {
+        return;
+    }
+    if let Some(component) = table.get_mut(key).and_then(|v| v.get_mut(axis))
+        && let Some(x) = component.as_value().and_then(as_f64)
+    {
+        replace_value(component, Value::from(x * factor));
+    }
+}
+
+fn on_panel(item: &Item, panel: &str) -> bool {
+    item.get("panel").and_then(Item::as_str) == Some(panel)
+}
+
+/// Set |u_m| or |v_m| of a panel, keeping direction and origin, and scale the positions on that
+/// panel along the stretched edge (SCENARIO.md section 7). Sizes do not scale.
+fn set_panel_length(
+    doc: &mut DocumentMut,
+    panel: &str,
+    axis: usize,
+    length: f64,
+) -> Result<(), String> {
+    let edge_key = ["u_m", "v_m"][axis];
+    let path = format!("panels.{panel}.length_{}_m", ["u", "v"][axis]);
+    if length <= 0.0 {
+        return Err(format!(
+            "{path} = {length} is not allowed; a length must be > 0"
+        ));
+    }
+    let panels = doc
+        .as_item_mut()
+        .get_mut("panels")
+        .ok_or(format!("{path}: no panels"))?;
+    let index = item_names(panels)
+        .iter()
+        .position(|n| n == panel)
+        .ok_or(format!("{path}: panel \"{panel}\" does not exist"))?;
+    let edge = panels
+        .get_mut(index)
+        .and_then(|p| p.get_mut(edge_key))
+        .ok_or(format!("{path}: panel \"{panel}\" has no {edge_key}"))?;
+    let components: Vec<f64> = (0..3)
+        .map(|k| {
+            edge.get(k)
+                .and_then(Item::as_value)
+                .and_then(as_f64)
+                .unwrap_or(f64::NAN)
+        })
+        .collect();
+    let old = components.iter().map(|x| x * x).sum::<f64>().sqrt();
+    if !(old.is_finite() && old > 0.0) {
+        return Err(format!(
+            "{path}: panel \"{panel}\" has a zero or malformed {edge_key}, which cannot be stretched"
+        ));
+    }
+    let factor = length / old;
+    for (k, component) in components.iter().enumerate() {
+        if let Some(c) = edge.get_mut(k) {
+            replace_value(c, Value::from(component * factor));
+        }
+    }
+    let count =
+        |doc: &DocumentMut, key: &str| item_names(doc.get(key).unwrap_or(&Item::None)).len();
+    for list in ["payloads", "fixed_temperatures"] {
+        for i in 0..count(doc, list) {
+            if let Some(item) = doc.as_item_mut().get_mut(list).and_then(|l| l.get_mut(i))
+                && on_panel(item, panel)
+            {
+                scale_component(item, "center_m", axis, factor);
+            }
+        }
+    }
+    for i in 0..count(doc, "heat_pipes") {
+        let Some(pipe) = doc
+            .as_item_mut()
+            .get_mut("heat_pipes")
+            .and_then(|l| l.get_mut(i))
+        else {
+            continue;
+        };
+        if on_panel(pipe, panel) {
+            scale_component(pipe, "from_m", axis, factor);
+            scale_component(pipe, "to_m", axis, factor);
+        }
+        if pipe.get("segments").is_some()
+            && let Some(segments) = pipe.get_mut("segments")
+        {
+            for k in 0..item_names(segments).len() {
+                if let Some(segment) = segments.get_mut(k)
+                    && on_panel(segment, panel)
+                {
+                    scale_component(segment, "from_m", axis, factor);
+                    scale_component(segment, "to_m", axis, factor);
+                }
+            }
+        }
+    }
+    for i in 0..count(doc, "links") {
+        let Some(link) = doc
+            .as_item_mut()
+            .get_mut("links")
+            .and_then(|l| l.get_mut(i))
+        else {
+            continue;
+        };
+        for end in ["a", "b"] {
+            if link.get(end).is_some()
+                && let Some(end) = link.get_mut(end)
+                && on_panel(end, panel)
+            {
+                for key in ["from_m", "to_m", "at_m"] {
+                    scale_component(end, key, axis, factor);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"name = "x"
+[[panels]]
+name = "r"
+u_m = [2.0, 0.0, 0.0]
+v_m = [0, 1, 0]
+cells = [4, 2]
+[[payloads]]
+name = "g"
+panel = "r"
+center_m = [1.0, 0.5]
+size_m = [0.2, 0.2]
+[[links]]
+name = "l"
+a = { panel = "r", at_m = [0.5, 0.5] }
+b = { panel = "q", at_m = [0.5, 0.5] }
+"#;
+
+    fn doc() -> DocumentMut {
+        BASE.parse().unwrap()
+    }
+
+    #[test]
+    fn sets_named_items_components_and_missing_optional_keys() {
+        let mut d = doc();
+        set(&mut d, "payloads.g.center_m.1", 0.25).unwrap();
+        set(&mut d, "payloads.g.power_w", 300.0).unwrap();
+        set(&mut d, "environment.solar_flux_w_m2", 1414.0).unwrap();
+        set(&mut d, "panels.r.cells.0", 8.0).unwrap();
+        let text = d.to_string();
+        assert!(text.contains("center_m = [1.0, 0.25]"), "{text}");
+        assert!(text.contains("power_w = 300.0"), "{text}");
+        assert!(
+            text.contains("[environment]\nsolar_flux_w_m2 = 1414.0"),
+            "{text}"
+        );
+        assert!(text.contains("cells = [8, 2]"), "{text}");
+    }
+
+    #[test]
+    fn refuses_unknown_paths_non_numbers_and_fractional_integers() {
+        let mut d = doc();
+        assert!(
+            set(&mut d, "payloads.h.power_w", 1.0)
+                .unwrap_err()
+                .contains("no item \"h\"")
+        );
+        assert!(
+            set(&mut d, "payloads.g.name", 1.0)
+                .unwrap_err()
+                .contains("a string")
+        );
+        assert!(
+            set(&mut d, "payloads.g.nope", 1.0)
+                .unwrap_err()
+                .contains("no key \"nope\"")
+        );
+        assert!(
+            set(&mut d, "panels.r.cells.0", 2.5)
+                .unwrap_err()
+                .contains("whole values")
+        );
+        assert!(
+            set(&mut d, "payloads.g.count", 1.5)
+                .unwrap_err()
+                .contains("whole values")
+        );
+        assert!(set(&mut d, "payloads..x", 1.0).is_err());
+        assert_eq!(d.to_string(), BASE, "a refused path changes nothing");
+    }
+
+    #[test]
+    fn panel_length_scales_positions_on_that_panel_only() {
+        let mut d = doc();
+        set(&mut d, "panels.r.length_u_m", 4.0).unwrap();
+        let text = d.to_string();
+        assert!(text.contains("u_m = [4.0, 0.0, 0.0]"), "{text}");
+        assert!(text.contains("center_m = [2.0, 0.5]"), "{text}");
+        assert!(text.contains("size_m = [0.2, 0.2]"), "{text}");
+        assert!(
+            text.contains("a = { panel = \"r\", at_m = [1.0, 0.5] }"),
+            "{text}"
+        );
+        assert!(
+            text.contains("b = { panel = \"q\", at_m = [0.5, 0.5] }"),
+            "{text}"
+        );
+        assert!(set(&mut d, "panels.r.length_v_m", 0.0).is_err());
+        assert!(set(&mut d, "panels.zz.length_v_m", 1.0).is_err());
+    }
+}

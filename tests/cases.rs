@@ -1,0 +1,193 @@
+//! Load cases (SCENARIO.md section 6): each case is the scenario with `set` applied, every case is
+//! solved, the governing case (non-converged or failing first, then the smallest margin) fills
+//! the report, and a bad path or value is exit 2 naming file:line:col.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+const CASES: &str = r#"
+[[cases]]
+name = "hot"
+set = { "environment.solar_flux_w_m2" = 1414.0, "coatings.white.absorptivity" = 0.35 }
+
+[[cases]]
+name = "cold"
+set = { "environment.solar_flux_w_m2" = 1322, "payloads.gpu0.power_w" = 40.0 }
+"#;
+
+fn with_cases(cases: &str) -> String {
+    format!("{FULL}{cases}")
+}
+
+#[test]
+fn every_case_is_solved_and_the_smallest_margin_governs() {
+    let v = solve_ok(&with_cases(CASES));
+    assert_eq!(v["case"], "hot");
+    let cases = v["cases"].as_array().expect("cases array");
+    assert_eq!(cases.len(), 2);
+    assert_eq!(cases[0]["name"], "hot");
+    assert_eq!(cases[1]["name"], "cold");
+    for c in cases {
+        assert_eq!(c["verdict"], "pass");
+        assert_eq!(c["payloads"][0]["name"], "gpu0");
+    }
+    let hot = num(&cases[0]["payloads"][0], "margin_k");
+    let cold = num(&cases[1]["payloads"][0], "margin_k");
+    assert!(hot < cold, "hot margin {hot} should be below cold {cold}");
+    // The top-level fields are the governing case's.
+    assert_eq!(num(payload(&v, "gpu0"), "margin_k"), hot);
+    assert_eq!(
+        num(payload(&v, "gpu0"), "junction_c"),
+        num(&cases[0]["payloads"][0], "junction_c")
+    );
+    assert_energy_closes(&v);
+}
+
+#[test]
+fn a_case_equals_the_same_edits_made_by_hand() {
+    let v = solve_ok(&with_cases(CASES));
+    let by_hand = edit(
+        &edit(FULL, "solar_flux_w_m2 = 1361.0", "solar_flux_w_m2 = 1414.0"),
+        "absorptivity = 0.20",
+        "absorptivity = 0.35",
+    );
+    let h = solve_ok(&by_hand);
+    assert_eq!(
+        payload(&v, "gpu0")["junction_c"],
+        payload(&h, "gpu0")["junction_c"],
+        "the hot case must be bit-identical to the hand-edited file"
+    );
+    let cold = edit(
+        &edit(FULL, "solar_flux_w_m2 = 1361.0", "solar_flux_w_m2 = 1322.0"),
+        "power_w = 150.0",
+        "power_w = 40.0",
+    );
+    let c = solve_ok(&cold);
+    assert_eq!(
+        v["cases"][1]["payloads"][0]["junction_c"],
+        payload(&c, "gpu0")["junction_c"]
+    );
+}
+
+#[test]
+fn a_failing_case_governs_and_sets_the_exit_status() {
+    let text = with_cases(
+        r#"
+[[cases]]
+name = "idle"
+set = { "payloads.gpu0.power_w" = 10.0 }
+[[cases]]
+name = "overload"
+set = { "payloads.gpu0.power_w" = 2000.0 }
+"#,
+    );
+    let v = solve_expect(&text, 1);
+    assert_eq!(v["verdict"], "fail");
+    assert_eq!(v["case"], "overload");
+    assert_eq!(v["cases"][0]["verdict"], "pass");
+    assert_eq!(v["cases"][1]["verdict"], "fail");
+    assert_eq!(payload(&v, "gpu0")["power_w"], 2000.0);
+}
+
+#[test]
+fn a_non_converged_case_governs_with_exit_3() {
+    let text = with_cases(
+        r#"
+[[cases]]
+name = "fine"
+set = { "payloads.gpu0.power_w" = 2000.0 }
+[[cases]]
+name = "starved"
+set = { "solve.max_iterations" = 1 }
+"#,
+    );
+    let v = solve_expect(&text, 3);
+    assert_eq!(v["case"], "starved");
+    assert_eq!(v["verdict"], "not-converged");
+}
+
+#[test]
+fn the_human_report_shows_a_case_table() {
+    let s = Scenario::new("cases.toml", &with_cases(CASES));
+    let r = s.solve(&["--backend", "cpu"]);
+    r.expect_code(0);
+    assert!(r.stdout.contains("load cases"), "{}", r.stdout);
+    assert!(r.stdout.contains("governing case: hot"), "{}", r.stdout);
+    let table_rows = r
+        .stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("hot ") || l.trim_start().starts_with("cold "))
+        .count();
+    assert_eq!(table_rows, 2, "{}", r.stdout);
+}
+
+fn refused(cases: &str, needles: &[&str]) {
+    let text = with_cases(cases);
+    // Line (1-based) of the first `set = ` entry: where a bad path is reported.
+    let set_line = text.lines().position(|l| l.starts_with("set = ")).unwrap() + 1;
+    let needles: Vec<String> = needles
+        .iter()
+        .map(|n| n.replace("{set_line}", &set_line.to_string()))
+        .collect();
+    let s = Scenario::new("bad.toml", &text);
+    let r = s.check();
+    r.expect_code(2);
+    for n in &needles {
+        assert!(
+            r.stderr.contains(n.as_str()),
+            "expected {n:?} in:\n{}",
+            r.stderr
+        );
+    }
+    let r = s.solve(&["--backend", "cpu", "--json", "-", "--quiet"]);
+    r.expect_code(2);
+    assert!(r.stdout.is_empty(), "no JSON for bad input");
+}
+
+#[test]
+fn bad_paths_and_values_are_refused_with_file_line_and_column() {
+    refused(
+        "\n[[cases]]\nname = \"x\"\nset = { \"payloads.gpu9.power_w\" = 1.0 }\n",
+        &["bad.toml:{set_line}:", "gpu9", "allowed: [gpu0]"],
+    );
+    refused(
+        "\n[[cases]]\nname = \"x\"\nset = { \"environment.no_such_key\" = 1.0 }\n",
+        &["no_such_key", "bad.toml:{set_line}:"],
+    );
+    refused(
+        "\n[[cases]]\nname = \"x\"\nset = { \"coatings.osr.absorptivity\" = 1.5 }\n",
+        &["case \"x\"", "coatings.osr.absorptivity", "0 <= value <= 1"],
+    );
+    refused(
+        "\n[[cases]]\nname = \"x\"\nset = { \"panels.radiator.material\" = 1.0 }\n",
+        &["not a number"],
+    );
+    refused(
+        "\n[[cases]]\nname = \"x\"\nset = { \"panels.radiator.cells.0\" = 2.5 }\n",
+        &["whole values"],
+    );
+    refused(
+        "\n[[cases]]\nname = \"x\"\nset = { \"environment.albedo\" = \"high\" }\n",
+        &["a case sets numbers only"],
+    );
+    refused(
+        "\n[[cases]]\nname = \"a b\"\nset = { \"environment.albedo\" = 0.3 }\n",
+        &["case name \"a b\""],
+    );
+    refused(
+        "\n[[cases]]\nname = \"a\"\nset = { \"environment.albedo\" = 0.3 }\n[[cases]]\nname = \"a\"\nset = { \"environment.albedo\" = 0.2 }\n",
+        &["two cases are named \"a\""],
+    );
+    refused(
+        "\n[[cases]]\nname = \"a\"\nset = { \"environment.albedo\" = 0.3 }\nextra = 1\n",
+        &["extra"],
+    );
+}
+
+#[test]
+fn without_cases_the_report_has_no_case_fields() {
+    let v: Value = solve_ok(FULL);
+    assert!(v.get("case").is_none() && v.get("cases").is_none(), "{v:#}");
+}
