@@ -56,6 +56,8 @@ pub struct Outcome {
     pub failure: Option<String>,
     /// A transient's time series (for `--csv`).
     pub series: Option<report::transient::TimeSeries>,
+    /// A transient's temperature frames over the reported interval, when kept (for `--vtu`).
+    pub frames: Vec<report::transient::Frame>,
 }
 
 /// The linear solver of a backend, for solves that drive Newton themselves (transients).
@@ -78,6 +80,17 @@ pub const STEADY_ORBIT_POSITIONS: usize = 360;
 /// Solve a loaded scenario as its `[solve]` section says: steady (with `[orbit]`: at
 /// orbit-averaged loads) or transient; `model` ends at the last instant solved.
 pub fn run(loaded: &LoadedScenario, model: &mut Model, backend: &Backend) -> Result<Outcome> {
+    run_keeping_frames(loaded, model, backend, false)
+}
+
+/// [`run`]; a transient also keeps up to [`report::transient::MAX_FRAMES`] temperature frames
+/// of its reported interval when `keep_frames` (for `--vtu`).
+pub fn run_keeping_frames(
+    loaded: &LoadedScenario,
+    model: &mut Model,
+    backend: &Backend,
+    keep_frames: bool,
+) -> Result<Outcome> {
     let s = &loaded.scenario;
     let options = SolveOptions {
         tolerance_k: s.solve.tolerance_k,
@@ -113,6 +126,7 @@ pub fn run(loaded: &LoadedScenario, model: &mut Model, backend: &Backend) -> Res
             failure: solution.failure,
             temperatures_k: solution.temperatures_k,
             series: None,
+            frames: Vec::new(),
         });
     }
 
@@ -145,6 +159,9 @@ pub fn run(loaded: &LoadedScenario, model: &mut Model, backend: &Backend) -> Res
     };
     let mut linear = linear_solver(backend)?;
     let mut recorder = report::transient::TransientRecorder::new(s, backend, geometry.is_some());
+    if keep_frames {
+        recorder.keep_frames(horizon.frame_stride());
+    }
     let outcome = solve::transient::run(model, &setup, &instants, linear.as_mut(), &mut |step| {
         recorder.record(step)
     })?;
@@ -160,7 +177,7 @@ pub fn run(loaded: &LoadedScenario, model: &mut Model, backend: &Backend) -> Res
         outcome.periodic_change_k,
     );
     let wall_s = started.elapsed().as_secs_f64();
-    let (mut report, series) = match recorder.finish(&outcome, orbit.clone(), wall_s) {
+    let (mut report, series, frames) = match recorder.finish(&outcome, orbit.clone(), wall_s) {
         Some(done) => done,
         None => {
             // Nothing was stepped: the initial steady state did not converge. Report its last
@@ -177,7 +194,7 @@ pub fn run(loaded: &LoadedScenario, model: &mut Model, backend: &Backend) -> Res
             };
             let mut report = Report::new(s, model, &solution, backend);
             report.orbit = orbit;
-            (report, report::transient::TimeSeries::default())
+            (report, report::transient::TimeSeries::default(), Vec::new())
         }
     };
     if let Some(change) = outcome.periodic_change_k
@@ -194,6 +211,7 @@ pub fn run(loaded: &LoadedScenario, model: &mut Model, backend: &Backend) -> Res
         converged: outcome.converged,
         failure: outcome.failure,
         series: Some(series),
+        frames,
     })
 }
 

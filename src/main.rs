@@ -363,6 +363,37 @@ fn viewfactors(
     Ok(0)
 }
 
+/// A transient's `--vtu FILE`: FILE is a ParaView `.pvd` collection of one `.vtu` per kept
+/// frame, written next to it as `<stem>_<k>.vtu`.
+fn write_vtu_series(
+    path: &Path,
+    model: &skysink::Model,
+    frames: &[skysink::report::transient::Frame],
+) -> Result<()> {
+    let stem = path
+        .file_stem()
+        .map_or_else(|| "frame".into(), |s| s.to_string_lossy().into_owned());
+    let folder = path.parent().unwrap_or(Path::new(""));
+    let mut frame_model = model.clone();
+    let mut entries = Vec::new();
+    for (k, frame) in frames.iter().enumerate() {
+        let name = format!("{stem}_{k:04}.vtu");
+        let t: Vec<f64> = frame.temperatures_k.iter().map(|&x| f64::from(x)).collect();
+        for (a, &w) in frame_model.absorbed_w.iter_mut().zip(&frame.absorbed_w) {
+            *a = f64::from(w);
+        }
+        let mut buffer = Vec::new();
+        skysink::output::vtu::write_vtu(&frame_model, &t, &mut buffer)
+            .map_err(|e| Error::Input(format!("--vtu {}: {e}", path.display())))?;
+        write_file(&folder.join(&name), &buffer, "vtu")?;
+        entries.push((frame.time_s, name));
+    }
+    let mut buffer = Vec::new();
+    skysink::output::vtu::write_pvd(&entries, &mut buffer)
+        .map_err(|e| Error::Input(format!("--vtu {}: {e}", path.display())))?;
+    write_file(path, &buffer, "vtu")
+}
+
 fn is_stdout(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
@@ -467,7 +498,8 @@ fn solve(path: &Path, backend: Option<BackendArg>, files: SolveFiles, quiet: boo
     if !quiet {
         eprintln!("{}", backend.describe());
     }
-    let evaluation = skysink::sweep::evaluate(&loaded, &[], &backend)?;
+    let evaluation =
+        skysink::sweep::evaluate_keeping_frames(&loaded, &[], &backend, files.vtu.is_some())?;
     let report = evaluation.report();
     let run = evaluation.governing_run();
     let (model, outcome) = (&run.model, &run.outcome);
@@ -487,10 +519,14 @@ fn solve(path: &Path, backend: Option<BackendArg>, files: SolveFiles, quiet: boo
             write_file(csv, &buffer, "csv")?;
         }
         if let Some(vtu) = files.vtu {
-            let mut buffer = Vec::new();
-            skysink::output::vtu::write_vtu(model, t, &mut buffer)
-                .map_err(|e| Error::Input(format!("--vtu {}: {e}", vtu.display())))?;
-            write_file(vtu, &buffer, "vtu")?;
+            if outcome.frames.is_empty() {
+                let mut buffer = Vec::new();
+                skysink::output::vtu::write_vtu(model, t, &mut buffer)
+                    .map_err(|e| Error::Input(format!("--vtu {}: {e}", vtu.display())))?;
+                write_file(vtu, &buffer, "vtu")?;
+            } else {
+                write_vtu_series(vtu, model, &outcome.frames)?;
+            }
         }
         if let Some(png) = files.png {
             let bytes = skysink::output::maps::panel_maps_png(&run.loaded.scenario, model, t)?;

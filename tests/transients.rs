@@ -497,3 +497,56 @@ fn a_transient_that_does_not_converge_is_exit_3_with_its_json() {
         assert!(v["payloads"][0]["within_limit"].is_null());
     }
 }
+
+/// `--vtu` on a transient writes a ParaView `.pvd` collection of the reported orbit: frames in
+/// increasing time, both ends of the orbit included, each a `.vtu` next to it with every cell.
+#[test]
+fn vtu_on_a_transient_writes_a_pvd_series_of_the_last_orbit() {
+    let s = Scenario::new("orbit.toml", &orbiting_radiator(20.0, "orbits = 2"));
+    let pvd = s.out("series.pvd");
+    let r = s.solve(&[
+        "--backend",
+        "cpu",
+        "--quiet",
+        "--json",
+        "-",
+        "--vtu",
+        pvd.to_str().expect("utf-8"),
+    ]);
+    let report = r.json();
+    let period = num(&report, "orbit.period_s");
+    let text = std::fs::read_to_string(&pvd).expect("pvd written");
+    let frames: Vec<(f64, String)> = text
+        .lines()
+        .filter(|l| l.contains("<DataSet"))
+        .map(|l| {
+            let attr = |name: &str| {
+                let start = l.find(&format!("{name}=\"")).expect("attribute") + name.len() + 2;
+                l[start..start + l[start..].find('"').expect("quote")].to_string()
+            };
+            (attr("timestep").parse().expect("time"), attr("file"))
+        })
+        .collect();
+    assert!(
+        frames.len() >= 50 && frames.len() <= 101,
+        "{} frames",
+        frames.len()
+    );
+    assert_abs(
+        frames[0].0,
+        period,
+        1e-6,
+        "first frame: the start of the last orbit",
+    );
+    assert_abs(
+        frames.last().expect("frames").0,
+        2.0 * period,
+        1e-6,
+        "last frame",
+    );
+    assert!(frames.windows(2).all(|w| w[1].0 > w[0].0));
+    for (_, file) in &frames {
+        let vtu = std::fs::read_to_string(s.out(file)).expect("frame written");
+        assert!(vtu.contains("NumberOfCells=\"144\""), "{file}");
+    }
+}

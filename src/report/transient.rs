@@ -18,6 +18,18 @@ pub struct TimeSeries {
     pub rows: Vec<Vec<f64>>,
 }
 
+/// Most temperature frames a transient keeps for a `.pvd` series.
+pub const MAX_FRAMES: usize = 100;
+
+/// The temperatures of every node at one instant of the reported interval (f32 halves the
+/// memory; a frame is for viewing).
+#[derive(Clone, Debug)]
+pub struct Frame {
+    pub time_s: f64,
+    pub temperatures_k: Vec<f32>,
+    pub absorbed_w: Vec<f32>,
+}
+
 /// One interval's extremes and time integrals.
 #[derive(Clone, Debug)]
 struct Interval {
@@ -112,6 +124,11 @@ pub struct TransientRecorder<'a> {
     current: Option<Interval>,
     finished: Option<Interval>,
     last: Option<Report>,
+    /// Keep a frame every `stride` steps (None: keep none); frames of the current and of the
+    /// last finished orbit.
+    frame_stride: Option<usize>,
+    frames: Vec<Frame>,
+    finished_frames: Vec<Frame>,
 }
 
 impl<'a> TransientRecorder<'a> {
@@ -124,6 +141,22 @@ impl<'a> TransientRecorder<'a> {
             current: None,
             finished: None,
             last: None,
+            frame_stride: None,
+            frames: Vec::new(),
+            finished_frames: Vec::new(),
+        }
+    }
+
+    /// Keep a temperature frame every `stride` steps of the reported interval (both ends).
+    pub fn keep_frames(&mut self, stride: usize) {
+        self.frame_stride = Some(stride.max(1));
+    }
+
+    fn frame(step: &StepRecord) -> Frame {
+        Frame {
+            time_s: step.time_s,
+            temperatures_k: step.temperatures_k.iter().map(|&t| t as f32).collect(),
+            absorbed_w: step.model.absorbed_w.iter().map(|&w| w as f32).collect(),
         }
     }
 
@@ -151,9 +184,18 @@ impl<'a> TransientRecorder<'a> {
             None => self.current = Some(Interval::new(step.time_s, &report, stored_j)),
             Some(interval) => interval.add(step.time_s, &report, stored_j),
         }
+        if let Some(stride) = self.frame_stride
+            && (step.step.is_multiple_of(stride) || step.ends_orbit)
+        {
+            self.frames.push(Self::frame(step));
+        }
         if step.ends_orbit {
             self.finished = self.current.take();
             self.current = Some(Interval::new(step.time_s, &report, stored_j));
+            if self.frame_stride.is_some() {
+                self.finished_frames = std::mem::take(&mut self.frames);
+                self.frames.push(Self::frame(step));
+            }
         }
         self.last = Some(report);
     }
@@ -193,12 +235,16 @@ impl<'a> TransientRecorder<'a> {
         outcome: &TransientOutcome,
         orbit: Option<OrbitReport>,
         wall_s: f64,
-    ) -> Option<(Report, TimeSeries)> {
-        let interval = if self.with_orbit {
-            self.finished.take().or(self.current.take())
+    ) -> Option<(Report, TimeSeries, Vec<Frame>)> {
+        let (interval, frames) = if self.with_orbit && self.finished.is_some() {
+            (
+                self.finished.take(),
+                std::mem::take(&mut self.finished_frames),
+            )
         } else {
-            self.current.take()
-        }?;
+            (self.current.take(), std::mem::take(&mut self.frames))
+        };
+        let interval = interval?;
         let mut report = self.last.take()?;
         let duration = interval.duration_s();
         let average = |k: usize| {
@@ -295,6 +341,6 @@ impl<'a> TransientRecorder<'a> {
             adapter: self.backend.adapter(),
             precision: self.backend.precision().to_string(),
         };
-        Some((report, self.series))
+        Some((report, self.series, frames))
     }
 }

@@ -54,6 +54,18 @@ impl Horizon {
         }
     }
 
+    /// Every how many steps a `.pvd` frame is kept: at most
+    /// [`crate::report::transient::MAX_FRAMES`] frames over the reported interval.
+    pub fn frame_stride(&self) -> usize {
+        let span = match *self {
+            Horizon::Orbits {
+                steps_per_orbit, ..
+            } => steps_per_orbit,
+            Horizon::Duration { steps, .. } => steps,
+        };
+        span.div_ceil(crate::report::transient::MAX_FRAMES).max(1)
+    }
+
     fn total_steps(&self) -> usize {
         match *self {
             Horizon::Orbits {

@@ -217,9 +217,14 @@ pub fn governing(reports: &[&Report]) -> usize {
     best
 }
 
-fn solve_one(name: Option<String>, loaded: LoadedScenario, backend: &Backend) -> Result<CaseRun> {
+fn solve_one(
+    name: Option<String>,
+    loaded: LoadedScenario,
+    backend: &Backend,
+    keep_frames: bool,
+) -> Result<CaseRun> {
     let mut model = crate::build(&loaded)?;
-    let outcome = crate::run(&loaded, &mut model, backend)?;
+    let outcome = crate::run_keeping_frames(&loaded, &mut model, backend, keep_frames)?;
     Ok(CaseRun {
         name,
         loaded,
@@ -238,9 +243,19 @@ pub fn evaluate(
     settings: &[Setting],
     backend: &Backend,
 ) -> Result<Evaluation> {
+    evaluate_keeping_frames(loaded, settings, backend, false)
+}
+
+/// [`evaluate`], keeping a transient's temperature frames for a `.pvd` series when asked.
+pub fn evaluate_keeping_frames(
+    loaded: &LoadedScenario,
+    settings: &[Setting],
+    backend: &Backend,
+    keep_frames: bool,
+) -> Result<Evaluation> {
     let cases = &loaded.scenario.cases;
     if cases.is_empty() && settings.is_empty() {
-        let run = solve_one(None, loaded.clone(), backend)?;
+        let run = solve_one(None, loaded.clone(), backend, keep_frames)?;
         return Ok(Evaluation {
             runs: vec![run],
             governing: 0,
@@ -251,7 +266,7 @@ pub fn evaluate(
     let mut runs = Vec::new();
     if cases.is_empty() {
         let variant = variant(&base, settings, label).map_err(Error::Input)?;
-        runs.push(solve_one(None, variant, backend)?);
+        runs.push(solve_one(None, variant, backend, keep_frames)?);
     } else {
         for (i, case) in cases.iter().enumerate() {
             let mut all = settings.to_vec();
@@ -259,9 +274,11 @@ pub fn evaluate(
             let variant = variant(&base, &all, label.clone())
                 .map_err(|m| Error::Input(format!("case \"{}\": {m}", case.name)))?;
             let run =
-                solve_one(Some(case.name.clone()), variant, backend).map_err(|e| match e {
-                    Error::Input(m) => Error::Input(format!("case \"{}\": {m}", case.name)),
-                    Error::Solver(m) => Error::Solver(format!("case \"{}\": {m}", case.name)),
+                solve_one(Some(case.name.clone()), variant, backend, keep_frames).map_err(|e| {
+                    match e {
+                        Error::Input(m) => Error::Input(format!("case \"{}\": {m}", case.name)),
+                        Error::Solver(m) => Error::Solver(format!("case \"{}\": {m}", case.name)),
+                    }
                 })?;
             runs.push(run);
         }
