@@ -255,20 +255,96 @@ pub fn trace_exchange(
     }
 }
 
-/// Traces the exchange and makes the model use it: the absorbed loads of the steady
-/// environment after shadows and reflections (an orbit tabulates its own per position).
+/// What a traced exchange depends on: every panel's position, edges and cells, the ray settings,
+/// the Earth direction and the tracing backend; not coatings, powers or the environment's
+/// fluxes. Points of a sweep (and load cases) that share it share one trace.
+fn exchange_key(loaded: &LoadedScenario, model: &Model, backend: &Backend) -> Vec<u64> {
+    let s = &loaded.scenario;
+    let mut key: Vec<u64> = Vec::new();
+    let mut push = |x: f64| key.push(x.to_bits());
+    for p in &model.panels {
+        for x in p
+            .origin
+            .iter()
+            .chain(&p.u_dir)
+            .chain(&p.v_dir)
+            .chain(&p.length)
+        {
+            push(*x);
+        }
+        push(p.cells[0] as f64);
+        push(p.cells[1] as f64);
+    }
+    if let Some(r) = &s.radiation {
+        push(r.rays_per_side as f64);
+        push(r.seed as f64);
+    }
+    match s.orbit.as_ref().and_then(orbit::OrbitGeometry::new) {
+        Some(g) => {
+            for x in g.at_time(0.0).nadir {
+                push(x);
+            }
+            push(g.altitude_km);
+        }
+        None => {
+            if let Some(e) = radiation::ExternalLoads::from_environment(&s.environment).earth {
+                for x in e.nadir {
+                    push(x);
+                }
+                push(e.altitude_km);
+            }
+        }
+    }
+    key.extend(backend.describe().bytes().map(u64::from));
+    key
+}
+
+/// Traced exchanges kept for reuse, newest last.
+static TRACED: std::sync::Mutex<Vec<(Vec<u64>, std::sync::Arc<radiation::Exchange>)>> =
+    std::sync::Mutex::new(Vec::new());
+/// How many traced geometries are kept (a sweep over a panel length has a new one per value).
+const TRACED_KEPT: usize = 4;
+
+/// The exchange of this geometry: traced, or reused from an earlier trace of the same geometry
+/// in this process (set SKYSINK_REUSE_VIEW_FACTORS=0 to always trace).
+fn shared_exchange(
+    loaded: &LoadedScenario,
+    model: &Model,
+    backend: &Backend,
+) -> Result<std::sync::Arc<radiation::Exchange>> {
+    let reuse = std::env::var("SKYSINK_REUSE_VIEW_FACTORS").map_or(true, |v| v != "0");
+    let key = exchange_key(loaded, model, backend);
+    if reuse
+        && let Ok(cache) = TRACED.lock()
+        && let Some((_, exchange)) = cache.iter().find(|(k, _)| *k == key)
+    {
+        return Ok(exchange.clone());
+    }
+    let exchange = std::sync::Arc::new(trace_exchange(loaded, model, backend)?);
+    if reuse && let Ok(mut cache) = TRACED.lock() {
+        if cache.len() >= TRACED_KEPT {
+            cache.remove(0);
+        }
+        cache.push((key, exchange.clone()));
+    }
+    Ok(exchange)
+}
+
+/// Traces the exchange (or reuses one of the same geometry) and makes the model use it: the
+/// absorbed loads of the steady environment after shadows and reflections (an orbit tabulates
+/// its own per position).
 fn attach_exchange(
     loaded: &LoadedScenario,
     model: &mut Model,
     backend: &Backend,
     geometry: Option<&orbit::OrbitGeometry>,
 ) -> Result<()> {
-    let exchange = trace_exchange(loaded, model, backend)?;
+    let exchange = shared_exchange(loaded, model, backend)?;
     if geometry.is_none() {
         let loads = radiation::ExternalLoads::from_environment(&loaded.scenario.environment);
         model.absorbed_w = exchange.external_absorbed(model, &loads)?;
     }
-    model.exchange = Some(std::sync::Arc::new(exchange));
+    model.exchange = Some(exchange);
     Ok(())
 }
 

@@ -360,3 +360,79 @@ fn sweep_png_needs_a_grid_of_one_or_two_parameters() {
         "series missing"
     );
 }
+
+/// Points that do not move any panel share one ray trace: a sweep over a coating and a power on
+/// a `[radiation]` scenario gives the same CSV, byte for byte, as tracing every point anew
+/// (SKYSINK_REUSE_VIEW_FACTORS=0).
+#[test]
+fn points_with_the_same_geometry_share_their_view_factors() {
+    let text = r#"name = "two facing plates, one dissipating"
+[environment]
+sink_k = 3.0
+[materials.al]
+conductivity_w_mk = 167.0
+[coatings.white]
+absorptivity = 0.2
+emissivity = 0.85
+[[panels]]
+name = "hot"
+origin_m = [0.0, 0.0, 0.0]
+u_m = [0.5, 0.0, 0.0]
+v_m = [0.0, 0.5, 0.0]
+cells = [8, 8]
+thickness_m = 0.002
+material = "al"
+front = "white"
+back = "white"
+[[panels]]
+name = "cold"
+origin_m = [0.0, 0.0, 0.5]
+u_m = [0.0, 0.5, 0.0]
+v_m = [0.5, 0.0, 0.0]
+cells = [8, 8]
+thickness_m = 0.002
+material = "al"
+front = "white"
+back = "white"
+[[payloads]]
+name = "chip"
+model = "custom"
+power_w = 50.0
+limit_c = 100.0
+panel = "hot"
+center_m = [0.25, 0.25]
+size_m = [0.1, 0.1]
+junction_to_panel_k_w = 0.1
+[radiation]
+rays_per_side = 256
+[sweep]
+method = "grid"
+[[sweep.parameters]]
+path = "coatings.white.emissivity"
+values = [0.6, 0.85]
+[[sweep.parameters]]
+path = "payloads.chip.power_w"
+values = [20.0, 50.0]
+"#;
+    let s = Scenario::new("radiation_sweep.toml", text);
+    let csv = |reuse: &str| {
+        let out = s.out(&format!("reuse-{reuse}.csv"));
+        let r = run_env(
+            [
+                "sweep",
+                s.path_str(),
+                "--backend",
+                "cpu",
+                "--quiet",
+                "--csv",
+                out.to_str().expect("utf-8"),
+            ],
+            &[("SKYSINK_REUSE_VIEW_FACTORS", reuse)],
+        );
+        r.expect_code(0);
+        std::fs::read_to_string(out).expect("csv")
+    };
+    let shared = csv("1");
+    assert_eq!(shared, csv("0"));
+    assert_eq!(shared.matches(",ok,").count(), 4, "{shared}");
+}
