@@ -60,13 +60,14 @@
 //!   Gauss-Seidel to 1e-13 relative, an error after 20 000 sweeps (a closed enclosure of
 //!   reflecting sides). "none" sides: alpha = eps = 0, they reflect everything.
 //!
-//! # Measured (2-core VM, release build)
-//! - CPU tracer: 9.4x10^6 rays/s (two facing 100 x 100-cell panels, 256 rays per side).
-//! - GPU tracer on lavapipe (llvmpipe, Vulkan): 1.6x10^6 rays/s on the same case, readback and
-//!   host reduction included; the CPU and GPU tallies had identical escape counts on every
+//! # Measured (2-core shared VM, release build; timings move up to 2x with the load)
+//! - CPU tracer: 1.1-2.2x10^7 rays/s (two facing 100 x 100-cell panels, 256 rays per side;
+//!   `cargo test --release --test radiation throughput -- --ignored --nocapture`).
+//! - GPU tracer on lavapipe (llvmpipe, Vulkan): 2.4-4.4x10^6 rays/s on the same case, readback
+//!   and host reduction included; the CPU and GPU tallies had identical escape counts on every
 //!   cell side of the test cases.
-//! - Two facing 1 m panels of 10^6 cells each at 64 rays per side (2.6x10^8 rays): trace 30 s,
-//!   peak resident memory 165 MB (`/usr/bin/time -v`, test `megacell_panels_at_64_rays`),
+//! - Two facing 1 m panels of 10^6 cells each at 64 rays per side (2.6x10^8 rays): trace 21-30 s,
+//!   peak resident memory 165-177 MiB (`/usr/bin/time -v`, test `megacell_panels_at_64_rays`),
 //!   one `net_infrared` 0.2 s.
 
 pub mod exchange;
