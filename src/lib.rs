@@ -152,6 +152,7 @@ pub fn run_keeping_frames(
             orbit::ScenarioInstants::constant(&s.environment).with_exchange(model)?,
         ),
     };
+    check_transient_memory(loaded, model, &horizon)?;
     let setup = solve::transient::TransientSetup {
         horizon,
         initial_k: s.solve.initial_k,
@@ -213,6 +214,40 @@ pub fn run_keeping_frames(
         series: Some(series),
         frames,
     })
+}
+
+/// Refuse a transient whose tables cannot fit, before stepping (exit 2): the previous orbit's
+/// states (f32 per node and step of an orbit) and, with `[radiation]`, the absorbed loads per
+/// orbit position (f32 per cell).
+fn check_transient_memory(
+    loaded: &LoadedScenario,
+    model: &Model,
+    horizon: &solve::transient::Horizon,
+) -> Result<()> {
+    let (ring_states, positions) = match *horizon {
+        solve::transient::Horizon::Orbits {
+            steps_per_orbit, ..
+        } => (steps_per_orbit as u128, steps_per_orbit as u128),
+        solve::transient::Horizon::Duration { .. } => (0, 1),
+    };
+    let load_rows = if model.exchange.is_some() {
+        positions
+    } else {
+        0
+    };
+    let needed = 4 * (ring_states * model.n_nodes as u128 + load_rows * model.n_cells as u128);
+    let available = model::build::available_memory_bytes().map_or(u128::MAX, u128::from);
+    if needed > available {
+        return Err(Error::Input(format!(
+            "{}: solve.time_step_s: {} steps per orbit of {} nodes need about {:.1} GiB of tables, more than the {:.1} GiB available; use a longer time step or fewer cells",
+            loaded.source.path.display(),
+            ring_states.max(positions),
+            model.n_nodes,
+            needed as f64 / 1024f64.powi(3),
+            available as f64 / 1024f64.powi(3),
+        )));
+    }
+    Ok(())
 }
 
 /// The radiation settings of a scenario's `[radiation]` (validated: both fit in u32).

@@ -550,3 +550,21 @@ fn vtu_on_a_transient_writes_a_pvd_series_of_the_last_orbit() {
         assert!(vtu.contains("NumberOfCells=\"144\""), "{file}");
     }
 }
+
+/// A time step so short that one orbit's states cannot be held is refused before stepping
+/// (exit 2), with the key named, and no JSON.
+#[test]
+fn a_transient_too_large_for_memory_is_refused_before_stepping() {
+    let text = orbiting_radiator(20.0, "orbits = 2")
+        .replace("time_step_s = 30.0", "time_step_s = 0.0001")
+        .replace("cells = [12, 12]", "cells = [300, 300]");
+    let s = Scenario::new("huge.toml", &text);
+    let r = s.solve(&["--backend", "cpu", "--json", "-", "--quiet"]);
+    r.expect_code(2);
+    assert!(r.stdout.is_empty());
+    assert!(
+        r.stderr.contains("time_step_s") && r.stderr.contains(s.path_str()),
+        "{}",
+        r.stderr
+    );
+}

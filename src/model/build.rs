@@ -186,7 +186,7 @@ fn check_memory(loaded: &LoadedScenario) -> Result<()> {
 }
 
 /// MemAvailable from /proc/meminfo (Linux); None where it cannot be read.
-fn available_memory_bytes() -> Option<u64> {
+pub fn available_memory_bytes() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
