@@ -132,27 +132,23 @@ pub fn run_keeping_frames(
 
     let started = std::time::Instant::now();
     let time_step_s = s.solve.time_step_s.unwrap_or(f64::NAN);
-    let (horizon, instants) = match &geometry {
-        Some(g) => {
-            let horizon = solve::transient::Horizon::orbits(
-                g.period_s,
-                time_step_s,
-                s.solve.orbits.unwrap_or(3).max(2) as usize,
-                s.solve.periodic_tolerance_k,
-            );
-            let instants = orbit::ScenarioInstants::orbit(g, &s.environment, horizon.positions())
-                .with_exchange(model)?;
-            (horizon, instants)
-        }
-        None => (
-            solve::transient::Horizon::duration(
-                s.solve.duration_s.unwrap_or(f64::NAN),
-                time_step_s,
-            ),
-            orbit::ScenarioInstants::constant(&s.environment).with_exchange(model)?,
+    let horizon = match &geometry {
+        Some(g) => solve::transient::Horizon::orbits(
+            g.period_s,
+            time_step_s,
+            s.solve.orbits.unwrap_or(3).max(2) as usize,
+            s.solve.periodic_tolerance_k,
         ),
+        None => {
+            solve::transient::Horizon::duration(s.solve.duration_s.unwrap_or(f64::NAN), time_step_s)
+        }
     };
     check_transient_memory(loaded, model, &horizon)?;
+    let instants = match &geometry {
+        Some(g) => orbit::ScenarioInstants::orbit(g, &s.environment, horizon.positions()),
+        None => orbit::ScenarioInstants::constant(&s.environment),
+    }
+    .with_exchange(model)?;
     let setup = solve::transient::TransientSetup {
         horizon,
         initial_k: s.solve.initial_k,
@@ -235,7 +231,9 @@ fn check_transient_memory(
     } else {
         0
     };
-    let needed = 4 * (ring_states * model.n_nodes as u128 + load_rows * model.n_cells as u128);
+    // Per orbit position also an exposure (~100 bytes).
+    let needed = 4 * (ring_states * model.n_nodes as u128 + load_rows * model.n_cells as u128)
+        + 100 * positions;
     let available = model::build::available_memory_bytes().map_or(u128::MAX, u128::from);
     if needed > available {
         return Err(Error::Input(format!(
