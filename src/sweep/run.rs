@@ -9,6 +9,7 @@ use crate::model::Model;
 use crate::report::Verdict;
 use crate::report::{OrbitReport, Report};
 use crate::scenario::LoadedScenario;
+use crate::solve::gpu::batch as gpu_batch;
 use crate::solve::gpu::solver::GpuBatch;
 use crate::solve::{Backend, SolveOptions};
 
@@ -182,7 +183,7 @@ pub fn run(
     match backend {
         Backend::Cpu { .. } if parallel => points.par_iter().map(one).collect(),
         Backend::Gpu { adapter, .. } if batchable(loaded) => {
-            let size = crate::solve::gpu::batch::batch_size();
+            let size = gpu_batch::batch_size();
             let mut batch = None;
             let mut rows = Vec::with_capacity(points.len());
             for chunk in points.chunks(size) {
@@ -252,30 +253,32 @@ fn run_batch(
             Prepared::Settled(_) => None,
         })
         .collect();
-    let solved: Result<Vec<Result<crate::Solution>>> = if ready.is_empty() {
-        Ok(Vec::new())
-    } else {
+    let nodes: Vec<usize> = ready.iter().map(|(m, _)| m.n_nodes).collect();
+    let mut results: Vec<Option<Result<crate::Solution>>> = Vec::with_capacity(ready.len());
+    for part in gpu_batch::split(&nodes, usize::MAX) {
+        let models = &ready[part];
         let opened = match batch.take() {
             Some(b) => Ok(b),
             None => crate::solve::gpu::solver::open(adapter).map(GpuBatch::new),
         };
-        opened.and_then(|mut b| {
-            let solved = crate::solve::gpu::batch::solve_with(&ready, &mut b);
+        let solved = opened.and_then(|mut b| {
+            let solved = gpu_batch::solve_with(models, &mut b);
             *batch = Some(b);
             solved
-        })
-    };
-    let mut solved = match solved {
-        Ok(s) => s.into_iter().map(Some).collect::<Vec<_>>().into_iter(),
-        Err(e) => {
-            let message = e.to_string();
-            ready
-                .iter()
-                .map(|_| Some(Err(Error::Solver(message.clone()))))
-                .collect::<Vec<_>>()
-                .into_iter()
+        });
+        match solved {
+            Ok(s) => results.extend(s.into_iter().map(Some)),
+            Err(e) => {
+                let message = e.to_string();
+                results.extend(
+                    models
+                        .iter()
+                        .map(|_| Some(Err(Error::Solver(message.clone())))),
+                );
+            }
         }
-    };
+    }
+    let mut solved = results.into_iter();
     chunk
         .iter()
         .zip(prepared)

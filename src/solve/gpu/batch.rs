@@ -21,6 +21,11 @@ use crate::solve::{Solution, SolveOptions};
 /// Points a GPU sweep solves together unless `SKYSINK_GPU_BATCH` says otherwise.
 pub const DEFAULT_BATCH: usize = 8;
 
+/// Nodes a batch holds on the device at most, all its points together (each point keeps its
+/// own hierarchy and vectors there): a sweep of large models is solved in smaller batches, down
+/// to one point, rather than running out of device memory.
+pub const MAX_BATCH_NODES: usize = 2_000_000;
+
 /// The batch size: `SKYSINK_GPU_BATCH` (a whole number >= 1; 1 solves the points one at a time
 /// through the same code), else [`DEFAULT_BATCH`]. Results do not depend on it.
 pub fn batch_size() -> usize {
@@ -29,6 +34,24 @@ pub fn batch_size() -> usize {
         .and_then(|v| v.trim().parse::<usize>().ok())
         .filter(|&k| k >= 1)
         .unwrap_or(DEFAULT_BATCH)
+}
+
+/// Splits `nodes` (each point's node count, in order) into consecutive batches of at most
+/// `size` points and [`MAX_BATCH_NODES`] nodes (a larger point alone).
+pub fn split(nodes: &[usize], size: usize) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let (mut first, mut total) = (0, 0);
+    for (i, &n) in nodes.iter().enumerate() {
+        if i > first && (i - first >= size.max(1) || total + n > MAX_BATCH_NODES) {
+            out.push(first..i);
+            (first, total) = (i, 0);
+        }
+        total += n;
+    }
+    if first < nodes.len() {
+        out.push(first..nodes.len());
+    }
+    out
 }
 
 struct Point<'a> {
@@ -57,6 +80,7 @@ pub fn solve_with(
     batch: &mut GpuBatch,
 ) -> Result<Vec<Result<Solution>>> {
     let started = std::time::Instant::now();
+    batch.keep_slots(models.len());
     let mut points: Vec<std::result::Result<Point<'_>, Error>> = models
         .iter()
         .map(|&(model, options)| {
@@ -145,4 +169,19 @@ pub fn solve_with(
             Ok(solution)
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_hold_at_most_size_points_and_the_node_budget() {
+        assert_eq!(split(&[10; 5], 2), vec![0..2, 2..4, 4..5]);
+        assert_eq!(split(&[], 8), Vec::<std::ops::Range<usize>>::new());
+        let big = MAX_BATCH_NODES / 2 + 1;
+        assert_eq!(split(&[big, big, 5, 5], 8), vec![0..1, 1..4]);
+        assert_eq!(split(&[3 * MAX_BATCH_NODES, 1], 8), vec![0..1, 1..2]);
+        assert_eq!(split(&[1, 1, 1], 0), vec![0..1, 1..2, 2..3]);
+    }
 }

@@ -155,6 +155,11 @@ impl GpuBatch {
         &self.ctx
     }
 
+    /// Frees the device systems of slots `n` and above.
+    pub fn keep_slots(&mut self, n: usize) {
+        self.systems.truncate(n);
+    }
+
     /// Solves every job; a job's own failure (a system the device cannot hold, a non-finite
     /// right-hand side) is its entry's `Err`, a device failure fails the whole call.
     pub fn solve(&mut self, jobs: &mut [BatchJob<'_>]) -> Result<Vec<Result<LinearStats>>> {
