@@ -70,6 +70,41 @@ pub fn linear_solver(backend: &Backend) -> Result<Box<dyn solve::cpu::LinearSolv
     })
 }
 
+/// What a steady solve of a loaded scenario does before Newton: the traced exchange with
+/// `[radiation]`, the orbit-averaged loads with `[orbit]`; returns the solve options and the
+/// report's orbit part. [`run`] and batched GPU sweeps share it.
+pub fn prepare_steady(
+    loaded: &LoadedScenario,
+    model: &mut Model,
+    backend: &Backend,
+) -> Result<(SolveOptions, Option<report::OrbitReport>)> {
+    let s = &loaded.scenario;
+    let options = SolveOptions {
+        tolerance_k: s.solve.tolerance_k,
+        max_iterations: s.solve.max_iterations.max(1) as usize,
+    };
+    let geometry = s.orbit.as_ref().and_then(orbit::OrbitGeometry::new);
+    if s.radiation.is_some() {
+        attach_exchange(loaded, model, backend, geometry.as_ref())?;
+    }
+    if let Some(g) = &geometry {
+        use solve::transient::Instants;
+        orbit::ScenarioInstants::orbit(g, &s.environment, STEADY_ORBIT_POSITIONS)
+            .with_exchange(model)?
+            .apply_average(model);
+    }
+    let orbit = geometry.map(|g| report::OrbitReport {
+        period_s: g.period_s,
+        altitude_km: g.altitude_km,
+        beta_deg: g.beta_deg,
+        eclipse_fraction: g.eclipse_fraction(),
+        time_step_s: None,
+        steps_per_orbit: None,
+        periodic_change_k: None,
+    });
+    Ok((options, orbit))
+}
+
 /// Without `periodic_tolerance_k`, a larger periodic change gets a warning (SCENARIO.md
 /// section 4).
 pub const PERIODIC_WARNING_K: f64 = 0.1;
@@ -96,6 +131,20 @@ pub fn run_keeping_frames(
         tolerance_k: s.solve.tolerance_k,
         max_iterations: s.solve.max_iterations.max(1) as usize,
     };
+    if s.solve.mode == scenario::Mode::Steady {
+        let (options, orbit) = prepare_steady(loaded, model, backend)?;
+        let solution = solve(model, backend, options)?;
+        let mut report = Report::new(s, model, &solution, backend);
+        report.orbit = orbit;
+        return Ok(Outcome {
+            report,
+            converged: solution.converged,
+            failure: solution.failure,
+            temperatures_k: solution.temperatures_k,
+            series: None,
+            frames: Vec::new(),
+        });
+    }
     let geometry = s.orbit.as_ref().and_then(orbit::OrbitGeometry::new);
     if s.radiation.is_some() {
         attach_exchange(loaded, model, backend, geometry.as_ref())?;
@@ -111,25 +160,6 @@ pub fn run_keeping_frames(
             periodic_change_k: change,
         })
     };
-    if s.solve.mode == scenario::Mode::Steady {
-        if let Some(g) = &geometry {
-            use solve::transient::Instants;
-            orbit::ScenarioInstants::orbit(g, &s.environment, STEADY_ORBIT_POSITIONS)
-                .with_exchange(model)?
-                .apply_average(model);
-        }
-        let (solution, mut report) = solve_steady(loaded, model, backend)?;
-        report.orbit = orbit_report(None, None, None);
-        return Ok(Outcome {
-            report,
-            converged: solution.converged,
-            failure: solution.failure,
-            temperatures_k: solution.temperatures_k,
-            series: None,
-            frames: Vec::new(),
-        });
-    }
-
     let started = std::time::Instant::now();
     let time_step_s = s.solve.time_step_s.unwrap_or(f64::NAN);
     let horizon = match &geometry {

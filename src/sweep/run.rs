@@ -5,9 +5,13 @@ use rayon::prelude::*;
 use super::table::{Row, Status};
 use super::{Setting, design, evaluate, hash, path};
 use crate::error::{Error, Result};
+use crate::model::Model;
 use crate::report::Verdict;
+use crate::report::{OrbitReport, Report};
 use crate::scenario::LoadedScenario;
-use crate::solve::Backend;
+use crate::solve::gpu::batch as gpu_batch;
+use crate::solve::gpu::solver::GpuBatch;
+use crate::solve::{Backend, SolveOptions};
 
 /// What a sweep will run: its id, column names and every point's parameter values.
 #[derive(Clone, Debug)]
@@ -78,18 +82,30 @@ pub fn parse_shard(text: &str) -> Result<(usize, usize)> {
     Ok((i, n))
 }
 
-/// Solve one point and turn the outcome into its row; never fails.
-pub fn run_point(loaded: &LoadedScenario, plan: &Plan, point: usize, backend: &Backend) -> Row {
-    let values = plan.points[point].clone();
-    let settings: Vec<Setting> = plan
-        .parameters
+fn settings_of(plan: &Plan, point: usize) -> Vec<Setting> {
+    plan.parameters
         .iter()
-        .zip(&values)
+        .zip(&plan.points[point])
         .map(|(path, &value)| Setting {
             path: path.clone(),
             value,
         })
-        .collect();
+        .collect()
+}
+
+/// Solve one point and turn the outcome into its row; never fails.
+pub fn run_point(loaded: &LoadedScenario, plan: &Plan, point: usize, backend: &Backend) -> Row {
+    let settings = settings_of(plan, point);
+    row(
+        plan,
+        point,
+        evaluate(loaded, &settings, backend).map(|e| e.report()),
+    )
+}
+
+/// The row of a point from its governing report, or from why it has none.
+fn row(plan: &Plan, point: usize, outcome: Result<crate::report::Report>) -> Row {
+    let values = plan.points[point].clone();
     let empty = |status, message: String| Row {
         point,
         values: values.clone(),
@@ -103,11 +119,10 @@ pub fn run_point(loaded: &LoadedScenario, plan: &Plan, point: usize, backend: &B
         case: None,
         limit_c: None,
     };
-    match evaluate(loaded, &settings, backend) {
+    match outcome {
         Err(Error::Input(m)) => empty(Status::Invalid, m),
         Err(Error::Solver(m)) => empty(Status::Failed, m),
-        Ok(evaluation) => {
-            let report = evaluation.report();
+        Ok(report) => {
             let converged = report.verdict != Verdict::NotConverged;
             let payloads = plan
                 .payloads
@@ -149,7 +164,9 @@ pub fn run_point(loaded: &LoadedScenario, plan: &Plan, point: usize, backend: &B
 
 /// Solve `points` and return their rows in point order. On the CPU backend the points run in
 /// parallel on rayon's threads (each solve is deterministic whatever the threads, so the rows are
-/// too); on the GPU one after another. `tick` is called once per finished point.
+/// too). On the GPU a steady scenario without load cases is solved in batches of
+/// `SKYSINK_GPU_BATCH` points (gpu/batch.rs; a batch's numbers do not depend on its size), other
+/// scenarios one point after another. `tick` is called once per finished point.
 pub fn run(
     loaded: &LoadedScenario,
     plan: &Plan,
@@ -163,9 +180,126 @@ pub fn run(
         tick();
         row
     };
-    if parallel && matches!(backend, Backend::Cpu { .. }) {
-        points.par_iter().map(one).collect()
-    } else {
-        points.iter().map(one).collect()
+    match backend {
+        Backend::Cpu { .. } if parallel => points.par_iter().map(one).collect(),
+        Backend::Gpu { adapter, .. } if batchable(loaded) => {
+            let size = gpu_batch::batch_size();
+            let mut batch = None;
+            let mut rows = Vec::with_capacity(points.len());
+            for chunk in points.chunks(size) {
+                rows.extend(run_batch(loaded, plan, chunk, backend, adapter, &mut batch));
+                for _ in chunk {
+                    tick();
+                }
+            }
+            rows
+        }
+        _ => points.iter().map(one).collect(),
     }
+}
+
+/// Whether a GPU sweep of `loaded` goes through the batched steady solve.
+fn batchable(loaded: &LoadedScenario) -> bool {
+    let s = &loaded.scenario;
+    s.solve.mode == crate::scenario::Mode::Steady && s.cases.is_empty()
+}
+
+/// One variant of a batch, ready to solve or already settled.
+enum Prepared {
+    Ready(Box<(LoadedScenario, Model, SolveOptions, Option<OrbitReport>)>),
+    /// Refused before solving (an invalid variant, a model that cannot be built).
+    Settled(Error),
+}
+
+fn prepare(loaded: &LoadedScenario, plan: &Plan, point: usize, backend: &Backend) -> Prepared {
+    let settings = settings_of(plan, point);
+    let variant = if settings.is_empty() {
+        Ok(loaded.clone())
+    } else {
+        let base = match super::base_document(loaded) {
+            Ok(base) => base,
+            Err(e) => return Prepared::Settled(e),
+        };
+        super::variant(&base, &settings, loaded.source.path.clone()).map_err(Error::Input)
+    };
+    let ready = variant.and_then(|variant| {
+        let mut model = crate::build(&variant)?;
+        let (options, orbit) = crate::prepare_steady(&variant, &mut model, backend)?;
+        Ok((variant, model, options, orbit))
+    });
+    match ready {
+        Ok(ready) => Prepared::Ready(Box::new(ready)),
+        Err(e) => Prepared::Settled(e),
+    }
+}
+
+/// The rows of one batch of points (steady, no cases) solved together on the GPU.
+fn run_batch(
+    loaded: &LoadedScenario,
+    plan: &Plan,
+    chunk: &[usize],
+    backend: &Backend,
+    adapter: &crate::solve::gpu::AdapterSummary,
+    batch: &mut Option<GpuBatch>,
+) -> Vec<Row> {
+    let prepared: Vec<Prepared> = chunk
+        .iter()
+        .map(|&p| prepare(loaded, plan, p, backend))
+        .collect();
+    let ready: Vec<(&Model, SolveOptions)> = prepared
+        .iter()
+        .filter_map(|p| match p {
+            Prepared::Ready(r) => Some((&r.1, r.2)),
+            Prepared::Settled(_) => None,
+        })
+        .collect();
+    let nodes: Vec<usize> = ready.iter().map(|(m, _)| m.n_nodes).collect();
+    let mut results: Vec<Option<Result<crate::Solution>>> = Vec::with_capacity(ready.len());
+    for part in gpu_batch::split(&nodes, usize::MAX) {
+        let models = &ready[part];
+        let opened = match batch.take() {
+            Some(b) => Ok(b),
+            None => crate::solve::gpu::solver::open(adapter).map(GpuBatch::new),
+        };
+        let solved = opened.and_then(|mut b| {
+            let solved = gpu_batch::solve_with(models, &mut b);
+            *batch = Some(b);
+            solved
+        });
+        match solved {
+            Ok(s) => results.extend(s.into_iter().map(Some)),
+            Err(e) => {
+                let message = e.to_string();
+                results.extend(
+                    models
+                        .iter()
+                        .map(|_| Some(Err(Error::Solver(message.clone())))),
+                );
+            }
+        }
+    }
+    let mut solved = results.into_iter();
+    chunk
+        .iter()
+        .zip(prepared)
+        .map(|(&point, p)| {
+            let report = match p {
+                Prepared::Settled(e) => Err(e),
+                Prepared::Ready(r) => {
+                    let (variant, model, _, orbit) = *r;
+                    match solved.next().flatten() {
+                        Some(Ok(solution)) => {
+                            let mut report =
+                                Report::new(&variant.scenario, &model, &solution, backend);
+                            report.orbit = orbit;
+                            Ok(report)
+                        }
+                        Some(Err(e)) => Err(e),
+                        None => Err(Error::Solver("a batched point was lost".to_string())),
+                    }
+                }
+            };
+            row(plan, point, report)
+        })
+        .collect()
 }

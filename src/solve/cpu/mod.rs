@@ -244,26 +244,57 @@ impl NewtonSolver {
     pub fn solve(
         &mut self,
         model: &Model,
-        mut t: Vec<f64>,
+        t: Vec<f64>,
         options: SolveOptions,
         linear: &mut dyn LinearSolver,
         time: Option<&TimeTerm>,
     ) -> Result<Solution> {
-        let precision = linear.precision();
+        let mut state = self.start(model, t, options, linear.precision(), time);
+        while let Some(linear_tolerance) =
+            self.prepare_step(model, &mut state, linear.uses_hierarchy_operator())?
+        {
+            let stats = linear.solve(
+                &self.jacobian.matrix,
+                &self.preconditioner,
+                &state.rhs,
+                &mut state.update,
+                linear_tolerance,
+            )?;
+            self.finish_step(model, &mut state, stats);
+        }
+        Ok(state.into_solution())
+    }
+
+    /// The Newton matrix of the step prepared last.
+    pub fn matrix(&self) -> &CsrMatrix {
+        &self.jacobian.matrix
+    }
+
+    /// The multigrid hierarchy of the step prepared last.
+    pub fn preconditioner(&self) -> &amg::Amg {
+        &self.preconditioner
+    }
+
+    /// The state of a Newton solve from `t` before its first step; [`NewtonSolver::solve`] is
+    /// `start`, then `prepare_step`, a linear solve and `finish_step` until `prepare_step` says
+    /// it is done. Batched solves (gpu/batch.rs) drive several of these in lockstep.
+    pub fn start<'a>(
+        &self,
+        model: &Model,
+        t: Vec<f64>,
+        options: SolveOptions,
+        precision: Precision,
+        time: Option<&'a TimeTerm>,
+    ) -> NewtonState<'a> {
         let energy_tolerance = match precision {
             Precision::F64 => ENERGY_TOLERANCE_F64,
             Precision::F32 => ENERGY_TOLERANCE_F32,
         };
-        let trace = std::env::var_os("SKYSINK_TRACE").is_some();
-        let started = std::time::Instant::now();
         let n = model.n_nodes;
-        let alpha = time.map_or(0.0, |time| time.alpha);
         let mut residual = vec![0.0; n];
         let mut rhs = vec![0.0; n];
-        let mut update = vec![0.0; n];
         step_residual(model, &t, time, &mut residual);
-
-        let mut solution = Solution {
+        let solution = Solution {
             temperatures_k: Vec::new(),
             converged: false,
             iterations: 0,
@@ -273,91 +304,178 @@ impl NewtonSolver {
             failure: None,
             wall_s: 0.0,
         };
-        let free_norm = |residual: &[f64], rhs: &mut [f64]| {
-            for (node, (r, &res)) in rhs.iter_mut().zip(residual).enumerate() {
-                *r = if model.is_fixed(node) { 0.0 } else { res };
-            }
-            norm2(rhs)
-        };
-        let initial_norm = free_norm(&residual, &mut rhs).max(f64::MIN_POSITIVE);
+        let initial_norm = free_norm(model, &residual, &mut rhs).max(f64::MIN_POSITIVE);
         let energy_scale = step_balance(model, &t, &residual, time.is_some())
             .scale_w
             .max(f64::MIN_POSITIVE);
-
-        for iteration in 1..=options.max_iterations {
-            self.jacobian.update_diagonal(model, &t, alpha);
-            let stale = alpha != self.hierarchy_alpha
-                || hierarchy_is_stale(&self.hierarchy_temperatures, &t);
-            let refreshed = linear.uses_hierarchy_operator() || stale;
-            if refreshed {
-                self.preconditioner
-                    .refresh(&self.jacobian.matrix)
-                    .map_err(|e| {
-                        Error::Solver(format!("cannot refresh the multigrid preconditioner: {e}"))
-                    })?;
-                self.hierarchy_temperatures.copy_from_slice(&t);
-                self.hierarchy_alpha = alpha;
-            }
-            let residual_norm = free_norm(&residual, &mut rhs);
-            // Inexact Newton: the linear tolerance tightens as the balance converges, but never
-            // asks for a residual far below what the energy criterion can notice.
-            let forcing = (residual_norm / initial_norm * 1e-2)
-                .clamp(TIGHTEST_LINEAR_TOLERANCE, LOOSEST_LINEAR_TOLERANCE);
-            let noticeable =
-                LINEAR_FLOOR_OF_ENERGY_SCALE * energy_scale / residual_norm.max(f64::MIN_POSITIVE);
-            let linear_tolerance = forcing.max(noticeable.min(LOOSEST_USEFUL_LINEAR_TOLERANCE));
-            let stats = linear.solve(
-                &self.jacobian.matrix,
-                &self.preconditioner,
-                &rhs,
-                &mut update,
-                linear_tolerance,
-            )?;
-            solution.linear_iterations += stats.iterations;
-            if trace {
-                eprintln!(
-                    "newton {iteration}: |R| {residual_norm:.3e} W, multigrid refreshed {refreshed}, linear tolerance {linear_tolerance:.1e}, {} CG iterations (converged {}), {:.3} s",
-                    stats.iterations,
-                    stats.converged,
-                    started.elapsed().as_secs_f64()
-                );
-            }
-
-            let mut max_change: f64 = 0.0;
-            for (ti, &d) in t.iter_mut().zip(&update) {
-                let next = (*ti + d).max(MIN_STEP_FRACTION * *ti);
-                max_change = max_change.max((next - *ti).abs());
-                *ti = next;
-            }
-            if !max_change.is_finite() {
-                solution.failure = Some(format!(
-                    "the Newton update became non-finite at iteration {iteration}"
-                ));
-                solution.iterations = iteration;
-                break;
-            }
-            step_residual(model, &t, time, &mut residual);
-            let b = step_balance(model, &t, &residual, time.is_some());
-            solution.iterations = iteration;
-            solution.max_change_k = max_change;
-            // The absolute floor only matters for a model with no heat at all (everything at
-            // the sink).
-            let balanced = b.imbalance_w.abs() <= (energy_tolerance * b.scale_w).max(1e-12);
-            solution.tolerance_k = update_tolerance(options.tolerance_k, precision, &t);
-            if max_change <= solution.tolerance_k && balanced {
-                solution.converged = true;
-                break;
-            }
+        NewtonState {
+            time,
+            options,
+            precision,
+            energy_tolerance,
+            trace: std::env::var_os("SKYSINK_TRACE").is_some(),
+            started: std::time::Instant::now(),
+            t,
+            residual,
+            rhs,
+            update: vec![0.0; n],
+            solution,
+            initial_norm,
+            energy_scale,
+            iteration: 0,
+            refreshed: false,
+            residual_norm: 0.0,
+            linear_tolerance: 0.0,
+            done: false,
         }
+    }
+
+    /// Prepares the next Newton step of `state`: the matrix at its temperatures, the hierarchy
+    /// when due, the right-hand side (`state.rhs`) and, returned, the linear tolerance; `None`
+    /// when the solve is over (converged, failed, or out of iterations).
+    pub fn prepare_step(
+        &mut self,
+        model: &Model,
+        state: &mut NewtonState<'_>,
+        uses_hierarchy_operator: bool,
+    ) -> Result<Option<f64>> {
+        if state.done || state.iteration >= state.options.max_iterations {
+            state.done = true;
+            return Ok(None);
+        }
+        state.iteration += 1;
+        let alpha = state.time.map_or(0.0, |time| time.alpha);
+        let t = &state.t;
+        self.jacobian.update_diagonal(model, t, alpha);
+        let stale =
+            alpha != self.hierarchy_alpha || hierarchy_is_stale(&self.hierarchy_temperatures, t);
+        let refreshed = uses_hierarchy_operator || stale;
+        if refreshed {
+            self.preconditioner
+                .refresh(&self.jacobian.matrix)
+                .map_err(|e| {
+                    Error::Solver(format!("cannot refresh the multigrid preconditioner: {e}"))
+                })?;
+            self.hierarchy_temperatures.copy_from_slice(t);
+            self.hierarchy_alpha = alpha;
+        }
+        let residual_norm = free_norm(model, &state.residual, &mut state.rhs);
+        // Inexact Newton: the linear tolerance tightens as the balance converges, but never
+        // asks for a residual far below what the energy criterion can notice.
+        let forcing = (residual_norm / state.initial_norm * 1e-2)
+            .clamp(TIGHTEST_LINEAR_TOLERANCE, LOOSEST_LINEAR_TOLERANCE);
+        let noticeable = LINEAR_FLOOR_OF_ENERGY_SCALE * state.energy_scale
+            / residual_norm.max(f64::MIN_POSITIVE);
+        let linear_tolerance = forcing.max(noticeable.min(LOOSEST_USEFUL_LINEAR_TOLERANCE));
+        state.refreshed = refreshed;
+        state.residual_norm = residual_norm;
+        state.linear_tolerance = linear_tolerance;
+        Ok(Some(linear_tolerance))
+    }
+
+    /// Applies the update the linear solve left in `state.update` and judges convergence;
+    /// returns whether the solve is over.
+    pub fn finish_step(
+        &self,
+        model: &Model,
+        state: &mut NewtonState<'_>,
+        stats: LinearStats,
+    ) -> bool {
+        let iteration = state.iteration;
+        let solution = &mut state.solution;
+        solution.linear_iterations += stats.iterations;
+        if state.trace {
+            eprintln!(
+                "newton {iteration}: |R| {:.3e} W, multigrid refreshed {}, linear tolerance {:.1e}, {} CG iterations (converged {}), {:.3} s",
+                state.residual_norm,
+                state.refreshed,
+                state.linear_tolerance,
+                stats.iterations,
+                stats.converged,
+                state.started.elapsed().as_secs_f64()
+            );
+        }
+        let mut max_change: f64 = 0.0;
+        for (ti, &d) in state.t.iter_mut().zip(&state.update) {
+            let next = (*ti + d).max(MIN_STEP_FRACTION * *ti);
+            max_change = max_change.max((next - *ti).abs());
+            *ti = next;
+        }
+        if !max_change.is_finite() {
+            solution.failure = Some(format!(
+                "the Newton update became non-finite at iteration {iteration}"
+            ));
+            solution.iterations = iteration;
+            state.done = true;
+            return true;
+        }
+        step_residual(model, &state.t, state.time, &mut state.residual);
+        let b = step_balance(model, &state.t, &state.residual, state.time.is_some());
+        solution.iterations = iteration;
+        solution.max_change_k = max_change;
+        // The absolute floor only matters for a model with no heat at all (everything at
+        // the sink).
+        let balanced = b.imbalance_w.abs() <= (state.energy_tolerance * b.scale_w).max(1e-12);
+        solution.tolerance_k =
+            update_tolerance(state.options.tolerance_k, state.precision, &state.t);
+        if max_change <= solution.tolerance_k && balanced {
+            solution.converged = true;
+            state.done = true;
+        }
+        state.done
+    }
+}
+
+/// One Newton solve in progress (see [`NewtonSolver::start`]).
+pub struct NewtonState<'a> {
+    time: Option<&'a TimeTerm>,
+    options: SolveOptions,
+    precision: Precision,
+    energy_tolerance: f64,
+    trace: bool,
+    started: std::time::Instant,
+    t: Vec<f64>,
+    residual: Vec<f64>,
+    /// The right-hand side of the step prepared last.
+    pub rhs: Vec<f64>,
+    /// Where the linear solve leaves the step's update.
+    pub update: Vec<f64>,
+    solution: Solution,
+    initial_norm: f64,
+    energy_scale: f64,
+    iteration: usize,
+    refreshed: bool,
+    residual_norm: f64,
+    linear_tolerance: f64,
+    done: bool,
+}
+
+impl NewtonState<'_> {
+    /// Whether the solve is over.
+    pub fn done(&self) -> bool {
+        self.done
+    }
+
+    /// The outcome, with the last temperatures.
+    pub fn into_solution(self) -> Solution {
+        let mut solution = self.solution;
         if !solution.converged && solution.failure.is_none() {
             solution.failure = Some(format!(
                 "Newton did not converge in {} iterations (last update {:.3e} K, tolerance {:.3e} K)",
                 solution.iterations, solution.max_change_k, solution.tolerance_k
             ));
         }
-        solution.temperatures_k = t;
-        Ok(solution)
+        solution.temperatures_k = self.t;
+        solution
     }
+}
+
+/// The free nodes' residual in `rhs` (fixed nodes zero), and its 2-norm.
+fn free_norm(model: &Model, residual: &[f64], rhs: &mut [f64]) -> f64 {
+    for (node, (r, &res)) in rhs.iter_mut().zip(residual).enumerate() {
+        *r = if model.is_fixed(node) { 0.0 } else { res };
+    }
+    norm2(rhs)
 }
 
 /// The balance a solve is judged by. In a time step the heat going into storage is part of

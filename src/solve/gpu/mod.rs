@@ -9,12 +9,14 @@
 //! - bandwidth.rs: copy against stencil_matvec, in GB/s.
 //! - vcycle.rs: the host's multigrid hierarchy on the device, one V-cycle as dispatches.
 //! - solver.rs: the steady solve: host Newton (shared with the CPU) with device PCG in f32.
+//! - batch.rs: several steady solves (sweep points) in lockstep, their CG rounds in one submission.
 //!
 //! Everything here works in f32; a device with SHADER_F64 can be opened with it enabled
 //! (`ContextOptions::f64`) for f64 kernels to come.
 
 pub mod adapter;
 pub mod bandwidth;
+pub mod batch;
 pub mod buffers;
 pub mod context;
 pub mod csr;

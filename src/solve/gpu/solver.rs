@@ -54,10 +54,6 @@ pub fn open(adapter: &AdapterSummary) -> Result<GpuContext> {
     GpuContext::new(&candidate, ContextOptions::default())
 }
 
-fn as_work(list: &[Dispatch]) -> Vec<&dyn Encode> {
-    list.iter().map(|d| d as &dyn Encode).collect()
-}
-
 /// Device vectors and the hierarchy of one system size.
 struct DeviceSystem {
     n: usize,
@@ -71,61 +67,300 @@ struct DeviceSystem {
     scalars: wgpu::Buffer,
 }
 
-/// PCG on the device with the V-cycle of the host's hierarchy: the GPU's `LinearSolver`.
+/// PCG on the device with the V-cycle of the host's hierarchy: the GPU's `LinearSolver`. It is
+/// a [`GpuBatch`] of one system, so a point solved alone and a point solved in a batch run the
+/// same dispatches on the same numbers.
 pub struct GpuPcg {
-    ctx: GpuContext,
-    system: Option<DeviceSystem>,
+    batch: GpuBatch,
 }
 
 impl GpuPcg {
     pub fn new(ctx: GpuContext) -> GpuPcg {
-        GpuPcg { ctx, system: None }
+        GpuPcg {
+            batch: GpuBatch::new(ctx),
+        }
+    }
+
+    pub fn context(&self) -> &GpuContext {
+        &self.batch.ctx
+    }
+
+    /// Row blocks of the finest A, P and R uploaded by the last solve (see csr.rs).
+    pub fn finest_blocks(&self) -> Option<[usize; 3]> {
+        self.batch.systems.first()?.as_ref()?.amg.finest_blocks()
+    }
+}
+
+/// One linear system of a batch: `matrix x = rhs` preconditioned by `amg` (whose finest level is
+/// the operator, as for [`GpuPcg`]), to `tolerance` relative to `||rhs||`.
+pub struct BatchJob<'a> {
+    /// Which device system (vectors and hierarchy) of the batch holds this point.
+    pub slot: usize,
+    pub matrix: &'a CsrMatrix,
+    pub amg: &'a Amg,
+    pub rhs: &'a [f64],
+    pub x: &'a mut [f64],
+    pub tolerance: f64,
+}
+
+/// Several independent PCG solves on one device, advanced together: every running system's CG
+/// iterations go into one submission, and one readback brings every running residual norm back
+/// (`CHECK_EVERY` iterations per round). Each system keeps its own vectors, hierarchy and scalar
+/// slots, so its arithmetic does not depend on the others; each stops on its own residual.
+pub struct GpuBatch {
+    ctx: GpuContext,
+    systems: Vec<Option<DeviceSystem>>,
+}
+
+/// One CG solve in progress.
+struct Cg {
+    slot: usize,
+    start: Vec<Dispatch>,
+    batch: Vec<Dispatch>,
+    b_norm: f64,
+    target: f64,
+    iterations: usize,
+    best: f64,
+    since_best: usize,
+    running: bool,
+}
+
+impl Cg {
+    /// Takes the residual norm read after a round; returns whether CG goes on.
+    fn check(&mut self, rr: f32) {
+        self.iterations += CHECK_EVERY;
+        let norm = f64::from(rr).max(0.0).sqrt();
+        if !norm.is_finite() || norm <= self.target || self.iterations >= MAX_PCG_ITERATIONS {
+            self.running = false;
+        } else if norm < self.best {
+            (self.best, self.since_best) = (norm, 0);
+        } else {
+            self.since_best += 1;
+            if self.since_best >= STAGNATION_CHECKS {
+                self.running = false;
+            }
+        }
+    }
+}
+
+impl GpuBatch {
+    pub fn new(ctx: GpuContext) -> GpuBatch {
+        GpuBatch {
+            ctx,
+            systems: Vec::new(),
+        }
     }
 
     pub fn context(&self) -> &GpuContext {
         &self.ctx
     }
 
-    /// Row blocks of the finest A, P and R uploaded by the last solve (see csr.rs).
-    pub fn finest_blocks(&self) -> Option<[usize; 3]> {
-        self.system.as_ref()?.amg.finest_blocks()
+    /// Frees the device systems of slots `n` and above.
+    pub fn keep_slots(&mut self, n: usize) {
+        self.systems.truncate(n);
     }
 
-    /// Brings the device hierarchy up to date with `export`: values rewritten in place when its
-    /// shape is unchanged, everything uploaded (after the memory estimate) otherwise.
-    fn prepare(&mut self, export: &AmgExport<'_>) -> Result<()> {
-        let reusable = self.system.as_ref().is_some_and(|s| s.amg.matches(export));
+    /// Solves every job; a job's own failure (a system the device cannot hold, a non-finite
+    /// right-hand side) is its entry's `Err`, a device failure fails the whole call.
+    pub fn solve(&mut self, jobs: &mut [BatchJob<'_>]) -> Result<Vec<Result<LinearStats>>> {
+        let mut results: Vec<Option<Result<LinearStats>>> = Vec::with_capacity(jobs.len());
+        let mut running: Vec<(usize, Cg)> = Vec::new();
+        for (j, job) in jobs.iter_mut().enumerate() {
+            match self.begin(job) {
+                Ok(Some(cg)) => {
+                    results.push(None);
+                    running.push((j, cg));
+                }
+                Ok(None) => results.push(Some(Ok(LinearStats {
+                    iterations: 0,
+                    converged: true,
+                }))),
+                Err(e) => results.push(Some(Err(e))),
+            }
+        }
+        let start: Vec<&dyn Encode> = running
+            .iter()
+            .flat_map(|(_, cg)| cg.start.iter().map(|d| d as &dyn Encode))
+            .collect();
+        if !start.is_empty() {
+            self.ctx.run(&start)?;
+        }
+        while running.iter().any(|(_, cg)| cg.running) {
+            let active: Vec<&Cg> = running
+                .iter()
+                .map(|(_, cg)| cg)
+                .filter(|cg| cg.running)
+                .collect();
+            let work: Vec<&dyn Encode> = active
+                .iter()
+                .flat_map(|cg| cg.batch.iter().map(|d| d as &dyn Encode))
+                .collect();
+            self.ctx.run(&work)?;
+            let mut sources = Vec::with_capacity(active.len());
+            for cg in &active {
+                let system = self.system(cg.slot)?;
+                sources.push((&system.scalars, u64::from(RR)));
+            }
+            let norms: Vec<f32> = self.ctx.read_each(&sources)?;
+            let mut norms = norms.into_iter();
+            for (_, cg) in running.iter_mut().filter(|(_, cg)| cg.running) {
+                cg.check(norms.next().unwrap_or(f32::NAN));
+            }
+        }
+        for (j, cg) in running {
+            let job = &mut jobs[j];
+            results[j] = Some(self.finish(job, &cg));
+        }
+        Ok(results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(Error::Solver("a batched solve was lost".into()))))
+            .collect())
+    }
+
+    fn system(&self, slot: usize) -> Result<&DeviceSystem> {
+        self.systems
+            .get(slot)
+            .and_then(Option::as_ref)
+            .ok_or_else(|| Error::Solver("the GPU system was not uploaded".to_string()))
+    }
+
+    /// Brings the device hierarchy of `slot` up to date with `export`: values rewritten in
+    /// place when its shape is unchanged, everything uploaded (after the memory estimate)
+    /// otherwise.
+    fn prepare(&mut self, slot: usize, export: &AmgExport<'_>) -> Result<()> {
+        if self.systems.len() <= slot {
+            self.systems.resize_with(slot + 1, || None);
+        }
+        let reusable = self.systems[slot]
+            .as_ref()
+            .is_some_and(|s| s.amg.matches(export));
         if reusable {
-            if let Some(system) = self.system.as_mut() {
+            if let Some(system) = self.systems[slot].as_mut() {
                 system.amg.refresh(&self.ctx, export)?;
             }
         } else {
-            self.system = None;
-            self.system = Some(self.upload(export)?);
+            self.systems[slot] = None;
+            self.systems[slot] = Some(upload(&self.ctx, export)?);
         }
         Ok(())
     }
 
-    fn upload(&self, export: &AmgExport<'_>) -> Result<DeviceSystem> {
-        let n = export.levels.first().map_or(0, |l| l.a.n_rows);
-        check_memory(&self.ctx, export)?;
+    /// Uploads a job's system and records its dispatches; `None` when there is nothing to solve.
+    fn begin(&mut self, job: &mut BatchJob<'_>) -> Result<Option<Cg>> {
+        job.x.fill(0.0);
+        let rhs32: Vec<f32> = job.rhs.iter().map(|&v| v as f32).collect();
+        let b_norm = rhs32
+            .iter()
+            .map(|&v| f64::from(v) * f64::from(v))
+            .sum::<f64>()
+            .sqrt();
+        if b_norm == 0.0 {
+            return Ok(None);
+        }
+        if !b_norm.is_finite() {
+            return Err(Error::Solver(
+                "the Newton residual is not finite in f32".to_string(),
+            ));
+        }
+        let export = job.amg.export();
+        self.prepare(job.slot, &export)?;
         let ctx = &self.ctx;
-        let vector = |name: &str| ctx.zeroed(name, 4 * n as u64);
-        let (r, z) = (vector("pcg r")?, vector("pcg z")?);
-        let scalars = ctx.scalars(4)?;
-        let amg = DeviceAmg::new(ctx, export, &r, &z, &scalars)?;
-        Ok(DeviceSystem {
-            n,
-            amg,
-            x: vector("pcg x")?,
-            r,
-            z,
-            p: vector("pcg p")?,
-            q: vector("pcg q")?,
-            partials: ctx.partials(n as u64)?,
-            scalars,
+        let system = self.system(job.slot)?;
+        let n = system.n;
+        let finest = system.amg.finest();
+        let matrix = job.matrix;
+        if n != matrix.n || finest.is_none_or(|a| a.nnz as usize != matrix.nnz()) {
+            return Err(Error::Solver(format!(
+                "the GPU hierarchy has {n} rows, the Newton matrix {}: refresh the multigrid \
+                 hierarchy before solving",
+                matrix.n
+            )));
+        }
+        let Some(a) = finest else {
+            return Ok(None);
+        };
+        ctx.queue()
+            .write_buffer(&system.r, 0, bytemuck::cast_slice(&rhs32));
+        ctx.queue()
+            .write_buffer(&system.x, 0, bytemuck::cast_slice(&vec![0f32; n]));
+
+        let nn = n as u64;
+        let s = &system.scalars;
+        let dot = |u: &wgpu::Buffer, v: &wgpu::Buffer, out: u32| -> Result<Vec<Dispatch>> {
+            let reduction = ctx.dot(nn, u, v, &system.partials, s, out)?;
+            Ok(vec![reduction.partial, reduction.last])
+        };
+        let mut start: Vec<Dispatch> = system.amg.cycle().to_vec();
+        start.push(ctx.copy(nn, &system.z, &system.p)?);
+        start.extend(dot(&system.r, &system.z, RZ_A)?);
+        let step = |old: u32, new: u32| -> Result<Vec<Dispatch>> {
+            let mut work = vec![ctx.csr_matvec(a, &system.p, &system.q, false)?];
+            work.extend(dot(&system.p, &system.q, PAP)?);
+            work.push(ctx.axpy(nn, Coef::ratio(1.0, old, PAP), &system.p, &system.x, s)?);
+            work.push(ctx.axpy(nn, Coef::ratio(-1.0, old, PAP), &system.q, &system.r, s)?);
+            work.extend(system.amg.cycle().iter().cloned());
+            work.extend(dot(&system.r, &system.z, new)?);
+            work.push(ctx.xpay(nn, Coef::ratio(1.0, new, old), &system.z, &system.p, s)?);
+            Ok(work)
+        };
+        let mut batch: Vec<Dispatch> = Vec::new();
+        for k in 0..CHECK_EVERY {
+            batch.extend(if k % 2 == 0 {
+                step(RZ_A, RZ_B)?
+            } else {
+                step(RZ_B, RZ_A)?
+            });
+        }
+        batch.extend(dot(&system.r, &system.r, RR)?);
+        Ok(Some(Cg {
+            slot: job.slot,
+            start,
+            batch,
+            b_norm,
+            target: job.tolerance.max(F32_TOLERANCE_FLOOR) * b_norm,
+            iterations: 0,
+            best: f64::INFINITY,
+            since_best: 0,
+            running: MAX_PCG_ITERATIONS > 0,
+        }))
+    }
+
+    /// Reads a finished solve's `x` back and judges it by its true residual in f64.
+    fn finish(&self, job: &mut BatchJob<'_>, cg: &Cg) -> Result<LinearStats> {
+        let system = self.system(cg.slot)?;
+        let solution: Vec<f32> = self.ctx.read(&system.x, 0, system.n)?;
+        for (xi, &v) in job.x.iter_mut().zip(&solution) {
+            *xi = f64::from(v);
+        }
+        // The true residual in f64 decides whether the request was met.
+        let mut residual = vec![0.0; job.matrix.n];
+        job.matrix.residual(job.rhs, job.x, &mut residual);
+        let true_norm = sparse::norm2(&residual);
+        Ok(LinearStats {
+            iterations: cg.iterations,
+            converged: true_norm <= job.tolerance.max(F32_TOLERANCE_FLOOR) * cg.b_norm,
         })
     }
+}
+
+fn upload(ctx: &GpuContext, export: &AmgExport<'_>) -> Result<DeviceSystem> {
+    let n = export.levels.first().map_or(0, |l| l.a.n_rows);
+    check_memory(ctx, export)?;
+    let vector = |name: &str| ctx.zeroed(name, 4 * n as u64);
+    let (r, z) = (vector("pcg r")?, vector("pcg z")?);
+    let scalars = ctx.scalars(4)?;
+    let amg = DeviceAmg::new(ctx, export, &r, &z, &scalars)?;
+    Ok(DeviceSystem {
+        n,
+        amg,
+        x: vector("pcg x")?,
+        r,
+        z,
+        p: vector("pcg p")?,
+        q: vector("pcg q")?,
+        partials: ctx.partials(n as u64)?,
+        scalars,
+    })
 }
 
 /// Every array the GPU solve allocates for the hierarchy in `export`.
@@ -202,111 +437,17 @@ impl LinearSolver for GpuPcg {
         x: &mut [f64],
         tolerance: f64,
     ) -> Result<LinearStats> {
-        x.fill(0.0);
-        let rhs32: Vec<f32> = rhs.iter().map(|&v| v as f32).collect();
-        let b_norm = rhs32
-            .iter()
-            .map(|&v| f64::from(v) * f64::from(v))
-            .sum::<f64>()
-            .sqrt();
-        if b_norm == 0.0 {
-            return Ok(LinearStats {
-                iterations: 0,
-                converged: true,
-            });
-        }
-        if !b_norm.is_finite() {
-            return Err(Error::Solver(
-                "the Newton residual is not finite in f32".to_string(),
-            ));
-        }
-        let export = amg.export();
-        self.prepare(&export)?;
-        let ctx = &self.ctx;
-        let Some(system) = self.system.as_ref() else {
-            return Err(Error::Solver("the GPU system was not uploaded".to_string()));
-        };
-        let n = system.n;
-        let finest = system.amg.finest();
-        if n != matrix.n || finest.is_none_or(|a| a.nnz as usize != matrix.nnz()) {
-            return Err(Error::Solver(format!(
-                "the GPU hierarchy has {n} rows, the Newton matrix {}: refresh the multigrid \
-                 hierarchy before solving",
-                matrix.n
-            )));
-        }
-        let Some(a) = finest else {
-            return Ok(LinearStats {
-                iterations: 0,
-                converged: true,
-            });
-        };
-        ctx.queue()
-            .write_buffer(&system.r, 0, bytemuck::cast_slice(&rhs32));
-        ctx.queue()
-            .write_buffer(&system.x, 0, bytemuck::cast_slice(&vec![0f32; n]));
-
-        let nn = n as u64;
-        let s = &system.scalars;
-        let dot = |u: &wgpu::Buffer, v: &wgpu::Buffer, out: u32| -> Result<Vec<Dispatch>> {
-            let reduction = ctx.dot(nn, u, v, &system.partials, s, out)?;
-            Ok(vec![reduction.partial, reduction.last])
-        };
-        let mut start: Vec<Dispatch> = system.amg.cycle().to_vec();
-        start.push(ctx.copy(nn, &system.z, &system.p)?);
-        start.extend(dot(&system.r, &system.z, RZ_A)?);
-        let step = |old: u32, new: u32| -> Result<Vec<Dispatch>> {
-            let mut work = vec![ctx.csr_matvec(a, &system.p, &system.q, false)?];
-            work.extend(dot(&system.p, &system.q, PAP)?);
-            work.push(ctx.axpy(nn, Coef::ratio(1.0, old, PAP), &system.p, &system.x, s)?);
-            work.push(ctx.axpy(nn, Coef::ratio(-1.0, old, PAP), &system.q, &system.r, s)?);
-            work.extend(system.amg.cycle().iter().cloned());
-            work.extend(dot(&system.r, &system.z, new)?);
-            work.push(ctx.xpay(nn, Coef::ratio(1.0, new, old), &system.z, &system.p, s)?);
-            Ok(work)
-        };
-        let mut batch: Vec<Dispatch> = Vec::new();
-        for k in 0..CHECK_EVERY {
-            batch.extend(if k % 2 == 0 {
-                step(RZ_A, RZ_B)?
-            } else {
-                step(RZ_B, RZ_A)?
-            });
-        }
-        batch.extend(dot(&system.r, &system.r, RR)?);
-
-        let target = tolerance.max(F32_TOLERANCE_FLOOR) * b_norm;
-        ctx.run(&as_work(&start))?;
-        let (mut iterations, mut best, mut since_best) = (0, f64::INFINITY, 0);
-        let batch_work = as_work(&batch);
-        while iterations < MAX_PCG_ITERATIONS {
-            ctx.run(&batch_work)?;
-            iterations += CHECK_EVERY;
-            let rr = f64::from(ctx.read::<f32>(s, u64::from(RR), 1)?[0]);
-            let norm = rr.max(0.0).sqrt();
-            if !norm.is_finite() || norm <= target {
-                break;
-            }
-            if norm < best {
-                (best, since_best) = (norm, 0);
-            } else {
-                since_best += 1;
-                if since_best >= STAGNATION_CHECKS {
-                    break;
-                }
-            }
-        }
-        let solution: Vec<f32> = ctx.read(&system.x, 0, n)?;
-        for (xi, &v) in x.iter_mut().zip(&solution) {
-            *xi = f64::from(v);
-        }
-        // The true residual in f64 decides whether the request was met.
-        let mut residual = vec![0.0; n];
-        matrix.residual(rhs, x, &mut residual);
-        let true_norm = sparse::norm2(&residual);
-        Ok(LinearStats {
-            iterations,
-            converged: true_norm <= tolerance.max(F32_TOLERANCE_FLOOR) * b_norm,
-        })
+        let mut jobs = [BatchJob {
+            slot: 0,
+            matrix,
+            amg,
+            rhs,
+            x,
+            tolerance,
+        }];
+        let mut results = self.batch.solve(&mut jobs)?;
+        results
+            .pop()
+            .unwrap_or_else(|| Err(Error::Solver("a batched solve was lost".into())))
     }
 }
