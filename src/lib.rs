@@ -250,11 +250,10 @@ fn check_transient_memory(
     model: &Model,
     horizon: &solve::transient::Horizon,
 ) -> Result<()> {
-    let (ring_states, positions) = match *horizon {
-        solve::transient::Horizon::Orbits {
-            steps_per_orbit, ..
-        } => (steps_per_orbit as u128, steps_per_orbit as u128),
-        solve::transient::Horizon::Duration { .. } => (0, 1),
+    let positions = horizon.positions() as u128;
+    let ring_states = match horizon {
+        solve::transient::Horizon::Orbits { .. } => positions,
+        solve::transient::Horizon::Duration { .. } => 0,
     };
     let load_rows = if model.exchange.is_some() {
         positions

@@ -77,13 +77,14 @@ impl Horizon {
         }
     }
 
-    /// The number of distinct load positions: the steps of one orbit, or every step.
+    /// The number of distinct load positions: the steps of one orbit, or one (a `duration_s`
+    /// run has a constant environment; only schedules change with time).
     pub fn positions(&self) -> usize {
         match *self {
             Horizon::Orbits {
                 steps_per_orbit, ..
             } => steps_per_orbit,
-            Horizon::Duration { steps, .. } => steps + 1,
+            Horizon::Duration { .. } => 1,
         }
     }
 }
