@@ -68,10 +68,42 @@ impl GpuContext {
                 buffer.size()
             )));
         }
+        self.read_regions(&[(buffer, offset, bytes)])
+    }
+
+    /// Copies one f32 from each `(buffer, item)` to the host with a single submission and wait
+    /// (the residual norms of a batch of solves).
+    pub fn read_each(&self, sources: &[(&wgpu::Buffer, u64)]) -> Result<Vec<f32>> {
+        if sources.is_empty() {
+            return Ok(Vec::new());
+        }
+        for (buffer, item) in sources {
+            if 4 * item + 4 > buffer.size() {
+                return Err(Error::Solver(format!(
+                    "readback of item {item} from a buffer of {} bytes: out of range",
+                    buffer.size()
+                )));
+            }
+        }
+        let regions: Vec<(&wgpu::Buffer, u64, u64)> = sources
+            .iter()
+            .map(|&(buffer, item)| (buffer, 4 * item, 4))
+            .collect();
+        self.read_regions(&regions)
+    }
+
+    /// Copies each `(buffer, byte offset, bytes)` region, in order, into one staging buffer
+    /// with a single submission and wait, and returns the concatenation as items of `T`.
+    fn read_regions<T: Pod>(&self, regions: &[(&wgpu::Buffer, u64, u64)]) -> Result<Vec<T>> {
+        let bytes: u64 = regions.iter().map(|r| r.2).sum();
         let read_usage = wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST;
         let staging = self.take_exact("readback", pool_bucket(bytes), read_usage)?;
         let mut encoder = self.encoder();
-        encoder.copy_buffer_to_buffer(buffer, offset, &staging, 0, bytes);
+        let mut at = 0;
+        for &(buffer, offset, size) in regions {
+            encoder.copy_buffer_to_buffer(buffer, offset, &staging, at, size);
+            at += size;
+        }
         self.queue().submit([encoder.finish()]);
         let slice = staging.slice(..bytes);
         let (sender, receiver) = std::sync::mpsc::channel();
@@ -90,52 +122,6 @@ impl GpuContext {
                 Error::Solver(format!("readback: cannot view the mapped range: {err}"))
             })?;
             bytemuck::pod_collect_to_vec::<u8, T>(&view)
-        };
-        staging.unmap();
-        self.recycle(staging);
-        self.check_errors()?;
-        Ok(values)
-    }
-
-    /// Copies one f32 from each `(buffer, item)` to the host with a single submission and wait
-    /// (the residual norms of a batch of solves).
-    pub fn read_each(&self, sources: &[(&wgpu::Buffer, u64)]) -> Result<Vec<f32>> {
-        if sources.is_empty() {
-            return Ok(Vec::new());
-        }
-        let bytes = 4 * sources.len() as u64;
-        for (buffer, item) in sources {
-            if 4 * item + 4 > buffer.size() {
-                return Err(Error::Solver(format!(
-                    "readback of item {item} from a buffer of {} bytes: out of range",
-                    buffer.size()
-                )));
-            }
-        }
-        let read_usage = wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST;
-        let staging = self.take_exact("readback", pool_bucket(bytes), read_usage)?;
-        let mut encoder = self.encoder();
-        for (i, (buffer, item)) in sources.iter().enumerate() {
-            encoder.copy_buffer_to_buffer(buffer, 4 * item, &staging, 4 * i as u64, 4);
-        }
-        self.queue().submit([encoder.finish()]);
-        let slice = staging.slice(..bytes);
-        let (sender, receiver) = std::sync::mpsc::channel();
-        slice.map_async(wgpu::MapMode::Read, move |result| {
-            let _ = sender.send(result);
-        });
-        self.wait()?;
-        let mapped = receiver
-            .recv()
-            .map_err(|_| Error::Solver("readback: the map callback never ran".to_string()))?;
-        mapped.map_err(|err| {
-            Error::Solver(format!("readback: cannot map the staging buffer: {err}"))
-        })?;
-        let values = {
-            let view = slice.get_mapped_range().map_err(|err| {
-                Error::Solver(format!("readback: cannot view the mapped range: {err}"))
-            })?;
-            bytemuck::pod_collect_to_vec::<u8, f32>(&view)
         };
         staging.unmap();
         self.recycle(staging);
