@@ -122,23 +122,15 @@ pub fn build(loaded: &LoadedScenario) -> Result<Model> {
         .iter()
         .map(|p| build_payload(p, &panels, &panel_index, exposure.in_eclipse()))
         .collect();
-    let mut dissipated_w = vec![0.0; n_cells];
-    for payload in &payloads {
-        let covered: f64 = payload.cells.iter().map(|&(_, a)| a).sum();
-        if covered > 0.0 {
-            for &(cell, a) in &payload.cells {
-                dissipated_w[cell] += payload.total_power_w() * a / covered;
-            }
-        }
-    }
+    let powers: Vec<f64> = payloads.iter().map(|p| p.power_w).collect();
 
-    Ok(Model {
+    let mut model = Model {
         panels,
         n_cells,
         n_nodes,
         emissive_area,
         absorbed_w,
-        dissipated_w,
+        dissipated_w: vec![0.0; n_cells],
         capacitance_j_k,
         fixed_k,
         couplings,
@@ -150,7 +142,9 @@ pub fn build(loaded: &LoadedScenario) -> Result<Model> {
         in_eclipse: exposure.in_eclipse(),
         warnings,
         exchange: None,
-    })
+    };
+    model.set_payload_powers(&powers);
+    Ok(model)
 }
 
 /// Refuse a mesh the machine cannot hold, before allocating anything for it. Cell counts are
