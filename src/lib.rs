@@ -15,6 +15,7 @@ pub mod report;
 pub mod scenario;
 pub mod solve;
 pub mod sweep;
+pub mod trace;
 
 pub use error::{Error, Result};
 pub use model::{Model, build};
@@ -134,7 +135,9 @@ pub fn run_keeping_frames(
     if s.solve.mode == scenario::Mode::Steady {
         let (options, orbit) = prepare_steady(loaded, model, backend)?;
         let solution = solve(model, backend, options)?;
+        let start = std::time::Instant::now();
         let mut report = Report::new(s, model, &solution, backend);
+        trace::phase("report", start);
         report.orbit = orbit;
         return Ok(Outcome {
             report,

@@ -482,24 +482,38 @@ fn write_json(json: &Path, text: &str) -> Result<()> {
 }
 
 fn solve(path: &Path, backend: Option<BackendArg>, files: SolveFiles, quiet: bool) -> Result<u8> {
+    let start = std::time::Instant::now();
     let loaded = skysink::load(path)?;
+    skysink::trace::phase("load", start);
     check_outputs(&[
         (files.json, "json"),
         (files.csv, "csv"),
         (files.vtu, "vtu"),
         (files.png, "png"),
     ])?;
-    if loaded.scenario.cases.is_empty() {
-        // Build before choosing a backend so that mesh errors come first (exit 2).
-        skysink::build(&loaded)?;
-    }
+    // Build before choosing a backend so that mesh errors come first (exit 2); load cases
+    // build one model each, later.
+    let built = if loaded.scenario.cases.is_empty() {
+        let start = std::time::Instant::now();
+        let model = skysink::build(&loaded)?;
+        skysink::trace::phase("build", start);
+        Some(model)
+    } else {
+        None
+    };
     let choice = backend.map_or(loaded.scenario.solve.backend, backend_choice);
+    let backend_start = std::time::Instant::now();
     let backend = skysink::choose_backend(choice)?;
+    skysink::trace::phase("backend choice", backend_start);
     if !quiet {
         eprintln!("{}", backend.describe());
     }
-    let evaluation =
-        skysink::sweep::evaluate_keeping_frames(&loaded, &[], &backend, files.vtu.is_some())?;
+    let keep_frames = files.vtu.is_some();
+    let evaluation = match built {
+        Some(model) => skysink::sweep::evaluate_built(&loaded, model, &backend, keep_frames)?,
+        None => skysink::sweep::evaluate_keeping_frames(&loaded, &[], &backend, keep_frames)?,
+    };
+    skysink::trace::phase("solve (from start)", start);
     let report = evaluation.report();
     let run = evaluation.governing_run();
     let (model, outcome) = (&run.model, &run.outcome);

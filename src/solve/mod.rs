@@ -82,5 +82,6 @@ pub fn solve(model: &Model, backend: &Backend, options: SolveOptions) -> Result<
         Backend::Gpu { adapter, .. } => gpu::solver::solve_steady(model, options, adapter)?,
     };
     solution.wall_s = start.elapsed().as_secs_f64();
+    crate::trace::phase("steady solve", start);
     Ok(solution)
 }

@@ -223,7 +223,19 @@ fn solve_one(
     backend: &Backend,
     keep_frames: bool,
 ) -> Result<CaseRun> {
-    let mut model = crate::build(&loaded)?;
+    let start = std::time::Instant::now();
+    let model = crate::build(&loaded)?;
+    crate::trace::phase("build", start);
+    run_built(name, loaded, model, backend, keep_frames)
+}
+
+fn run_built(
+    name: Option<String>,
+    loaded: LoadedScenario,
+    mut model: Model,
+    backend: &Backend,
+    keep_frames: bool,
+) -> Result<CaseRun> {
     let outcome = crate::run_keeping_frames(&loaded, &mut model, backend, keep_frames)?;
     Ok(CaseRun {
         name,
@@ -244,6 +256,22 @@ pub fn evaluate(
     backend: &Backend,
 ) -> Result<Evaluation> {
     evaluate_keeping_frames(loaded, settings, backend, false)
+}
+
+/// [`evaluate_keeping_frames`] of a scenario without load cases and settings whose model
+/// `model` is already built (`skysink solve` builds first so that mesh errors come before the
+/// backend's).
+pub fn evaluate_built(
+    loaded: &LoadedScenario,
+    model: Model,
+    backend: &Backend,
+    keep_frames: bool,
+) -> Result<Evaluation> {
+    let run = run_built(None, loaded.clone(), model, backend, keep_frames)?;
+    Ok(Evaluation {
+        runs: vec![run],
+        governing: 0,
+    })
 }
 
 /// [`evaluate`], keeping a transient's temperature frames for a `.pvd` series when asked.
