@@ -1,5 +1,6 @@
 // chebyshev.wgsl: one step of Chebyshev smoothing on D^-1 A for a CSR matrix A (the multigrid
-// smoother of src/solve/cpu/amg/smoother.rs), one thread per row.
+// smoother of src/solve/cpu/amg/smoother.rs), one thread per row; rows of more than LONG_ROW
+// entries are left to cheb_correction_long, one workgroup per row (as in csr_matvec.wgsl).
 // cheb_start:      d = c_new * inv_diag * b; x = d                  (the first step from x = 0)
 // cheb_correction: d = c_prev * d + c_new * inv_diag * (b - A x)    (then x += d: vec_axpy)
 // x is only read by cheb_correction; the update x += d is a separate dispatch because other
@@ -14,6 +15,7 @@
 @group(0) @binding(5) var<storage, read> b: array<f32>;
 @group(0) @binding(6) var<storage, read_write> x: array<f32>;
 @group(0) @binding(7) var<storage, read_write> d: array<f32>;
+@group(0) @binding(8) var<storage, read> long_rows: array<u32>;
 
 @compute @workgroup_size(WG)
 fn cheb_start(
@@ -29,6 +31,22 @@ fn cheb_start(
     }
 }
 
+var<workgroup> partial: array<f32, WG>;
+
+// Entries first, first + step, ... before end, times x.
+fn strided_sum(first: u32, end: u32, step: u32) -> f32 {
+    var ax = 0.0;
+    for (var k = first; k < end; k += step) {
+        ax += val[k] * x[col[k]];
+    }
+    return ax;
+}
+
+fn correct(local: u32, ax: f32) {
+    let i = params.first_row + local;
+    d[i] = params.c_prev * d[i] + params.c_new * inv_diag[i] * (b[i] - ax);
+}
+
 @compute @workgroup_size(WG)
 fn cheb_correction(
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -37,12 +55,35 @@ fn cheb_correction(
 ) {
     let local = linear_index(wid, nwg, lid);
     if local < params.n_rows {
-        var ax = 0.0;
+        let start = row_ptr[local];
         let end = row_ptr[local + 1u];
-        for (var k = row_ptr[local]; k < end; k += 1u) {
-            ax += val[k] * x[col[k]];
+        if end - start <= LONG_ROW {
+            correct(local, strided_sum(start, end, 1u));
         }
-        let i = params.first_row + local;
-        d[i] = params.c_prev * d[i] + params.c_new * inv_diag[i] * (b[i] - ax);
+    }
+}
+
+// One long row per workgroup; params.n_rows counts the block's long rows.
+@compute @workgroup_size(WG)
+fn cheb_correction_long(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    let q = group_index(wid, nwg);
+    if q >= params.n_rows {
+        return;
+    }
+    let local = long_rows[q];
+    partial[lid] = strided_sum(row_ptr[local] + lid, row_ptr[local + 1u], WG);
+    workgroupBarrier();
+    for (var half = WG / 2u; half > 0u; half /= 2u) {
+        if lid < half {
+            partial[lid] += partial[lid + half];
+        }
+        workgroupBarrier();
+    }
+    if lid == 0u {
+        correct(local, partial[0]);
     }
 }

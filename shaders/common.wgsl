@@ -9,6 +9,11 @@ const WG: u32 = 256u;
 const REDUCE_ITEMS: u32 = 8u;
 const REDUCE_CHUNK: u32 = 2048u; // WG * REDUCE_ITEMS; REDUCE_CHUNK in shaders.rs must match
 
+// CSR rows with more entries than this (heat-pipe vapour nodes, payload junctions, the rows
+// their aggregates leave on coarse levels, a dense coarsest inverse) are summed by a whole
+// workgroup (csr_matvec.wgsl, chebyshev.wgsl). LONG_ROW in shaders.rs must match.
+const LONG_ROW: u32 = 32u;
+
 // "No scalar": a coefficient index that is not used.
 const NO_SCALAR: u32 = 0xffffffffu;
 

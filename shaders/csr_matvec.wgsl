@@ -1,8 +1,10 @@
 // csr_matvec.wgsl: y = A x (csr_matvec) or y += A x (csr_matvec_add) for a CSR matrix, one
-// thread per row: coarse multigrid levels and irregular couplings. Rows with very many entries
-// (heat-pipe vapour nodes) want a segmented workgroup sum instead; that is a separate kernel.
+// thread per row of at most LONG_ROW entries. Longer rows (heat-pipe vapour nodes, payload
+// junctions, a dense coarsest inverse) are skipped here and summed by csr_matvec_long /
+// csr_matvec_add_long, one workgroup per row from a list the host builds at upload: a single
+// thread walking a vapour row's 10^5 entries would stall the whole product.
 // One dispatch covers one row block (CsrParams): row_ptr, col and val hold the block's rows only,
-// x and y the whole vectors.
+// x and y the whole vectors; the long-row kernels' CsrParams count the block's long rows.
 
 @group(0) @binding(0) var<uniform> params: CsrParams;
 @group(0) @binding(1) var<storage, read> row_ptr: array<u32>;
@@ -10,14 +12,58 @@
 @group(0) @binding(3) var<storage, read> val: array<f32>;
 @group(0) @binding(4) var<storage, read> x: array<f32>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
+@group(0) @binding(6) var<storage, read> long_rows: array<u32>;
 
-fn row_times_x(row: u32) -> f32 {
+var<workgroup> partial: array<f32, WG>;
+
+// Entries first, first + step, ... before end, times x.
+fn strided_sum(first: u32, end: u32, step: u32) -> f32 {
     var acc = 0.0;
-    let end = row_ptr[row + 1u];
-    for (var k = row_ptr[row]; k < end; k += 1u) {
+    for (var k = first; k < end; k += step) {
         acc += val[k] * x[col[k]];
     }
     return acc;
+}
+
+fn store(row: u32, value: f32, accumulate: bool) {
+    let i = params.first_row + row;
+    if accumulate {
+        y[i] += value;
+    } else {
+        y[i] = value;
+    }
+}
+
+fn short_row(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, accumulate: bool) {
+    let row = linear_index(wid, nwg, lid);
+    if row < params.n_rows {
+        let start = row_ptr[row];
+        let end = row_ptr[row + 1u];
+        if end - start <= LONG_ROW {
+            store(row, strided_sum(start, end, 1u), accumulate);
+        }
+    }
+}
+
+// The whole workgroup sums one long row: strided loads, then a tree in workgroup memory. The
+// row index is the same for every thread, so every thread reaches every barrier.
+fn long_row(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, accumulate: bool) {
+    let q = group_index(wid, nwg);
+    if q >= params.n_rows {
+        return;
+    }
+    let row = long_rows[q];
+    partial[lid] = strided_sum(row_ptr[row] + lid, row_ptr[row + 1u], WG);
+    workgroupBarrier();
+    for (var half = WG / 2u; half > 0u; half /= 2u) {
+        if lid < half {
+            partial[lid] += partial[lid + half];
+        }
+        workgroupBarrier();
+    }
+    if lid == 0u {
+        store(row, partial[0], accumulate);
+    }
 }
 
 @compute @workgroup_size(WG)
@@ -26,10 +72,7 @@ fn csr_matvec(
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    let row = linear_index(wid, nwg, lid);
-    if row < params.n_rows {
-        y[params.first_row + row] = row_times_x(row);
-    }
+    short_row(wid, nwg, lid, false);
 }
 
 @compute @workgroup_size(WG)
@@ -38,8 +81,23 @@ fn csr_matvec_add(
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    let row = linear_index(wid, nwg, lid);
-    if row < params.n_rows {
-        y[params.first_row + row] += row_times_x(row);
-    }
+    short_row(wid, nwg, lid, true);
+}
+
+@compute @workgroup_size(WG)
+fn csr_matvec_long(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    long_row(wid, nwg, lid, false);
+}
+
+@compute @workgroup_size(WG)
+fn csr_matvec_add_long(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    long_row(wid, nwg, lid, true);
 }

@@ -30,32 +30,37 @@ pub trait Encode {
     fn encode(&self, pass: &mut wgpu::ComputePass<'_>);
 }
 
-/// One prepared kernel launch: pipeline, and a bind group and workgroup counts for each block
+/// One prepared kernel launch: a pipeline, bind group and workgroup counts for each block
 /// it covers (one block, except for a CSR matrix split over several bindings; see csr.rs),
 /// built once and encoded as often as needed (a solver builds its dispatches before the first
 /// iteration).
 #[derive(Clone, Debug)]
 pub struct Dispatch {
-    pipeline: wgpu::ComputePipeline,
-    blocks: Vec<(wgpu::BindGroup, [u32; 3])>,
+    blocks: Vec<(wgpu::ComputePipeline, wgpu::BindGroup, [u32; 3])>,
 }
 
 impl Dispatch {
     /// Workgroups along x, y, z of the first block.
     pub fn groups(&self) -> [u32; 3] {
-        self.blocks.first().map_or([0, 1, 1], |b| b.1)
+        self.blocks.first().map_or([0, 1, 1], |b| b.2)
     }
 
     /// Number of blocks, each one `dispatch_workgroups`.
     pub fn blocks(&self) -> usize {
         self.blocks.len()
     }
+
+    /// This launch, then `next`'s blocks (e.g. a product's long rows after its short ones).
+    pub fn followed_by(mut self, next: Dispatch) -> Dispatch {
+        self.blocks.extend(next.blocks);
+        self
+    }
 }
 
 impl Encode for Dispatch {
     fn encode(&self, pass: &mut wgpu::ComputePass<'_>) {
-        pass.set_pipeline(&self.pipeline);
-        for (bind_group, [x, y, z]) in &self.blocks {
+        for (pipeline, bind_group, [x, y, z]) in &self.blocks {
+            pass.set_pipeline(pipeline);
             pass.set_bind_group(0, bind_group, &[]);
             pass.dispatch_workgroups(*x, *y, *z);
         }
@@ -242,12 +247,9 @@ impl GpuContext {
                     entries: &entries,
                 })
             })?;
-            prepared.push((bind_group, *groups));
+            prepared.push((pipeline.clone(), bind_group, *groups));
         }
-        Ok(Dispatch {
-            pipeline,
-            blocks: prepared,
-        })
+        Ok(Dispatch { blocks: prepared })
     }
 
     /// Workgroups for `items` items at `per_group` items per workgroup, folded into 2-D.

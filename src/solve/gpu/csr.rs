@@ -13,7 +13,7 @@ use std::ops::Range;
 
 use super::context::{Dispatch, GpuContext};
 use super::kernels::{CountUniform, cheb_uniform, count_u32, need};
-use super::shaders::Kernel;
+use super::shaders::{Kernel, LONG_ROW};
 use crate::error::{Error, Result};
 
 /// A CSR matrix on the device (f32 values, u32 indices) in one or more row blocks.
@@ -35,12 +35,28 @@ struct CsrBlock {
     col: wgpu::Buffer,
     val: wgpu::Buffer,
     params: wgpu::Buffer,
+    long: Option<LongRows>,
+}
+
+/// The rows of one block with more than `LONG_ROW` entries (block-local indices), which the
+/// `_long` kernels sum one workgroup per row.
+#[derive(Clone, Debug)]
+struct LongRows {
+    count: u32,
+    rows: wgpu::Buffer,
+    /// CsrParams of the long-row kernels: n_rows counts the long rows.
+    params: wgpu::Buffer,
 }
 
 impl GpuCsr {
     /// Number of row blocks the matrix was split into (1 unless it exceeds one binding).
     pub fn blocks(&self) -> usize {
         self.blocks.len()
+    }
+
+    /// Number of row blocks holding rows of more than `LONG_ROW` entries (each adds a launch).
+    pub fn blocks_with_long_rows(&self) -> usize {
+        self.blocks.iter().filter(|b| b.long.is_some()).count()
     }
 }
 
@@ -110,6 +126,7 @@ impl GpuContext {
                 .collect();
             let first_row = rows.start as u32;
             let count = (rows.end - rows.start) as u32;
+            let long = self.long_rows(&local, first_row)?;
             // CsrParams in common.wgsl: n_rows, first_row.
             let params = CountUniform {
                 n: count,
@@ -125,6 +142,7 @@ impl GpuContext {
                 val: self.upload("csr val", &val[entries.clone()])?,
                 params: self.uniform("csr", &params)?,
                 entries,
+                long,
             });
         }
         Ok(GpuCsr {
@@ -135,7 +153,31 @@ impl GpuContext {
         })
     }
 
-    /// y = A x, or y += A x with `accumulate` (csr_matvec.wgsl): one dispatch per row block.
+    /// The long rows of a block with rebased row pointers `local` starting at `first_row`.
+    fn long_rows(&self, local: &[u32], first_row: u32) -> Result<Option<LongRows>> {
+        let rows: Vec<u32> = (0..local.len().saturating_sub(1))
+            .filter(|&i| local[i + 1] - local[i] > LONG_ROW)
+            .map(|i| i as u32)
+            .collect();
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let count = rows.len() as u32;
+        let params = CountUniform {
+            n: count,
+            index: first_row,
+            pad0: 0,
+            pad1: 0,
+        };
+        Ok(Some(LongRows {
+            count,
+            rows: self.upload("csr long rows", &rows)?,
+            params: self.uniform("csr long rows", &params)?,
+        }))
+    }
+
+    /// y = A x, or y += A x with `accumulate` (csr_matvec.wgsl): one dispatch per row block,
+    /// then one per block with long rows (one workgroup per long row).
     pub fn csr_matvec(
         &self,
         csr: &GpuCsr,
@@ -151,6 +193,7 @@ impl GpuContext {
             Kernel::CsrMatvec
         };
         let mut blocks = Vec::with_capacity(csr.blocks.len());
+        let mut long_blocks = Vec::new();
         for b in &csr.blocks {
             let bindings = vec![
                 (0, &b.params),
@@ -161,8 +204,29 @@ impl GpuContext {
                 (5, y),
             ];
             blocks.push((bindings, self.groups_per_item(u64::from(b.rows))?));
+            if let Some(long) = &b.long {
+                let bindings = vec![
+                    (0, &long.params),
+                    (1, &b.row_ptr),
+                    (2, &b.col),
+                    (3, &b.val),
+                    (4, x),
+                    (5, y),
+                    (6, &long.rows),
+                ];
+                long_blocks.push((bindings, self.groups_for(u64::from(long.count), 1)?));
+            }
         }
-        self.dispatch_blocks(kernel, &blocks)
+        let short = self.dispatch_blocks(kernel, &blocks)?;
+        if long_blocks.is_empty() {
+            return Ok(short);
+        }
+        let long_kernel = if accumulate {
+            Kernel::CsrMatvecAddLong
+        } else {
+            Kernel::CsrMatvecLong
+        };
+        Ok(short.followed_by(self.dispatch_blocks(long_kernel, &long_blocks)?))
     }
 
     /// Overwrites the values of `csr` (same pattern) in place: dispatches built on it see them.
@@ -202,12 +266,21 @@ impl GpuContext {
             need(&format!("cheb_correction: {name}"), buffer, n)?;
         }
         let mut params = Vec::with_capacity(a.blocks.len());
+        let mut long_params = Vec::with_capacity(a.blocks.len());
         for block in &a.blocks {
             let rows = (block.first_row, u64::from(block.rows));
             params.push(self.uniform("chebyshev", &cheb_uniform(rows, c_prev, c_new)?)?);
+            long_params.push(match &block.long {
+                Some(long) => {
+                    let rows = (block.first_row, u64::from(long.count));
+                    Some(self.uniform("chebyshev long rows", &cheb_uniform(rows, c_prev, c_new)?)?)
+                }
+                None => None,
+            });
         }
         let mut blocks = Vec::with_capacity(a.blocks.len());
-        for (block, params) in a.blocks.iter().zip(&params) {
+        let mut long_blocks = Vec::new();
+        for ((block, params), long_params) in a.blocks.iter().zip(&params).zip(&long_params) {
             let bindings = vec![
                 (0, params),
                 (1, &block.row_ptr),
@@ -219,8 +292,26 @@ impl GpuContext {
                 (7, d),
             ];
             blocks.push((bindings, self.groups_per_item(u64::from(block.rows))?));
+            if let (Some(long), Some(long_params)) = (&block.long, long_params) {
+                let bindings = vec![
+                    (0, long_params),
+                    (1, &block.row_ptr),
+                    (2, &block.col),
+                    (3, &block.val),
+                    (4, inv_diag),
+                    (5, b),
+                    (6, x),
+                    (7, d),
+                    (8, &long.rows),
+                ];
+                long_blocks.push((bindings, self.groups_for(u64::from(long.count), 1)?));
+            }
         }
-        self.dispatch_blocks(Kernel::ChebCorrection, &blocks)
+        let short = self.dispatch_blocks(Kernel::ChebCorrection, &blocks)?;
+        if long_blocks.is_empty() {
+            return Ok(short);
+        }
+        Ok(short.followed_by(self.dispatch_blocks(Kernel::ChebCorrectionLong, &long_blocks)?))
     }
 }
 

@@ -8,6 +8,10 @@ pub const WORKGROUP_SIZE: u32 = 256;
 /// Items one workgroup folds in the first pass of a reduction (`REDUCE_CHUNK` in common.wgsl).
 pub const REDUCE_CHUNK: u32 = 2048;
 
+/// CSR rows with more entries than this are summed by a whole workgroup, one row per group
+/// (`LONG_ROW` in common.wgsl; csr.rs lists them at upload).
+pub const LONG_ROW: u32 = 32;
+
 /// The file prepended to every other shader.
 pub const COMMON: (&str, &str) = ("common.wgsl", include_str!("../../../shaders/common.wgsl"));
 
@@ -53,6 +57,8 @@ pub enum Kernel {
     StencilMatvec,
     CsrMatvec,
     CsrMatvecAdd,
+    CsrMatvecLong,
+    CsrMatvecAddLong,
     Axpy,
     Xpay,
     Mul,
@@ -64,15 +70,18 @@ pub enum Kernel {
     CopyBandwidth,
     ChebStart,
     ChebCorrection,
+    ChebCorrectionLong,
     TraceRays,
 }
 
 impl Kernel {
-    pub const ALL: [Kernel; 16] = [
+    pub const ALL: [Kernel; 19] = [
         Kernel::Residual,
         Kernel::StencilMatvec,
         Kernel::CsrMatvec,
         Kernel::CsrMatvecAdd,
+        Kernel::CsrMatvecLong,
+        Kernel::CsrMatvecAddLong,
         Kernel::Axpy,
         Kernel::Xpay,
         Kernel::Mul,
@@ -84,6 +93,7 @@ impl Kernel {
         Kernel::CopyBandwidth,
         Kernel::ChebStart,
         Kernel::ChebCorrection,
+        Kernel::ChebCorrectionLong,
         Kernel::TraceRays,
     ];
 
@@ -92,13 +102,18 @@ impl Kernel {
         match self {
             Kernel::Residual => "residual.wgsl",
             Kernel::StencilMatvec => "stencil_matvec.wgsl",
-            Kernel::CsrMatvec | Kernel::CsrMatvecAdd => "csr_matvec.wgsl",
+            Kernel::CsrMatvec
+            | Kernel::CsrMatvecAdd
+            | Kernel::CsrMatvecLong
+            | Kernel::CsrMatvecAddLong => "csr_matvec.wgsl",
             Kernel::Axpy | Kernel::Xpay | Kernel::Mul | Kernel::VecCopy => "vector.wgsl",
             Kernel::DotPartial | Kernel::MaxAbsPartial | Kernel::SumFinal | Kernel::MaxFinal => {
                 "reduce.wgsl"
             }
             Kernel::CopyBandwidth => "copy.wgsl",
-            Kernel::ChebStart | Kernel::ChebCorrection => "chebyshev.wgsl",
+            Kernel::ChebStart | Kernel::ChebCorrection | Kernel::ChebCorrectionLong => {
+                "chebyshev.wgsl"
+            }
             Kernel::TraceRays => "trace.wgsl",
         }
     }
@@ -110,6 +125,8 @@ impl Kernel {
             Kernel::StencilMatvec => "stencil_matvec",
             Kernel::CsrMatvec => "csr_matvec",
             Kernel::CsrMatvecAdd => "csr_matvec_add",
+            Kernel::CsrMatvecLong => "csr_matvec_long",
+            Kernel::CsrMatvecAddLong => "csr_matvec_add_long",
             Kernel::Axpy => "vec_axpy",
             Kernel::Xpay => "vec_xpay",
             Kernel::Mul => "vec_mul",
@@ -121,6 +138,7 @@ impl Kernel {
             Kernel::CopyBandwidth => "copy_bandwidth",
             Kernel::ChebStart => "cheb_start",
             Kernel::ChebCorrection => "cheb_correction",
+            Kernel::ChebCorrectionLong => "cheb_correction_long",
             Kernel::TraceRays => "trace_rays",
         }
     }

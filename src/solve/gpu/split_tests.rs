@@ -14,7 +14,8 @@ use crate::solve::cpu::amg::Amg;
 use crate::solve::cpu::amg::testing::{panel_with_heat_pipes, rhs};
 use crate::solve::cpu::{self, LinearSolver};
 
-/// A random square matrix: short rows, empty rows and one row of 900 entries.
+/// A random square matrix: short rows, empty rows, and long rows (over `LONG_ROW` entries) in
+/// the first and in later row blocks.
 fn random_csr(n: usize, seed: u64) -> (Vec<u32>, Vec<u32>, Vec<f32>) {
     let mut rng = Rng(seed);
     let mut row_ptr = vec![0u32];
@@ -23,6 +24,8 @@ fn random_csr(n: usize, seed: u64) -> (Vec<u32>, Vec<u32>, Vec<f32>) {
         let len = match row {
             r if r % 13 == 0 => 0,
             7 => 900,
+            1501 => 40,
+            2998 => 600,
             _ => 1 + (rng.next() % 6) as usize,
         };
         col.extend((0..len).map(|_| (rng.next() % n as u64) as u32));
@@ -47,6 +50,11 @@ fn split_csr_kernels_match_unsplit_and_twins() -> Result<()> {
     // Back to the device's limit for the vectors.
     ctx.set_binding_limit(u64::MAX);
     assert!(split.blocks() >= 8, "{} blocks", split.blocks());
+    // Long rows in the first block and in two later ones.
+    assert_eq!(
+        (whole.blocks_with_long_rows(), split.blocks_with_long_rows()),
+        (1, 3)
+    );
     assert_eq!((split.n_rows, split.nnz), (whole.n_rows, whole.nnz));
 
     let mut rng = Rng(22);
@@ -57,7 +65,10 @@ fn split_csr_kernels_match_unsplit_and_twins() -> Result<()> {
         for csr in [&whole, &split] {
             let yb = ctx.upload("y", &y0)?;
             let dispatch = ctx.csr_matvec(csr, &xb, &yb, accumulate)?;
-            assert_eq!(dispatch.blocks(), csr.blocks());
+            assert_eq!(
+                dispatch.blocks(),
+                csr.blocks() + csr.blocks_with_long_rows()
+            );
             ctx.run(&[&dispatch])?;
             results.push(ctx.read::<f32>(&yb, 0, n)?);
         }
@@ -92,7 +103,7 @@ fn split_csr_kernels_match_unsplit_and_twins() -> Result<()> {
         ctx.run(&[&ctx.csr_matvec(csr, &xb, &yb, false)?])?;
         let db = ctx.upload("d", &d0)?;
         let step = ctx.cheb_correction(csr, [0.375, 1.25], [&ib, &bb, &xb, &db])?;
-        assert_eq!(step.blocks(), csr.blocks());
+        assert_eq!(step.blocks(), csr.blocks() + csr.blocks_with_long_rows());
         ctx.run(&[&step])?;
         results.push((ctx.read::<f32>(&yb, 0, n)?, ctx.read::<f32>(&db, 0, n)?));
     }

@@ -161,10 +161,14 @@ fn csr_matvec_matches_twin() -> Result<()> {
     let mut row_ptr = vec![0u32];
     let mut col = Vec::new();
     for row in 0..rows {
-        // Empty rows, short rows, and one long row like a heat-pipe vapour node.
+        // Empty rows, short rows, one long row like a heat-pipe vapour node, and rows either
+        // side of LONG_ROW (the longer ones are summed by a whole workgroup).
         let len = match row {
             r if r % 10 == 0 => 0,
             5 => 5000,
+            6 => shaders::LONG_ROW as usize,
+            7 => shaders::LONG_ROW as usize + 1,
+            8 => 257,
             _ => (rng.next() % 9) as usize,
         };
         col.extend((0..len).map(|_| (rng.next() % cols as u64) as u32));
