@@ -189,6 +189,9 @@ struct Workspace {
 /// change its matrix freely and call [`Amg::refresh`] when it wants the hierarchy to follow.
 /// `apply` takes an internal lock on its work vectors: concurrent calls are serialized.
 pub struct Amg {
+    /// Unique to this hierarchy's values: a new one at every `new` and `refresh`, so that a
+    /// copy elsewhere (the GPU's) knows whether it is current.
+    generation: u64,
     levels: Vec<Level>,
     coarse_solver: CoarseSolver,
     options: AmgOptions,
@@ -268,6 +271,7 @@ impl Amg {
                 .collect(),
         });
         Amg {
+            generation: next_generation(),
             levels,
             coarse_solver,
             options,
@@ -306,7 +310,13 @@ impl Amg {
             }
         }
         self.coarse_solver = coarse_solver_for(self.levels.last().map(|l| &l.a), opt);
+        self.generation = next_generation();
         Ok(())
+    }
+
+    /// Changes whenever the hierarchy's values do (see the field).
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// Number of levels, finest included.
@@ -496,6 +506,11 @@ impl Preconditioner for Amg {
 
 /// The smoother of a level; on the finest level an M-matrix takes the Gershgorin bound of
 /// `lambda_max(D^-1 A)` without a Lanczos estimate (see [`Chebyshev::refresh`]).
+fn next_generation() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 fn new_smoother(a: &CsrMatrix, opt: &AmgOptions, finest: bool) -> Chebyshev {
     Chebyshev::new(
         a,

@@ -106,7 +106,7 @@ pub fn solve_with(
             if let Ok(p) = p
                 && p.failed.is_none()
             {
-                match p.solver.prepare_step(p.model, &mut p.state, true) {
+                match p.solver.prepare_step(p.model, &mut p.state) {
                     Ok(step) => p.step = step,
                     Err(e) => (p.step, p.failed) = (None, Some(e)),
                 }

@@ -6,10 +6,12 @@
 //! residual then makes this a mixed-precision iterative refinement: the answer is as accurate as
 //! the CPU's, up to the f32 backend's convergence test (SCENARIO.md section 3).
 
+use rayon::prelude::*;
+
 use super::adapter::{AdapterSummary, Precision, candidates};
 use super::context::{ContextOptions, Dispatch, Encode, GpuContext};
 use super::kernels::{Coef, partial_count};
-use super::vcycle::{DeviceAmg, DeviceArray, array_bytes};
+use super::vcycle::{DeviceAmg, DeviceArray, array_bytes, to_f32};
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::solve::cpu::amg::{Amg, AmgExport};
@@ -37,7 +39,10 @@ pub fn solve_steady(
     options: SolveOptions,
     adapter: &AdapterSummary,
 ) -> Result<Solution> {
-    newton(model, options, &mut GpuPcg::new(open(adapter)?))
+    let start = std::time::Instant::now();
+    let ctx = open(adapter)?;
+    crate::trace::phase("GPU device", start);
+    newton(model, options, &mut GpuPcg::new(ctx))
 }
 
 /// Opens a device on the adapter that `choose_backend` picked.
@@ -58,6 +63,8 @@ pub fn open(adapter: &AdapterSummary) -> Result<GpuContext> {
 struct DeviceSystem {
     n: usize,
     amg: DeviceAmg,
+    /// `Amg::generation` of the hierarchy whose values the device holds.
+    generation: u64,
     x: wgpu::Buffer,
     r: wgpu::Buffer,
     z: wgpu::Buffer,
@@ -224,13 +231,52 @@ impl GpuBatch {
             .ok_or_else(|| Error::Solver("the GPU system was not uploaded".to_string()))
     }
 
-    /// Brings the device hierarchy of `slot` up to date with `export`: values rewritten in
-    /// place when its shape is unchanged, everything uploaded (after the memory estimate)
-    /// otherwise.
-    fn prepare(&mut self, slot: usize, export: &AmgExport<'_>) -> Result<()> {
+    /// Brings the device hierarchy of `slot` up to date with `amg` and makes `matrix` its
+    /// finest level's matrix, the CG operator. A hierarchy already on the device is left alone;
+    /// a refreshed one of the same shape has its values rewritten in place; any other is
+    /// uploaded (after the memory estimate). Between refreshes Newton's matrix differs from the
+    /// hierarchy's finest level only on the diagonal: the device's finest level takes the new
+    /// values and the coarser levels stay as they are, a preconditioner as good as the host's
+    /// stale one (the host refreshes when temperatures have moved by 1 %).
+    fn prepare(&mut self, slot: usize, amg: &Amg, matrix: &CsrMatrix) -> Result<()> {
         if self.systems.len() <= slot {
             self.systems.resize_with(slot + 1, || None);
         }
+        let current = self.systems[slot]
+            .as_ref()
+            .is_some_and(|s| s.generation == amg.generation());
+        let finest_is_matrix = if current {
+            false
+        } else {
+            let export = amg.export();
+            self.upload_hierarchy(slot, &export)?;
+            export
+                .levels
+                .first()
+                .is_some_and(|l| l.a.values == matrix.values.as_slice())
+        };
+        let system = self.systems[slot]
+            .as_mut()
+            .ok_or_else(|| Error::Solver("the GPU system was not uploaded".to_string()))?;
+        system.generation = amg.generation();
+        if !finest_is_matrix && let Some(finest) = system.amg.finest() {
+            if finest.nnz as usize != matrix.nnz() {
+                return Err(Error::Solver(format!(
+                    "the GPU hierarchy has {} entries on its finest level, the Newton matrix {}",
+                    finest.nnz,
+                    matrix.nnz()
+                )));
+            }
+            let start = std::time::Instant::now();
+            self.ctx.write_csr_values(finest, &to_f32(&matrix.values))?;
+            crate::trace::phase("GPU operator values written", start);
+        }
+        Ok(())
+    }
+
+    /// Rewrites the hierarchy of `slot` in place when its shape is unchanged, else uploads it.
+    fn upload_hierarchy(&mut self, slot: usize, export: &AmgExport<'_>) -> Result<()> {
+        let start = std::time::Instant::now();
         let reusable = self.systems[slot]
             .as_ref()
             .is_some_and(|s| s.amg.matches(export));
@@ -242,18 +288,22 @@ impl GpuBatch {
             self.systems[slot] = None;
             self.systems[slot] = Some(upload(&self.ctx, export)?);
         }
+        crate::trace::phase(
+            if reusable {
+                "GPU hierarchy values rewritten"
+            } else {
+                "GPU hierarchy uploaded"
+            },
+            start,
+        );
         Ok(())
     }
 
     /// Uploads a job's system and records its dispatches; `None` when there is nothing to solve.
     fn begin(&mut self, job: &mut BatchJob<'_>) -> Result<Option<Cg>> {
         job.x.fill(0.0);
-        let rhs32: Vec<f32> = job.rhs.iter().map(|&v| v as f32).collect();
-        let b_norm = rhs32
-            .iter()
-            .map(|&v| f64::from(v) * f64::from(v))
-            .sum::<f64>()
-            .sqrt();
+        let rhs32 = to_f32(job.rhs);
+        let b_norm = norm_of_f32(&rhs32);
         if b_norm == 0.0 {
             return Ok(None);
         }
@@ -262,8 +312,7 @@ impl GpuBatch {
                 "the Newton residual is not finite in f32".to_string(),
             ));
         }
-        let export = job.amg.export();
-        self.prepare(job.slot, &export)?;
+        self.prepare(job.slot, job.amg, job.matrix)?;
         let ctx = &self.ctx;
         let system = self.system(job.slot)?;
         let n = system.n;
@@ -329,9 +378,11 @@ impl GpuBatch {
     fn finish(&self, job: &mut BatchJob<'_>, cg: &Cg) -> Result<LinearStats> {
         let system = self.system(cg.slot)?;
         let solution: Vec<f32> = self.ctx.read(&system.x, 0, system.n)?;
-        for (xi, &v) in job.x.iter_mut().zip(&solution) {
-            *xi = f64::from(v);
-        }
+        job.x
+            .par_iter_mut()
+            .with_min_len(1 << 16)
+            .zip(&solution)
+            .for_each(|(xi, &v)| *xi = f64::from(v));
         // The true residual in f64 decides whether the request was met.
         let mut residual = vec![0.0; job.matrix.n];
         job.matrix.residual(job.rhs, job.x, &mut residual);
@@ -341,6 +392,17 @@ impl GpuBatch {
             converged: true_norm <= job.tolerance.max(F32_TOLERANCE_FLOOR) * cg.b_norm,
         })
     }
+}
+
+/// The 2-norm of `v` in f64, summed in fixed chunks (in parallel) and then in chunk order, so
+/// that it does not depend on the thread count.
+fn norm_of_f32(v: &[f32]) -> f64 {
+    const CHUNK: usize = 1 << 16;
+    let partial: Vec<f64> = v
+        .par_chunks(CHUNK)
+        .map(|chunk| chunk.iter().map(|&x| f64::from(x) * f64::from(x)).sum())
+        .collect();
+    partial.iter().sum::<f64>().sqrt()
 }
 
 fn upload(ctx: &GpuContext, export: &AmgExport<'_>) -> Result<DeviceSystem> {
@@ -353,6 +415,7 @@ fn upload(ctx: &GpuContext, export: &AmgExport<'_>) -> Result<DeviceSystem> {
     Ok(DeviceSystem {
         n,
         amg,
+        generation: 0,
         x: vector("pcg x")?,
         r,
         z,
@@ -420,11 +483,6 @@ fn check_memory(ctx: &GpuContext, export: &AmgExport<'_>) -> Result<()> {
 }
 
 impl LinearSolver for GpuPcg {
-    /// The device applies the exported finest level as the CG operator.
-    fn uses_hierarchy_operator(&self) -> bool {
-        true
-    }
-
     fn precision(&self) -> Precision {
         Precision::F32
     }
