@@ -93,6 +93,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::solve::Backend;
 use crate::solve::cpu::Jacobian;
+use crate::solve::cpu::sparse::CsrMatrix;
 
 /// One row of `skysink bench`.
 #[derive(Clone, Debug, Serialize)]
@@ -113,6 +114,9 @@ pub struct BenchRow {
     pub main_kernel_gb_s: f64,
     /// A plain copy of as many values on the same processor: the roofline.
     pub copy_gb_s: f64,
+    /// GPU only: the 5-point panel stencil product (stencil_matvec) on as many cells, what a
+    /// matrix-free fine level would reach.
+    pub stencil_gb_s: Option<f64>,
 }
 
 /// Generate, build and solve the benchmark radiator at each size on `backend`.
@@ -129,18 +133,25 @@ pub fn run(
         let model = crate::build(&loaded)?;
         let (solution, _report) = crate::solve_steady(&loaded, &model, backend)?;
         let wall_s = start.elapsed().as_secs_f64();
-        let (main_kernel, main_kernel_gb_s, copy_gb_s) = match backend {
+        let newton_matrix = || -> Result<CsrMatrix> {
+            let mut jacobian = Jacobian::new(&model)?;
+            jacobian.update_diagonal(&model, &solution.temperatures_k, 0.0);
+            Ok(jacobian.matrix)
+        };
+        let (main_kernel, main_kernel_gb_s, copy_gb_s, stencil_gb_s) = match backend {
             Backend::Cpu { .. } => {
-                let (matvec, copy) = cpu_bandwidth(&model, &solution.temperatures_k)?;
-                ("csr matvec (f64)".to_string(), matvec, copy)
+                let (matvec, copy) = cpu_bandwidth(&newton_matrix()?)?;
+                ("csr matvec (f64)".to_string(), matvec, copy, None)
             }
             Backend::Gpu { adapter, .. } => {
                 let ctx = crate::solve::gpu::solver::open(adapter)?;
                 let b = crate::solve::gpu::measure_bandwidth(&ctx, model.n_cells as u64, 5)?;
+                let csr = crate::solve::gpu::measure_csr_bandwidth(&ctx, &newton_matrix()?, 5)?;
                 (
-                    "stencil matvec (f32)".to_string(),
-                    b.stencil_gb_s,
+                    "csr matvec (f32)".to_string(),
+                    csr.gb_s,
                     b.copy_gb_s,
+                    Some(b.stencil_gb_s),
                 )
             }
         };
@@ -158,6 +169,7 @@ pub fn run(
             main_kernel,
             main_kernel_gb_s,
             copy_gb_s,
+            stencil_gb_s,
         };
         progress(&row);
         rows.push(row);
@@ -168,10 +180,7 @@ pub fn run(
 /// Effective bandwidth (GB/s) of the Newton matrix's product and of a plain copy of as many
 /// f64 values, best of several runs. The product moves the matrix once (8-byte value, 4-byte
 /// column per entry, row pointers) plus x and y.
-fn cpu_bandwidth(model: &crate::Model, t: &[f64]) -> Result<(f64, f64)> {
-    let mut jacobian = Jacobian::new(model)?;
-    jacobian.update_diagonal(model, t, 0.0);
-    let a = &jacobian.matrix;
+fn cpu_bandwidth(a: &CsrMatrix) -> Result<(f64, f64)> {
     let n = a.n;
     let x: Vec<f64> = (0..n).map(|i| 1.0 + (i % 7) as f64).collect();
     let mut y = vec![0.0; n];

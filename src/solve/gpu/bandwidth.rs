@@ -1,13 +1,17 @@
-//! A small roofline measurement: the plain copy kernel against stencil_matvec on the same
-//! adapter, in GB/s of compulsory traffic (copy: 8 bytes per float; stencil: 12, reading x and d
-//! and writing y once). Timed with timestamp queries when the device has them, else by the wall
+//! A small roofline measurement: the plain copy kernel against stencil_matvec and csr_matvec
+//! on the same adapter, in GB/s of compulsory traffic (copy: 8 bytes per float; stencil: 12,
+//! reading x and d and writing y once; CSR: each entry's value and column, the row pointers,
+//! x and y once). Timed with timestamp queries when the device has them, else by the wall
 //! clock over several runs after a warm-up.
 
 use serde::Serialize;
 
 use super::context::{Dispatch, Encode, GpuContext};
 use super::kernels::PanelStencil;
+use super::vcycle::upload_view;
 use crate::error::{Error, Result};
+use crate::solve::cpu::amg::CsrView;
+use crate::solve::cpu::sparse::CsrMatrix;
 
 /// Bytes moved per float by the copy kernel and per cell by stencil_matvec.
 pub const COPY_BYTES_PER_ITEM: f64 = 8.0;
@@ -87,6 +91,54 @@ pub fn measure_bandwidth(ctx: &GpuContext, floats: u64, iterations: u32) -> Resu
         stencil_s,
         copy_gb_s: COPY_BYTES_PER_ITEM * floats as f64 / copy_s / 1e9,
         stencil_gb_s: STENCIL_BYTES_PER_ITEM * cells as f64 / stencil_s / 1e9,
+    })
+}
+
+/// Effective bandwidth of csr_matvec (f32), the product that dominates the GPU solve, on the
+/// matrix `a` (a model's Newton matrix): it moves each entry's value and column once, the row
+/// pointers, x once (neighbours' values are cache hits) and y.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CsrBandwidth {
+    pub rows: u64,
+    pub entries: u64,
+    pub iterations: u32,
+    pub method: String,
+    pub seconds: f64,
+    pub gb_s: f64,
+}
+
+/// Measures [`CsrBandwidth`] of `a` over `iterations` runs (after one warm-up run).
+pub fn measure_csr_bandwidth(
+    ctx: &GpuContext,
+    a: &CsrMatrix,
+    iterations: u32,
+) -> Result<CsrBandwidth> {
+    if a.n == 0 || iterations == 0 {
+        return Err(Error::Input(
+            "bandwidth: the matrix and the number of iterations must not be empty".to_string(),
+        ));
+    }
+    let view = CsrView {
+        n_rows: a.n,
+        n_cols: a.n,
+        row_ptr: &a.row_ptr,
+        col_idx: &a.col_idx,
+        values: &a.values,
+    };
+    let matrix = upload_view(ctx, &view)?;
+    let values: Vec<f32> = (0..a.n).map(|i| 250.0 + (i % 1000) as f32 * 0.1).collect();
+    let x = ctx.upload("bandwidth x", &values)?;
+    let y = ctx.zeroed("bandwidth y", 4 * a.n as u64)?;
+    let product = ctx.csr_matvec(&matrix, &x, &y, false)?;
+    let (seconds, method) = time_runs(ctx, &product, iterations)?;
+    let bytes = 8 * a.nnz() + 4 * (a.n + 1) + 8 * a.n;
+    Ok(CsrBandwidth {
+        rows: a.n as u64,
+        entries: a.nnz() as u64,
+        iterations,
+        method: method.to_string(),
+        seconds,
+        gb_s: bytes as f64 / seconds / 1e9,
     })
 }
 

@@ -34,7 +34,7 @@ mod split_tests;
 mod tests;
 
 pub use adapter::{AdapterSummary, Candidate, Choice, Precision, devices, pick};
-pub use bandwidth::{Bandwidth, measure_bandwidth};
+pub use bandwidth::{Bandwidth, CsrBandwidth, measure_bandwidth, measure_csr_bandwidth};
 pub use context::{ContextOptions, Dispatch, Encode, GpuContext};
 pub use csr::GpuCsr;
 pub use kernels::{Coef, PanelStencil, Reduction};
