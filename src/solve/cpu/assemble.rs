@@ -106,6 +106,107 @@ impl IrregularRows {
     }
 }
 
+/// Cells per block of panel rows that one thread assembles.
+const ROWS_PER_SPAN: usize = 1 << 16;
+
+/// Consecutive nodes assembled together: whole rows of one panel, or every node after the
+/// cells (vapour, junction and fixture nodes).
+enum RowSpan {
+    Panel {
+        panel: usize,
+        rows: std::ops::Range<usize>,
+    },
+    Extra,
+}
+
+/// Rows of one span in CSR order; `row_end` is relative to the span's first entry.
+#[derive(Default)]
+struct Rows {
+    row_end: Vec<usize>,
+    col_idx: Vec<u32>,
+    values: Vec<f64>,
+    conduction_diagonal: Vec<f64>,
+}
+
+impl Rows {
+    /// Appends `node`'s row from its off-diagonal entries `row` (emptied) and its conduction
+    /// diagonal; a fixed node's row is the identity. The diagonal's value is set later
+    /// (`update_diagonal`).
+    fn emit(&mut self, node: usize, fixed: bool, row: &mut Vec<(usize, f64)>, diagonal: f64) {
+        self.conduction_diagonal.push(diagonal);
+        if fixed {
+            row.clear();
+        }
+        row.push((node, 0.0));
+        row.sort_unstable_by_key(|&(col, _)| col);
+        let mut last = usize::MAX;
+        for &(col, value) in row.iter() {
+            if col == last {
+                if let Some(v) = self.values.last_mut() {
+                    *v += value;
+                }
+            } else {
+                self.col_idx.push(col as u32);
+                self.values.push(value);
+                last = col;
+            }
+        }
+        self.row_end.push(self.col_idx.len());
+        row.clear();
+    }
+}
+
+/// The spans' rows as one CSR matrix's arrays (row pointers, columns, values) and the
+/// conduction diagonal, copied in parallel into arrays allocated once.
+fn join_rows(parts: &[Rows], n: usize) -> (Vec<usize>, Vec<u32>, Vec<f64>, Vec<f64>) {
+    let nnz: usize = parts.iter().map(|p| p.col_idx.len()).sum();
+    let mut row_ptr = vec![0usize; n + 1];
+    let mut col_idx = vec![0u32; nnz];
+    let mut values = vec![0.0; nnz];
+    let mut conduction_diagonal = vec![0.0; n];
+    let entry_counts: Vec<usize> = parts.iter().map(|p| p.col_idx.len()).collect();
+    let row_counts: Vec<usize> = parts.iter().map(|p| p.row_end.len()).collect();
+    let entry_offsets: Vec<usize> = entry_counts
+        .iter()
+        .scan(0, |sum, &c| {
+            let start = *sum;
+            *sum += c;
+            Some(start)
+        })
+        .collect();
+    let ptr_slices = split_lengths(&mut row_ptr[1..], &row_counts);
+    let col_slices = split_lengths(&mut col_idx, &entry_counts);
+    let value_slices = split_lengths(&mut values, &entry_counts);
+    let diagonal_slices = split_lengths(&mut conduction_diagonal, &row_counts);
+    parts
+        .par_iter()
+        .zip(entry_offsets)
+        .zip(ptr_slices)
+        .zip(col_slices)
+        .zip(value_slices)
+        .zip(diagonal_slices)
+        .for_each(|(((((part, offset), ptr), col), value), diagonal)| {
+            for (p, &end) in ptr.iter_mut().zip(&part.row_end) {
+                *p = offset + end;
+            }
+            col.copy_from_slice(&part.col_idx);
+            value.copy_from_slice(&part.values);
+            diagonal.copy_from_slice(&part.conduction_diagonal);
+        });
+    (row_ptr, col_idx, values, conduction_diagonal)
+}
+
+/// `slice` cut into consecutive pieces of the given lengths (which must sum to its length).
+fn split_lengths<'a, T>(mut slice: &'a mut [T], lengths: &[usize]) -> Vec<&'a mut [T]> {
+    let mut pieces = Vec::with_capacity(lengths.len());
+    for &len in lengths {
+        let (head, tail) = slice.split_at_mut(len);
+        pieces.push(head);
+        slice = tail;
+    }
+    pieces
+}
+
 /// The Newton matrix K + D(T) over all nodes with fixed nodes eliminated (identity rows, their
 /// columns dropped). Built once; `update_diagonal` refreshes the diagonal each step.
 pub struct Jacobian {
@@ -116,70 +217,72 @@ pub struct Jacobian {
 
 impl Jacobian {
     /// Rows are assembled directly in CSR order (stencil neighbours, then the irregular
-    /// couplings of that row, sorted and merged), without a global triplet sort.
+    /// couplings of that row, sorted and merged), without a global triplet sort; blocks of
+    /// panel rows in parallel, then joined in node order.
     pub fn new(model: &Model) -> Result<Jacobian> {
         let n = model.n_nodes;
         let fixed: Vec<bool> = (0..n).map(|i| model.is_fixed(i)).collect();
         let irregular = IrregularRows::new(model);
-        let mut conduction_diagonal = vec![0.0; n];
-        let mut row_ptr = Vec::with_capacity(n + 1);
-        let mut col_idx: Vec<u32> =
-            Vec::with_capacity(5 * model.n_cells + 2 * model.couplings.len() + n);
-        let mut values = Vec::with_capacity(col_idx.capacity());
-        row_ptr.push(0);
-        let mut row: Vec<(usize, f64)> = Vec::new();
-        let mut emit = |node: usize, row: &mut Vec<(usize, f64)>, diagonal: f64| {
-            conduction_diagonal[node] = diagonal;
-            if fixed[node] {
-                row.clear();
-            }
-            row.push((node, 0.0));
-            row.sort_unstable_by_key(|&(col, _)| col);
-            let mut last = usize::MAX;
-            for &(col, value) in row.iter() {
-                if col == last {
-                    if let Some(v) = values.last_mut() {
-                        *v += value;
-                    }
-                } else {
-                    col_idx.push(col as u32);
-                    values.push(value);
-                    last = col;
-                }
-            }
-            row_ptr.push(col_idx.len());
-            row.clear();
-        };
-        for panel in &model.panels {
-            let [nu, nv] = panel.cells;
-            let [gu, gv] = panel.conductance;
-            for j in 0..nv {
-                for i in 0..nu {
-                    let c = panel.cell_index(i, j);
-                    let mut diagonal = 0.0;
-                    let neighbours = [
-                        (i > 0, c.wrapping_sub(1), gu),
-                        (i + 1 < nu, c + 1, gu),
-                        (j > 0, c.wrapping_sub(nu), gv),
-                        (j + 1 < nv, c + nu, gv),
-                    ];
-                    for (exists, other, g) in neighbours {
-                        if exists {
-                            diagonal += g;
-                            if !fixed[other] {
-                                row.push((other, -g));
+        let mut spans: Vec<RowSpan> = Vec::new();
+        for (p, panel) in model.panels.iter().enumerate() {
+            let nv = panel.cells[1];
+            let rows_per_span = (ROWS_PER_SPAN / panel.cells[0].max(1)).max(1);
+            spans.extend((0..nv).step_by(rows_per_span).map(|j| RowSpan::Panel {
+                panel: p,
+                rows: j..(j + rows_per_span).min(nv),
+            }));
+        }
+        spans.push(RowSpan::Extra);
+        let parts: Vec<Rows> = spans
+            .par_iter()
+            .map(|span| {
+                let mut rows = Rows::default();
+                let mut row = Vec::new();
+                match span {
+                    RowSpan::Panel { panel, rows: js } => {
+                        let panel = &model.panels[*panel];
+                        let [nu, nv] = panel.cells;
+                        let [gu, gv] = panel.conductance;
+                        for j in js.clone() {
+                            for i in 0..nu {
+                                let c = panel.cell_index(i, j);
+                                let mut diagonal = 0.0;
+                                let neighbours = [
+                                    (i > 0, c.wrapping_sub(1), gu),
+                                    (i + 1 < nu, c + 1, gu),
+                                    (j > 0, c.wrapping_sub(nu), gv),
+                                    (j + 1 < nv, c + nu, gv),
+                                ];
+                                for (exists, other, g) in neighbours {
+                                    if exists {
+                                        diagonal += g;
+                                        if !fixed[other] {
+                                            row.push((other, -g));
+                                        }
+                                    }
+                                }
+                                diagonal += irregular.add_row(c, &fixed, &mut row);
+                                rows.emit(c, fixed[c], &mut row, diagonal);
                             }
                         }
                     }
-                    diagonal += irregular.add_row(c, &fixed, &mut row);
-                    emit(c, &mut row, diagonal);
+                    RowSpan::Extra => {
+                        for node in model.n_cells..n {
+                            let diagonal = irregular.add_row(node, &fixed, &mut row);
+                            rows.emit(node, fixed[node], &mut row, diagonal);
+                        }
+                    }
                 }
-            }
+                rows
+            })
+            .collect();
+        let rows: usize = parts.iter().map(|p| p.row_end.len()).sum();
+        if rows != n {
+            return Err(Error::Solver(format!(
+                "assembled {rows} rows for {n} nodes: the panels do not cover the cells"
+            )));
         }
-        for node in model.n_cells..n {
-            let diagonal = irregular.add_row(node, &fixed, &mut row);
-            emit(node, &mut row, diagonal);
-        }
+        let (row_ptr, col_idx, values, conduction_diagonal) = join_rows(&parts, n);
         let matrix = CsrMatrix::from_csr(n, row_ptr, col_idx, values)
             .map_err(|e| Error::Solver(format!("cannot assemble the conduction matrix: {e}")))?;
         Ok(Jacobian {
@@ -194,10 +297,9 @@ impl Jacobian {
         let CsrMatrix {
             diag_index, values, ..
         } = &mut self.matrix;
-        for (node, &k) in diag_index.iter().enumerate() {
+        let diagonal = |node: usize| {
             if model.is_fixed(node) {
-                values[k] = 1.0;
-                continue;
+                return 1.0;
             }
             let radiation = if node < model.n_cells {
                 let tc = t[node];
@@ -205,8 +307,15 @@ impl Jacobian {
             } else {
                 0.0
             };
-            values[k] =
-                self.conduction_diagonal[node] + radiation + alpha * model.capacitance_j_k[node];
+            self.conduction_diagonal[node] + radiation + alpha * model.capacitance_j_k[node]
+        };
+        let new: Vec<f64> = (0..diag_index.len())
+            .into_par_iter()
+            .with_min_len(1 << 14)
+            .map(diagonal)
+            .collect();
+        for (&k, v) in diag_index.iter().zip(new) {
+            values[k] = v;
         }
     }
 }

@@ -131,8 +131,15 @@ pub fn device_type_name(device_type: wgpu::DeviceType) -> &'static str {
     }
 }
 
-/// Every usable adapter, best first, after WGPU_BACKEND and WGPU_ADAPTER_NAME.
+/// Every usable adapter, best first, after WGPU_BACKEND and WGPU_ADAPTER_NAME. Enumerated
+/// once per process (starting the drivers takes up to a second): choosing the backend and
+/// opening its device share the list.
 pub fn candidates() -> Vec<Candidate> {
+    static CANDIDATES: std::sync::OnceLock<Vec<Candidate>> = std::sync::OnceLock::new();
+    CANDIDATES.get_or_init(enumerate_candidates).clone()
+}
+
+fn enumerate_candidates() -> Vec<Candidate> {
     let descriptor = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
     let backends = descriptor.backends;
     let instance = wgpu::Instance::new(descriptor);
