@@ -8,6 +8,8 @@ pub mod sparse;
 
 pub use assemble::{Jacobian, heat_residual};
 
+use rayon::prelude::*;
+
 use super::gpu::Precision;
 use super::{Solution, SolveOptions};
 use crate::error::{Error, Result};
@@ -41,17 +43,19 @@ pub struct Balance {
 }
 
 pub fn balance(model: &Model, residual: &[f64]) -> Balance {
-    let mut imbalance = 0.0;
-    let mut fixed_in = 0.0;
-    for (node, &r) in residual.iter().enumerate() {
-        if model.is_fixed(node) {
-            fixed_in -= r;
-        } else {
-            imbalance += r;
-        }
-    }
-    let dissipated: f64 = model.dissipated_w.iter().sum();
-    let absorbed: f64 = model.absorbed_w.iter().sum();
+    let free_or_fixed = |fixed: bool| {
+        sparse::chunked_sum(residual.len(), |range| {
+            range
+                .filter(|&node| model.is_fixed(node) == fixed)
+                .map(|node| residual[node])
+                .sum()
+        })
+    };
+    let imbalance = free_or_fixed(false);
+    let fixed_in = -free_or_fixed(true);
+    let total = |v: &[f64]| sparse::chunked_sum(v.len(), |range| v[range].iter().sum());
+    let dissipated = total(&model.dissipated_w);
+    let absorbed = total(&model.absorbed_w);
     Balance {
         imbalance_w: imbalance,
         scale_w: dissipated + absorbed + fixed_in.abs(),
@@ -75,10 +79,6 @@ pub fn initial_temperature(model: &Model) -> f64 {
         .map(|r| r.temperature_k)
         .fold(0.0, f64::max);
     radiative.max(warmest_fixed).max(model.sink_k).max(1.0)
-}
-
-fn norm2(v: &[f64]) -> f64 {
-    v.iter().map(|x| x * x).sum::<f64>().sqrt()
 }
 
 /// Outcome of one linear solve.
@@ -139,7 +139,11 @@ pub fn update_tolerance(tolerance_k: f64, precision: Precision, t: &[f64]) -> f6
     match precision {
         Precision::F64 => tolerance_k,
         Precision::F32 => {
-            let t_max = t.iter().copied().fold(0.0, f64::max) as f32;
+            let t_max = t
+                .par_iter()
+                .with_min_len(1 << 14)
+                .copied()
+                .reduce(|| 0.0, f64::max) as f32;
             let ulp = f64::from(f32::from_bits(t_max.to_bits() + 1) - t_max);
             if ulp.is_finite() {
                 tolerance_k.max(2.0 * ulp)
@@ -160,7 +164,8 @@ const HIERARCHY_REFRESH_CHANGE: f64 = 0.1;
 
 fn hierarchy_is_stale(built_at: &[f64], now: &[f64]) -> bool {
     built_at
-        .iter()
+        .par_iter()
+        .with_min_len(1 << 14)
         .zip(now)
         .any(|(&b, &t)| (t - b).abs() > HIERARCHY_REFRESH_CHANGE * b.abs())
 }
@@ -392,12 +397,18 @@ impl NewtonSolver {
                 state.started.elapsed().as_secs_f64()
             );
         }
-        let mut max_change: f64 = 0.0;
-        for (ti, &d) in state.t.iter_mut().zip(&state.update) {
-            let next = (*ti + d).max(MIN_STEP_FRACTION * *ti);
-            max_change = max_change.max((next - *ti).abs());
-            *ti = next;
-        }
+        let max_change = state
+            .t
+            .par_iter_mut()
+            .with_min_len(1 << 14)
+            .zip(&state.update)
+            .map(|(ti, &d)| {
+                let next = (*ti + d).max(MIN_STEP_FRACTION * *ti);
+                let change = (next - *ti).abs();
+                *ti = next;
+                change
+            })
+            .reduce(|| 0.0, f64::max);
         if !max_change.is_finite() {
             solution.failure = Some(format!(
                 "the Newton update became non-finite at iteration {iteration}"
@@ -469,10 +480,17 @@ impl NewtonState<'_> {
 
 /// The free nodes' residual in `rhs` (fixed nodes zero), and its 2-norm.
 fn free_norm(model: &Model, residual: &[f64], rhs: &mut [f64]) -> f64 {
-    for (node, (r, &res)) in rhs.iter_mut().zip(residual).enumerate() {
-        *r = if model.is_fixed(node) { 0.0 } else { res };
-    }
-    norm2(rhs)
+    sparse::for_chunks(rhs, |offset, chunk| {
+        for (k, r) in chunk.iter_mut().enumerate() {
+            let node = offset + k;
+            *r = if model.is_fixed(node) {
+                0.0
+            } else {
+                residual[node]
+            };
+        }
+    });
+    sparse::norm2(rhs)
 }
 
 /// The balance a solve is judged by. In a time step the heat going into storage is part of
