@@ -1,7 +1,7 @@
 //! The GPU backend's steady solve. Newton stays on the host in f64 (`cpu::newton`, shared with
 //! the CPU backend); each step's system `(K + D) delta = R` is solved here in f32 by conjugate
 //! gradients on the device, preconditioned by one V-cycle of the host's multigrid hierarchy
-//! (vcycle.rs). Every CG coefficient stays on the device (`Coef::ratio`); only `r . r` comes
+//! (vcycle.rs), which stays on the device until the host refreshes it. Every CG coefficient stays on the device (`Coef::ratio`); only `r . r` comes
 //! back every few iterations for the stopping test, and `delta` at the end. Newton's f64
 //! residual then makes this a mixed-precision iterative refinement: the answer is as accurate as
 //! the CPU's, up to the f32 backend's convergence test (SCENARIO.md section 3).
@@ -237,7 +237,7 @@ impl GpuBatch {
     /// uploaded (after the memory estimate). Between refreshes Newton's matrix differs from the
     /// hierarchy's finest level only on the diagonal: the device's finest level takes the new
     /// values and the coarser levels stay as they are, a preconditioner as good as the host's
-    /// stale one (the host refreshes when temperatures have moved by 1 %).
+    /// stale one (the host refreshes when a temperature has moved by 10 %).
     fn prepare(&mut self, slot: usize, amg: &Amg, matrix: &CsrMatrix) -> Result<()> {
         if self.systems.len() <= slot {
             self.systems.resize_with(slot + 1, || None);

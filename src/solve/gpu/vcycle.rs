@@ -4,9 +4,9 @@
 //! dense inverse of its matrix applied as a CSR product (what the CPU's dense Cholesky solve
 //! computes), or smoothing sweeps where the CPU uses them.
 //!
-//! Buffers and patterns are uploaded once; [`DeviceAmg::refresh`] rewrites the values after
-//! each Newton step's `Amg::refresh` and rebuilds the dispatches (the smoothing coefficients
-//! follow the new eigenvalue bounds).
+//! Buffers and patterns are uploaded once; [`DeviceAmg::refresh`] rewrites the values after an
+//! `Amg::refresh` and rebuilds the dispatches (the smoothing coefficients follow the new
+//! eigenvalue bounds). Between refreshes the solver writes only the finest level's values.
 //!
 //! [`Amg::export`]: crate::solve::cpu::amg::Amg::export
 
