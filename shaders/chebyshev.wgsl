@@ -31,8 +31,6 @@ fn cheb_start(
     }
 }
 
-var<workgroup> partial: array<f32, WG>;
-
 // Entries first, first + step, ... before end, times x.
 fn strided_sum(first: u32, end: u32, step: u32) -> f32 {
     var ax = 0.0;
@@ -75,15 +73,8 @@ fn cheb_correction_long(
         return;
     }
     let local = long_rows[q];
-    partial[lid] = strided_sum(row_ptr[local] + lid, row_ptr[local + 1u], WG);
-    workgroupBarrier();
-    for (var half = WG / 2u; half > 0u; half /= 2u) {
-        if lid < half {
-            partial[lid] += partial[lid + half];
-        }
-        workgroupBarrier();
-    }
+    let ax = tree_sum(lid, strided_sum(row_ptr[local] + lid, row_ptr[local + 1u], WG));
     if lid == 0u {
-        correct(local, partial[0]);
+        correct(local, ax);
     }
 }

@@ -1,5 +1,6 @@
 // common.wgsl: prepended to every other shaders/*.wgsl file, at run time (src/solve/gpu/shaders.rs)
-// and by build.rs, in exactly the same way. Constants and parameter structs only: no bindings.
+// and by build.rs, in exactly the same way. Constants, parameter structs and the workgroup tree
+// sum: no bindings.
 
 // Threads per workgroup of every kernel. WORKGROUP_SIZE in shaders.rs must match.
 const WG: u32 = 256u;
@@ -76,4 +77,21 @@ struct ChebParams {
     first_row: u32,
     c_prev: f32,
     c_new: f32,
+}
+
+// Workgroup memory of the tree reductions (reduce.wgsl, the long-row CSR kernels).
+var<workgroup> tree: array<f32, WG>;
+
+// Sum of every invocation's value in a fixed order (a tree over workgroup memory, no subgroup
+// operations); every invocation of the workgroup must call it.
+fn tree_sum(lid: u32, value: f32) -> f32 {
+    tree[lid] = value;
+    workgroupBarrier();
+    for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+        if lid < stride {
+            tree[lid] += tree[lid + stride];
+        }
+        workgroupBarrier();
+    }
+    return tree[0];
 }

@@ -14,8 +14,6 @@
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
 @group(0) @binding(6) var<storage, read> long_rows: array<u32>;
 
-var<workgroup> partial: array<f32, WG>;
-
 // Entries first, first + step, ... before end, times x.
 fn strided_sum(first: u32, end: u32, step: u32) -> f32 {
     var acc = 0.0;
@@ -45,24 +43,17 @@ fn short_row(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, accumulate: bool) {
     }
 }
 
-// The whole workgroup sums one long row: strided loads, then a tree in workgroup memory. The
-// row index is the same for every thread, so every thread reaches every barrier.
+// The whole workgroup sums one long row: strided loads, then tree_sum. The row index is the
+// same for every thread, so every thread reaches every barrier.
 fn long_row(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, accumulate: bool) {
     let q = group_index(wid, nwg);
     if q >= params.n_rows {
         return;
     }
     let row = long_rows[q];
-    partial[lid] = strided_sum(row_ptr[row] + lid, row_ptr[row + 1u], WG);
-    workgroupBarrier();
-    for (var half = WG / 2u; half > 0u; half /= 2u) {
-        if lid < half {
-            partial[lid] += partial[lid + half];
-        }
-        workgroupBarrier();
-    }
+    let total = tree_sum(lid, strided_sum(row_ptr[row] + lid, row_ptr[row + 1u], WG));
     if lid == 0u {
-        store(row, partial[0], accumulate);
+        store(row, total, accumulate);
     }
 }
 

@@ -12,21 +12,6 @@
 @group(0) @binding(3) var<storage, read_write> partials: array<f32>;
 @group(0) @binding(4) var<storage, read_write> scalars: array<f32>;
 
-var<workgroup> tree: array<f32, WG>;
-
-// Sum of tree[0..WG] in a fixed order; every invocation of the workgroup must call it.
-fn tree_sum(lid: u32, value: f32) -> f32 {
-    tree[lid] = value;
-    workgroupBarrier();
-    for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
-        if lid < stride {
-            tree[lid] += tree[lid + stride];
-        }
-        workgroupBarrier();
-    }
-    return tree[0];
-}
-
 // Maximum of tree[0..WG]; every invocation of the workgroup must call it.
 fn tree_max(lid: u32, value: f32) -> f32 {
     tree[lid] = value;

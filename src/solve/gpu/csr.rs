@@ -203,19 +203,13 @@ impl GpuContext {
                 (4, x),
                 (5, y),
             ];
-            blocks.push((bindings, self.groups_per_item(u64::from(b.rows))?));
             if let Some(long) = &b.long {
-                let bindings = vec![
-                    (0, &long.params),
-                    (1, &b.row_ptr),
-                    (2, &b.col),
-                    (3, &b.val),
-                    (4, x),
-                    (5, y),
-                    (6, &long.rows),
-                ];
-                long_blocks.push((bindings, self.groups_for(u64::from(long.count), 1)?));
+                let mut long_bindings = bindings.clone();
+                long_bindings[0] = (0, &long.params);
+                long_bindings.push((6, &long.rows));
+                long_blocks.push((long_bindings, self.groups_for(u64::from(long.count), 1)?));
             }
+            blocks.push((bindings, self.groups_per_item(u64::from(b.rows))?));
         }
         let short = self.dispatch_blocks(kernel, &blocks)?;
         if long_blocks.is_empty() {
@@ -291,21 +285,13 @@ impl GpuContext {
                 (6, x),
                 (7, d),
             ];
-            blocks.push((bindings, self.groups_per_item(u64::from(block.rows))?));
             if let (Some(long), Some(long_params)) = (&block.long, long_params) {
-                let bindings = vec![
-                    (0, long_params),
-                    (1, &block.row_ptr),
-                    (2, &block.col),
-                    (3, &block.val),
-                    (4, inv_diag),
-                    (5, b),
-                    (6, x),
-                    (7, d),
-                    (8, &long.rows),
-                ];
-                long_blocks.push((bindings, self.groups_for(u64::from(long.count), 1)?));
+                let mut long_bindings = bindings.clone();
+                long_bindings[0] = (0, long_params);
+                long_bindings.push((8, &long.rows));
+                long_blocks.push((long_bindings, self.groups_for(u64::from(long.count), 1)?));
             }
+            blocks.push((bindings, self.groups_per_item(u64::from(block.rows))?));
         }
         let short = self.dispatch_blocks(Kernel::ChebCorrection, &blocks)?;
         if long_blocks.is_empty() {
