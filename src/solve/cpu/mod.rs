@@ -94,6 +94,12 @@ pub trait LinearSolver {
     /// The precision of the solve; f32 relaxes the convergence test (SCENARIO.md section 3).
     fn precision(&self) -> Precision;
 
+    /// The temperature change (a fraction) after which Newton refreshes the hierarchy: what a
+    /// refresh costs against the few CG iterations a stale hierarchy adds.
+    fn hierarchy_refresh_change(&self) -> f64 {
+        HIERARCHY_REFRESH_CHANGE
+    }
+
     /// Solves `matrix x = rhs` to `||rhs - matrix x|| <= tolerance ||rhs||` (or as close as the
     /// precision allows) from `x = 0`, preconditioned by `amg`: built for `matrix`, or for the
     /// matrix of a recent step (the hierarchy is refreshed only when stale).
@@ -154,20 +160,20 @@ pub fn update_tolerance(tolerance_k: f64, precision: Precision, t: &[f64]) -> f6
     }
 }
 
-/// The multigrid hierarchy only preconditions: it is refreshed when some temperature moved by
-/// more than this fraction since it was built (T^3 in the diagonal then moves by up to ~30 %),
-/// and otherwise reused. Conduction dominates the fine levels, so a stale radiation diagonal
-/// costs at most a CG iteration or so, far less than a refresh (a Galerkin product on every
-/// level): on the 10^6-cell benchmark radiator a 1 % threshold refreshed twice for 34 CG
-/// iterations, 10 % once for 33, and never refreshing took 36.
-const HIERARCHY_REFRESH_CHANGE: f64 = 0.1;
+/// The multigrid hierarchy only preconditions: by default it is refreshed when some
+/// temperature moved by more than this fraction since it was built (T^3 in the diagonal then
+/// moves by up to ~30 %), and otherwise reused. Conduction dominates the fine levels, so a
+/// stale radiation diagonal costs a few CG iterations, about what a refresh (a Galerkin product
+/// on every level) costs on the CPU: on the 10^6-cell benchmark radiator a 1 % threshold
+/// refreshed twice for 34 CG iterations, 10 % once for 33, and never refreshing took 36.
+pub const HIERARCHY_REFRESH_CHANGE: f64 = 0.1;
 
-fn hierarchy_is_stale(built_at: &[f64], now: &[f64]) -> bool {
+fn hierarchy_is_stale(built_at: &[f64], now: &[f64], change: f64) -> bool {
     built_at
         .par_iter()
         .with_min_len(1 << 14)
         .zip(now)
-        .any(|(&b, &t)| (t - b).abs() > HIERARCHY_REFRESH_CHANGE * b.abs())
+        .any(|(&b, &t)| (t - b).abs() > change * b.abs())
 }
 
 /// The steady solve on the CPU backend.
@@ -256,6 +262,7 @@ impl NewtonSolver {
         time: Option<&TimeTerm>,
     ) -> Result<Solution> {
         let mut state = self.start(model, t, options, linear.precision(), time);
+        state.refresh_change = linear.hierarchy_refresh_change();
         while let Some(linear_tolerance) = self.prepare_step(model, &mut state)? {
             let stats = linear.solve(
                 &self.jacobian.matrix,
@@ -328,6 +335,7 @@ impl NewtonSolver {
             energy_scale,
             iteration: 0,
             refreshed: false,
+            refresh_change: HIERARCHY_REFRESH_CHANGE,
             residual_norm: 0.0,
             linear_tolerance: 0.0,
             done: false,
@@ -350,8 +358,8 @@ impl NewtonSolver {
         let alpha = state.time.map_or(0.0, |time| time.alpha);
         let t = &state.t;
         self.jacobian.update_diagonal(model, t, alpha);
-        let refreshed =
-            alpha != self.hierarchy_alpha || hierarchy_is_stale(&self.hierarchy_temperatures, t);
+        let refreshed = alpha != self.hierarchy_alpha
+            || hierarchy_is_stale(&self.hierarchy_temperatures, t, state.refresh_change);
         if refreshed {
             self.preconditioner
                 .refresh(&self.jacobian.matrix)
@@ -453,6 +461,9 @@ pub struct NewtonState<'a> {
     energy_scale: f64,
     iteration: usize,
     refreshed: bool,
+    /// The temperature change after which the hierarchy is refreshed (see
+    /// [`LinearSolver::hierarchy_refresh_change`]).
+    pub refresh_change: f64,
     residual_norm: f64,
     linear_tolerance: f64,
     done: bool,
