@@ -4,10 +4,13 @@
 
 use std::path::Path;
 
+mod common;
+
+use common::SIGMA;
+use common::panels::{COATINGS, Panel, facing_pair, parallel_panels};
+
 use skysink::Model;
 use skysink::radiation::{EarthView, Exchange, ExternalLoads, RadiationSettings, Tracer};
-
-const SIGMA: f64 = 5.670374419e-8;
 
 fn model(text: &str) -> Model {
     let loaded = skysink::scenario::parse(Path::new("test.toml"), text.to_string())
@@ -15,50 +18,13 @@ fn model(text: &str) -> Model {
     skysink::build(&loaded).unwrap_or_else(|e| panic!("model: {e}"))
 }
 
-struct Panel<'a> {
-    name: &'a str,
-    origin: [f64; 3],
-    u: [f64; 3],
-    v: [f64; 3],
-    cells: [usize; 2],
-    front: &'a str,
-    back: &'a str,
-}
-
 fn scenario(panels: &[Panel<'_>], environment: &str) -> String {
     let mut text = format!(
-        r#"name = "radiation test"
-[environment]
-sink_k = 0.0
-{environment}
-[materials.al]
-conductivity_w_mk = 167.0
-[coatings.black]
-absorptivity = 1.0
-emissivity = 1.0
-[coatings.grey8]
-absorptivity = 0.5
-emissivity = 0.8
-[coatings.grey5]
-absorptivity = 0.5
-emissivity = 0.5
-"#
+        "name = \"radiation test\"\n[environment]\nsink_k = 0.0\n{environment}\n\
+         [materials.al]\nconductivity_w_mk = 167.0\n{COATINGS}"
     );
     for p in panels {
-        text.push_str(&format!(
-            r#"[[panels]]
-name = "{}"
-origin_m = {:?}
-u_m = {:?}
-v_m = {:?}
-cells = {:?}
-thickness_m = 0.002
-material = "al"
-front = "{}"
-back = "{}"
-"#,
-            p.name, p.origin, p.u, p.v, p.cells, p.front, p.back
-        ));
+        text.push_str(&p.toml("al", 0.002));
     }
     text
 }
@@ -81,29 +47,7 @@ fn factor(model: &Model, exchange: &Exchange, from: &str, to: &str) -> (f64, f64
 }
 
 fn parallel(x: f64, y: f64, cells: usize) -> Model {
-    model(&scenario(
-        &[
-            Panel {
-                name: "a",
-                origin: [0.0, 0.0, 0.0],
-                u: [x, 0.0, 0.0],
-                v: [0.0, y, 0.0],
-                cells: [cells, cells],
-                front: "black",
-                back: "black",
-            },
-            Panel {
-                name: "b",
-                origin: [0.0, 0.0, 1.0],
-                u: [0.0, y, 0.0],
-                v: [x, 0.0, 0.0],
-                cells: [cells, cells],
-                front: "black",
-                back: "black",
-            },
-        ],
-        "",
-    ))
+    model(&scenario(&parallel_panels(x, y, cells), ""))
 }
 
 /// Emitter w = `w` wide, the other `h` high, sharing an edge of length 1 along x.
@@ -221,26 +165,12 @@ fn reciprocity_on_unequal_panels_and_closure() {
 /// Two 1 m plates 1 m apart, eps 0.8 at 400 K and eps 0.5 at 300 K, backs insulated, 0 K space.
 fn c5_plates(cells: usize) -> Model {
     model(&scenario(
-        &[
-            Panel {
-                name: "p1",
-                origin: [0.0, 0.0, 0.0],
-                u: [1.0, 0.0, 0.0],
-                v: [0.0, 1.0, 0.0],
-                cells: [cells, cells],
-                front: "grey8",
-                back: "none",
-            },
-            Panel {
-                name: "p2",
-                origin: [0.0, 0.0, 1.0],
-                u: [0.0, 1.0, 0.0],
-                v: [1.0, 0.0, 0.0],
-                cells: [cells, cells],
-                front: "grey5",
-                back: "none",
-            },
-        ],
+        &facing_pair(
+            1.0,
+            1.0,
+            cells,
+            [("p1", "grey8", "none"), ("p2", "grey5", "none")],
+        ),
         "",
     ))
 }

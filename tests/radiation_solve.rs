@@ -16,6 +16,7 @@
 
 mod common;
 
+use common::panels::{COATINGS, Panel, facing_pair, parallel_panels};
 use common::*;
 use serde_json::Value;
 
@@ -31,33 +32,6 @@ fn c3_parallel(x: f64, y: f64) -> f64 {
             - y * y.atan())
 }
 
-/// One panel of a test scenario.
-struct Panel<'a> {
-    name: &'a str,
-    origin: [f64; 3],
-    u: [f64; 3],
-    v: [f64; 3],
-    cells: [usize; 2],
-    front: &'a str,
-    back: &'a str,
-}
-
-/// Coatings used below: black (1, 1), grey8 (0.5, 0.8), grey5 (0.5, 0.5), white (0.3, 0.85).
-const COATINGS: &str = r#"
-[coatings.black]
-absorptivity = 1.0
-emissivity = 1.0
-[coatings.grey8]
-absorptivity = 0.5
-emissivity = 0.8
-[coatings.grey5]
-absorptivity = 0.5
-emissivity = 0.5
-[coatings.white]
-absorptivity = 0.3
-emissivity = 0.85
-"#;
-
 /// A scenario: `environment` lines, a material of conductivity `k` (W/m/K), the panels at
 /// thickness `t` (m), and `extra` (fixed regions, payloads, `[radiation]`, `[solve]`).
 fn scenario(environment: &str, k: f64, t: f64, panels: &[Panel<'_>], extra: &str) -> String {
@@ -67,47 +41,10 @@ fn scenario(environment: &str, k: f64, t: f64, panels: &[Panel<'_>], extra: &str
         tf(k)
     );
     for p in panels {
-        text.push_str(&format!(
-            "[[panels]]\nname = \"{}\"\norigin_m = {}\nu_m = {}\nv_m = {}\ncells = [{}, {}]\n\
-             thickness_m = {}\nmaterial = \"plate\"\nfront = \"{}\"\nback = \"{}\"\n",
-            p.name,
-            tv(&p.origin),
-            tv(&p.u),
-            tv(&p.v),
-            p.cells[0],
-            p.cells[1],
-            tf(t),
-            p.front,
-            p.back
-        ));
+        text.push_str(&p.toml("plate", t));
     }
     text.push_str(extra);
     text
-}
-
-/// Two `x` x `y` rectangles 1 m apart, fronts facing (a at z = 0 facing +z, b at z = 1 facing
-/// -z), `cells` x `cells` each.
-fn parallel_panels(x: f64, y: f64, cells: usize) -> [Panel<'static>; 2] {
-    [
-        Panel {
-            name: "a",
-            origin: [0.0, 0.0, 0.0],
-            u: [x, 0.0, 0.0],
-            v: [0.0, y, 0.0],
-            cells: [cells, cells],
-            front: "black",
-            back: "black",
-        },
-        Panel {
-            name: "b",
-            origin: [0.0, 0.0, 1.0],
-            u: [0.0, y, 0.0],
-            v: [x, 0.0, 0.0],
-            cells: [cells, cells],
-            front: "black",
-            back: "black",
-        },
-    ]
 }
 
 /// Perpendicular rectangles sharing the 1 m edge along x: a (the emitter, `w` wide, in z = 0,
@@ -226,26 +163,12 @@ fn check_sides_and_residuals(report: &Value, panels: &[&str]) {
 /// REFERENCE_CASES.md C5 as a scenario: plate 1 (eps 0.8) held at 400 K facing plate 2 (eps 0.5)
 /// held at 300 K, 1 m x 1 m, 1 m apart, backs insulated, 0 K space, 20 x 20 cells each.
 fn c5_text(radiation: &str) -> String {
-    let panels = [
-        Panel {
-            name: "p1",
-            origin: [0.0, 0.0, 0.0],
-            u: [1.0, 0.0, 0.0],
-            v: [0.0, 1.0, 0.0],
-            cells: [20, 20],
-            front: "grey8",
-            back: "none",
-        },
-        Panel {
-            name: "p2",
-            origin: [0.0, 0.0, 1.0],
-            u: [0.0, 1.0, 0.0],
-            v: [1.0, 0.0, 0.0],
-            cells: [20, 20],
-            front: "grey5",
-            back: "none",
-        },
-    ];
+    let panels = facing_pair(
+        1.0,
+        1.0,
+        20,
+        [("p1", "grey8", "none"), ("p2", "grey5", "none")],
+    );
     let extra = format!(
         r#"
 [[fixed_temperatures]]
@@ -557,26 +480,12 @@ fn shadows_through_solve_full_half_and_none() {
 /// plate of the same size, both 1 m x 1 m, black on both sides, 0 K space, no Sun or Earth.
 /// Thick, highly conducting plates (k t = 40 W/K) keep each plate nearly isothermal.
 fn two_plates_text(power: f64, cells: usize, radiation: &str) -> String {
-    let panels = [
-        Panel {
-            name: "hot",
-            origin: [0.0, 0.0, 0.0],
-            u: [1.0, 0.0, 0.0],
-            v: [0.0, 1.0, 0.0],
-            cells: [cells, cells],
-            front: "black",
-            back: "black",
-        },
-        Panel {
-            name: "passive",
-            origin: [0.0, 0.0, 1.0],
-            u: [0.0, 1.0, 0.0],
-            v: [1.0, 0.0, 0.0],
-            cells: [cells, cells],
-            front: "black",
-            back: "black",
-        },
-    ];
+    let panels = facing_pair(
+        1.0,
+        1.0,
+        cells,
+        [("hot", "black", "black"), ("passive", "black", "black")],
+    );
     let extra = format!(
         r#"
 [[payloads]]

@@ -4,6 +4,8 @@
 //! Every test crate uses a different subset of these helpers.
 #![allow(dead_code)]
 
+pub mod panels;
+
 use serde_json::Value;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
