@@ -194,6 +194,11 @@ impl Chebyshev {
         self.lambda_max
     }
 
+    /// Matrix-vector products per smoothing step.
+    pub(super) fn degree(&self) -> usize {
+        self.degree
+    }
+
     /// Applies the polynomial to `A x = b`: starting from `x = 0` when `zero_start` (the input
     /// `x` is then ignored), from the given `x` otherwise. `d` is scratch of length `n`.
     pub(super) fn smooth(
