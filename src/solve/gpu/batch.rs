@@ -11,7 +11,7 @@
 use rayon::prelude::*;
 
 use super::adapter::AdapterSummary;
-use super::solver::{BatchJob, GPU_HIERARCHY_REFRESH_CHANGE, GpuBatch, open};
+use super::solver::{BatchJob, GpuBatch, open};
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::solve::cpu::{NewtonSolver, NewtonState, initial_temperature};
@@ -89,8 +89,7 @@ pub fn solve_with(
                 .map(|i| model.fixed_k[i].unwrap_or(t0))
                 .collect();
             let solver = NewtonSolver::new(model, &t)?;
-            let mut state = solver.start(model, t, options, Precision::F32, None);
-            state.refresh_change = GPU_HIERARCHY_REFRESH_CHANGE;
+            let state = solver.start(model, t, options, Precision::F32, None);
             Ok(Point {
                 model,
                 solver,

@@ -27,13 +27,6 @@ const CHECK_EVERY: usize = 2;
 /// Readbacks without a new smallest residual after which CG has stagnated at the f32 floor.
 const STAGNATION_CHECKS: usize = 3;
 
-/// The temperature change after which the GPU's Newton refreshes the multigrid hierarchy. A
-/// refresh is host work and an upload (0.9 s at 10^7 cells with an H100 and 16 cores, the time
-/// of dozens of device CG iterations), while a hierarchy left from the uniform first guess
-/// costs a few iterations: on the 10^6-cell benchmark radiator 36 CG iterations against 33.
-/// The GPU therefore refreshes only after large changes (T^3 off by a factor of 3.4 or 0.125).
-pub const GPU_HIERARCHY_REFRESH_CHANGE: f64 = 0.5;
-
 /// Device scalar slots: `r . z` (two, alternating old/new), `p . A p`, `r . r`.
 const RZ_A: u32 = 0;
 const PAP: u32 = 1;
@@ -490,10 +483,6 @@ fn check_memory(ctx: &GpuContext, export: &AmgExport<'_>) -> Result<()> {
 }
 
 impl LinearSolver for GpuPcg {
-    fn hierarchy_refresh_change(&self) -> f64 {
-        GPU_HIERARCHY_REFRESH_CHANGE
-    }
-
     fn precision(&self) -> Precision {
         Precision::F32
     }
