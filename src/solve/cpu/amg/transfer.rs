@@ -75,8 +75,8 @@ impl Transfer {
             r_source,
             omega: 0.0,
         };
-        let mut coarse = galerkin_pattern(&transfer.r, a, &transfer.p);
-        transfer.refresh(a, &mut coarse, weight);
+        transfer.refresh_operators(a, weight);
+        let coarse = galerkin_product(&transfer.r, a, &transfer.p);
         (transfer, coarse)
     }
 
@@ -93,6 +93,12 @@ impl Transfer {
     /// Recomputes the prolongator, restriction and coarse values for new fine values (same
     /// pattern as at setup).
     pub(super) fn refresh(&mut self, a: &CsrMatrix, coarse: &mut CsrMatrix, weight: f64) {
+        self.refresh_operators(a, weight);
+        galerkin_values(&self.r, a, &self.p, coarse);
+    }
+
+    /// Recomputes the prolongator and restriction values for new fine values.
+    fn refresh_operators(&mut self, a: &CsrMatrix, weight: f64) {
         let filtered_diag = filtered_diagonal(a, &self.strong);
         let strong = &self.strong;
         // Gershgorin bound of rho(D_F^-1 A_F); at most 2 by the choice of D_F. (A Lanczos
@@ -119,7 +125,6 @@ impl Transfer {
                 *v = p_values[r_source[offset + k]];
             }
         });
-        galerkin_values(&self.r, a, &self.p, coarse);
     }
 
     /// Numeric prolongator: row `i` is `e_agg(i) - omega/d_F(i) sum_{j strong} a_ij e_agg(j)`
@@ -324,42 +329,61 @@ fn blocks_per_scratch(n_blocks: usize) -> usize {
     n_blocks.div_ceil(4 * rayon::current_num_threads()).max(1)
 }
 
-/// Pattern of `R A P` (always including the diagonal), with zero values.
-fn galerkin_pattern(r: &RectCsr, a: &CsrMatrix, p: &RectCsr) -> CsrMatrix {
+/// `R A P` (its pattern always includes the diagonal), pattern and values in one pass. Each
+/// entry is summed in the order of [`galerkin_values`], so a refresh with the same fine values
+/// reproduces these bits.
+fn galerkin_product(r: &RectCsr, a: &CsrMatrix, p: &RectCsr) -> CsrMatrix {
     let nc = p.ncols;
     let n_blocks = nc.div_ceil(GALERKIN_BLOCK);
-    let blocks: Vec<(Vec<u32>, Vec<usize>)> = (0..n_blocks)
+    type Rows = (Vec<u32>, Vec<usize>, Vec<f64>);
+    let blocks: Vec<Rows> = (0..n_blocks)
         .into_par_iter()
         .with_min_len(blocks_per_scratch(n_blocks))
         .map_init(
-            || vec![u32::MAX; nc],
-            |marker, b| {
-                let mut cols = Vec::new();
-                let mut lens = Vec::new();
+            || (vec![u32::MAX; nc], vec![0.0f64; nc]),
+            |(marker, acc), b| {
+                let (mut cols, mut lens, mut vals) = (Vec::new(), Vec::new(), Vec::new());
                 for ci in b * GALERKIN_BLOCK..((b + 1) * GALERKIN_BLOCK).min(nc) {
                     let start = cols.len();
                     let tag = ci as u32;
                     marker[ci] = tag;
                     cols.push(tag);
-                    for &i in r.row(ci).0 {
-                        let (a_cols, _) = a.row(i as usize);
-                        for &k in a_cols {
-                            for &c in p.row(k as usize).0 {
+                    let (r_cols, r_vals) = r.row(ci);
+                    for (&i, &rv) in r_cols.iter().zip(r_vals) {
+                        let (a_cols, a_vals) = a.row(i as usize);
+                        for (&k, &av) in a_cols.iter().zip(a_vals) {
+                            let t = rv * av;
+                            let (p_cols, p_vals) = p.row(k as usize);
+                            for (&c, &pv) in p_cols.iter().zip(p_vals) {
                                 if marker[c as usize] != tag {
                                     marker[c as usize] = tag;
                                     cols.push(c);
                                 }
+                                acc[c as usize] += t * pv;
                             }
                         }
                     }
                     cols[start..].sort_unstable();
+                    vals.extend(
+                        cols[start..]
+                            .iter()
+                            .map(|&c| std::mem::take(&mut acc[c as usize])),
+                    );
                     lens.push(cols.len() - start);
                 }
-                (cols, lens)
+                (cols, lens, vals)
             },
         )
         .collect();
-    let rect = concat_rows(blocks, nc);
+    let mut values = Vec::with_capacity(blocks.iter().map(|b| b.2.len()).sum());
+    let patterns = blocks
+        .into_iter()
+        .map(|(cols, lens, vals)| {
+            values.extend_from_slice(&vals);
+            (cols, lens)
+        })
+        .collect();
+    let rect = concat_rows(patterns, nc);
     let diag_index = (0..nc)
         .map(|i| {
             let cols = &rect.col_idx[rect.row_ptr[i]..rect.row_ptr[i + 1]];
@@ -370,7 +394,7 @@ fn galerkin_pattern(r: &RectCsr, a: &CsrMatrix, p: &RectCsr) -> CsrMatrix {
         n: nc,
         row_ptr: rect.row_ptr,
         col_idx: rect.col_idx,
-        values: rect.values,
+        values,
         diag_index,
     }
 }
