@@ -64,7 +64,7 @@ pub struct Outcome {
 /// The linear solver of a backend, for solves that drive Newton themselves (transients).
 pub fn linear_solver(backend: &Backend) -> Result<Box<dyn solve::cpu::LinearSolver>> {
     Ok(match backend {
-        Backend::Cpu { .. } => Box::new(solve::cpu::CpuPcg),
+        Backend::Cpu { .. } => Box::new(solve::cpu::CpuPcg::default()),
         Backend::Gpu { adapter, .. } => Box::new(solve::gpu::solver::GpuPcg::new(
             solve::gpu::solver::open(adapter)?,
         )),

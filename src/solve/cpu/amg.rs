@@ -570,8 +570,9 @@ fn cycle(
         }
         return;
     };
-    level.smoother.smooth(&level.a, b, x, true, &mut here.d);
-    level.a.residual(b, x, &mut here.r);
+    level
+        .smoother
+        .smooth_from_zero_with_residual(&level.a, b, x, &mut here.d, &mut here.r);
     transfer.r.matvec(&here.r, &mut next.b);
     cycle(
         coarser,

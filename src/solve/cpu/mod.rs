@@ -114,8 +114,10 @@ pub trait LinearSolver {
 }
 
 /// The CPU's linear solver: PCG with one V-cycle per iteration, in f64.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct CpuPcg;
+#[derive(Clone, Debug, Default)]
+pub struct CpuPcg {
+    work: pcg::PcgWorkspace,
+}
 
 impl LinearSolver for CpuPcg {
     fn precision(&self) -> Precision {
@@ -131,7 +133,15 @@ impl LinearSolver for CpuPcg {
         tolerance: f64,
     ) -> Result<LinearStats> {
         x.fill(0.0);
-        let stats = pcg::pcg(matrix, amg, rhs, x, tolerance, MAX_PCG_ITERATIONS);
+        let stats = pcg::pcg_in(
+            &mut self.work,
+            matrix,
+            amg,
+            rhs,
+            x,
+            tolerance,
+            MAX_PCG_ITERATIONS,
+        );
         Ok(LinearStats {
             iterations: stats.iterations,
             converged: stats.converged,
@@ -179,7 +189,7 @@ fn hierarchy_is_stale(built_at: &[f64], now: &[f64], change: f64) -> bool {
 
 /// The steady solve on the CPU backend.
 pub fn solve_steady(model: &Model, options: SolveOptions) -> Result<Solution> {
-    newton(model, options, &mut CpuPcg)
+    newton(model, options, &mut CpuPcg::default())
 }
 
 /// Newton on the heat balance in f64 on the host, each step's linear system solved by `linear`

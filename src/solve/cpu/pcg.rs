@@ -85,6 +85,37 @@ pub fn pcg<P: Preconditioner + ?Sized>(
     rel_tol: f64,
     max_iter: usize,
 ) -> PcgStats {
+    pcg_in(
+        &mut PcgWorkspace::default(),
+        a,
+        precond,
+        b,
+        x,
+        rel_tol,
+        max_iter,
+    )
+}
+
+/// The work vectors of [`pcg_in`], kept between solves: a Newton solve then allocates (and the
+/// kernel zeroes) them once rather than at every step.
+#[derive(Debug, Clone, Default)]
+pub struct PcgWorkspace {
+    r: Vec<f64>,
+    z: Vec<f64>,
+    p: Vec<f64>,
+    q: Vec<f64>,
+}
+
+/// [`pcg`] with the work vectors of `work` (resized to `a.n`).
+pub fn pcg_in<P: Preconditioner + ?Sized>(
+    work: &mut PcgWorkspace,
+    a: &CsrMatrix,
+    precond: &P,
+    b: &[f64],
+    x: &mut [f64],
+    rel_tol: f64,
+    max_iter: usize,
+) -> PcgStats {
     let n = a.n;
     assert!(b.len() == n && x.len() == n, "pcg: length mismatch");
     let b_norm = sparse::norm2(b);
@@ -97,10 +128,13 @@ pub fn pcg<P: Preconditioner + ?Sized>(
         };
     }
     let target = rel_tol * b_norm;
-    let mut r = vec![0.0; n];
-    let mut z = vec![0.0; n];
-    let mut p = vec![0.0; n];
-    let mut q = vec![0.0; n];
+    let sized = |v: &mut Vec<f64>| {
+        let mut v = std::mem::take(v);
+        v.resize(n, 0.0);
+        v
+    };
+    let (mut r, mut z) = (sized(&mut work.r), sized(&mut work.z));
+    let (mut p, mut q) = (sized(&mut work.p), sized(&mut work.q));
     a.residual(b, x, &mut r);
     let mut r_norm = sparse::norm2(&r);
     let mut iterations = 0;
@@ -115,8 +149,7 @@ pub fn pcg<P: Preconditioner + ?Sized>(
         let mut rz = sparse::dot(&r, &z);
         p.copy_from_slice(&z);
         while iterations < max_iter && positive_finite(rz) {
-            a.matvec(&p, &mut q);
-            let pq = sparse::dot(&p, &q);
+            let pq = a.matvec_dot(&p, &mut q);
             if !positive_finite(pq) {
                 break;
             }
@@ -143,6 +176,7 @@ pub fn pcg<P: Preconditioner + ?Sized>(
             break;
         }
     }
+    *work = PcgWorkspace { r, z, p, q };
     PcgStats {
         iterations,
         converged: r_norm <= target,

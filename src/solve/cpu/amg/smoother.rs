@@ -232,6 +232,44 @@ impl Chebyshev {
         }
     }
 
+    /// Smooths `A x = b` from `x = 0` and leaves the residual `b - A x` in `r`. For degree 1
+    /// (damped Jacobi) this is one pass over the matrix: `x = D^-1 b / theta` is formed row by
+    /// row where the residual needs it, instead of a pass for `x` and another for `r`.
+    pub(super) fn smooth_from_zero_with_residual(
+        &self,
+        a: &CsrMatrix,
+        b: &[f64],
+        x: &mut [f64],
+        d: &mut [f64],
+        r: &mut [f64],
+    ) {
+        if self.degree > 1 {
+            self.smooth(a, b, x, true, d);
+            a.residual(b, x, r);
+            return;
+        }
+        let lambda_min = self.lambda_max / self.ratio;
+        let theta = 0.5 * (self.lambda_max + lambda_min);
+        let inv_diag = &self.inv_diag;
+        let smoothed = |j: usize| b[j] * inv_diag[j] / theta;
+        sparse::for_row_blocks(r, a.nnz(), |r0, block| {
+            for (k, ri) in block.iter_mut().enumerate() {
+                let i = r0 + k;
+                let (cols, vals) = a.row(i);
+                let mut sum = 0.0;
+                for (&c, &v) in cols.iter().zip(vals) {
+                    sum += v * smoothed(c as usize);
+                }
+                *ri = b[i] - sum;
+            }
+        });
+        sparse::for_chunks(x, |offset, chunk| {
+            for (k, xi) in chunk.iter_mut().enumerate() {
+                *xi = smoothed(offset + k);
+            }
+        });
+    }
+
     /// Applies `sweeps` smoothing passes starting from zero: a fixed symmetric operator, used as
     /// the coarsest-level solver when that level is too large for a dense factorization.
     pub(super) fn solve_approx(
