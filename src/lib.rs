@@ -7,6 +7,7 @@
 
 pub mod bench;
 pub mod error;
+pub mod huge_pages;
 pub mod model;
 pub mod orbit;
 pub mod output;

@@ -8,6 +8,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use skysink::scenario::BackendChoice;
 use skysink::{Error, Result};
 
+#[global_allocator]
+static ALLOCATOR: skysink::huge_pages::HugePageAllocator = skysink::huge_pages::HugePageAllocator;
+
 #[derive(Parser)]
 #[command(
     name = "skysink",
