@@ -133,7 +133,7 @@ impl LinearSolver for CpuPcg {
         tolerance: f64,
     ) -> Result<LinearStats> {
         x.fill(0.0);
-        let stats = pcg::pcg_in(
+        let stats = pcg::pcg(
             &mut self.work,
             matrix,
             amg,

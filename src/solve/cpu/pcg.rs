@@ -67,7 +67,18 @@ pub struct PcgStats {
     pub rel_residual: f64,
 }
 
-/// Solves `A x = b` by preconditioned conjugate gradients, starting from the given `x`.
+/// The work vectors of [`pcg`], kept between solves: a Newton solve then allocates (and the
+/// kernel zeroes) them once rather than at every step.
+#[derive(Debug, Clone, Default)]
+pub struct PcgWorkspace {
+    r: Vec<f64>,
+    z: Vec<f64>,
+    p: Vec<f64>,
+    q: Vec<f64>,
+}
+
+/// Solves `A x = b` by preconditioned conjugate gradients, starting from the given `x`, with the
+/// work vectors of `work` (resized to `a.n`).
 ///
 /// Stops when `||b - A x||_2 <= rel_tol ||b||_2` (checked on the true residual at the end, so a
 /// drifting recursive residual cannot report false convergence), after `max_iter` iterations, or
@@ -78,36 +89,6 @@ pub struct PcgStats {
 /// # Panics
 /// If `b` or `x` does not have length `a.n`.
 pub fn pcg<P: Preconditioner + ?Sized>(
-    a: &CsrMatrix,
-    precond: &P,
-    b: &[f64],
-    x: &mut [f64],
-    rel_tol: f64,
-    max_iter: usize,
-) -> PcgStats {
-    pcg_in(
-        &mut PcgWorkspace::default(),
-        a,
-        precond,
-        b,
-        x,
-        rel_tol,
-        max_iter,
-    )
-}
-
-/// The work vectors of [`pcg_in`], kept between solves: a Newton solve then allocates (and the
-/// kernel zeroes) them once rather than at every step.
-#[derive(Debug, Clone, Default)]
-pub struct PcgWorkspace {
-    r: Vec<f64>,
-    z: Vec<f64>,
-    p: Vec<f64>,
-    q: Vec<f64>,
-}
-
-/// [`pcg`] with the work vectors of `work` (resized to `a.n`).
-pub fn pcg_in<P: Preconditioner + ?Sized>(
     work: &mut PcgWorkspace,
     a: &CsrMatrix,
     precond: &P,
@@ -269,7 +250,15 @@ mod tests {
             let preconditioners: [&dyn Preconditioner; 3] = [&Identity, &Jacobi::new(&a), &amg];
             for (k, m) in preconditioners.into_iter().enumerate() {
                 let mut x = vec![0.0; n];
-                let stats = pcg(&a, m, &b, &mut x, 1e-12, 20 * n + 20);
+                let stats = pcg(
+                    &mut PcgWorkspace::default(),
+                    &a,
+                    m,
+                    &b,
+                    &mut x,
+                    1e-12,
+                    20 * n + 20,
+                );
                 assert!(
                     stats.converged,
                     "seed {seed}, preconditioner {k}: {stats:?}"
@@ -286,18 +275,42 @@ mod tests {
     fn zero_rhs_exact_guess_and_iteration_limit() {
         let a = random_m_matrix(50, 150, 7);
         let mut x = vec![1.0; 50];
-        let stats = pcg(&a, &Jacobi::new(&a), &[0.0; 50], &mut x, 1e-8, 100);
+        let stats = pcg(
+            &mut PcgWorkspace::default(),
+            &a,
+            &Jacobi::new(&a),
+            &[0.0; 50],
+            &mut x,
+            1e-8,
+            100,
+        );
         assert_eq!(stats.iterations, 0);
         assert!(stats.converged && x.iter().all(|&v| v == 0.0));
 
         let b = rhs(50, 8);
         let mut x = dense_solve(&a, &b);
-        let stats = pcg(&a, &Jacobi::new(&a), &b, &mut x, 1e-6, 100);
+        let stats = pcg(
+            &mut PcgWorkspace::default(),
+            &a,
+            &Jacobi::new(&a),
+            &b,
+            &mut x,
+            1e-6,
+            100,
+        );
         assert_eq!(stats.iterations, 0);
         assert!(stats.converged);
 
         let mut x = vec![0.0; 50];
-        let stats = pcg(&a, &Identity, &b, &mut x, 1e-14, 2);
+        let stats = pcg(
+            &mut PcgWorkspace::default(),
+            &a,
+            &Identity,
+            &b,
+            &mut x,
+            1e-14,
+            2,
+        );
         assert_eq!(stats.iterations, 2);
         assert!(!stats.converged && stats.rel_residual > 1e-14);
     }

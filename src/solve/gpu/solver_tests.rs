@@ -9,7 +9,7 @@ use super::*;
 use crate::error::Result;
 use crate::solve::cpu::amg::testing::{panel_with_heat_pipes, rhs};
 use crate::solve::cpu::amg::{Amg, AmgOptions, CoarseExport};
-use crate::solve::cpu::pcg::{Preconditioner, pcg};
+use crate::solve::cpu::pcg::{PcgWorkspace, Preconditioner, pcg};
 use crate::solve::cpu::sparse::{self, CsrMatrix};
 use crate::solve::cpu::{LinearSolver, MAX_PCG_ITERATIONS};
 
@@ -160,7 +160,15 @@ fn device_pcg_solves_like_the_cpu() -> Result<()> {
     let amg = Amg::new(&a);
     let b = rhs(a.n, 9);
     let mut cpu = vec![0.0; a.n];
-    pcg(&a, &amg, &b, &mut cpu, 1e-10, MAX_PCG_ITERATIONS);
+    pcg(
+        &mut PcgWorkspace::default(),
+        &a,
+        &amg,
+        &b,
+        &mut cpu,
+        1e-10,
+        MAX_PCG_ITERATIONS,
+    );
 
     let mut solver = GpuPcg::new(ctx);
     let mut gpu = vec![0.0; a.n];

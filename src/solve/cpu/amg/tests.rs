@@ -1,13 +1,13 @@
 //! Tests of the multigrid preconditioner inside conjugate gradients.
 
-use super::super::pcg::{Jacobi, PcgStats, pcg};
+use super::super::pcg::{Jacobi, PcgStats, PcgWorkspace, pcg};
 use super::super::sparse::dot;
 use super::testing::{Assembly, Lcg, disconnected_scales, panel_with_heat_pipes, rhs};
 use super::*;
 
 fn solve(a: &CsrMatrix, amg: &Amg, b: &[f64]) -> (Vec<f64>, PcgStats) {
     let mut x = vec![0.0; a.n];
-    let stats = pcg(a, amg, b, &mut x, 1e-8, 200);
+    let stats = pcg(&mut PcgWorkspace::default(), a, amg, b, &mut x, 1e-8, 200);
     (x, stats)
 }
 
@@ -57,7 +57,15 @@ fn amg_beats_jacobi_and_gives_the_same_solution() {
     let amg = Amg::new(&a);
     let (x_amg, s_amg) = solve(&a, &amg, &b);
     let mut x_jac = vec![0.0; a.n];
-    let s_jac = pcg(&a, &Jacobi::new(&a), &b, &mut x_jac, 1e-10, 5000);
+    let s_jac = pcg(
+        &mut PcgWorkspace::default(),
+        &a,
+        &Jacobi::new(&a),
+        &b,
+        &mut x_jac,
+        1e-10,
+        5000,
+    );
     assert!(s_jac.converged && s_amg.converged);
     assert!(
         s_amg.iterations * 4 < s_jac.iterations,

@@ -329,9 +329,27 @@ fn blocks_per_scratch(n_blocks: usize) -> usize {
     n_blocks.div_ceil(4 * rayon::current_num_threads()).max(1)
 }
 
-/// `R A P` (its pattern always includes the diagonal), pattern and values in one pass. Each
-/// entry is summed in the order of [`galerkin_values`], so a refresh with the same fine values
-/// reproduces these bits.
+/// Calls `add(c, r_ci,i a_ik p_kc)` for every term of row `ci` of `R A P`, in a fixed order
+/// (restriction row, then fine row, then prolongator row): each coarse entry is the sum of its
+/// terms in this order, whichever function sums them.
+#[inline]
+fn rap_terms(r: &RectCsr, a: &CsrMatrix, p: &RectCsr, ci: usize, mut add: impl FnMut(u32, f64)) {
+    let (r_cols, r_vals) = r.row(ci);
+    for (&i, &rv) in r_cols.iter().zip(r_vals) {
+        let (a_cols, a_vals) = a.row(i as usize);
+        for (&k, &av) in a_cols.iter().zip(a_vals) {
+            let t = rv * av;
+            let (p_cols, p_vals) = p.row(k as usize);
+            for (&c, &pv) in p_cols.iter().zip(p_vals) {
+                add(c, t * pv);
+            }
+        }
+    }
+}
+
+/// `R A P` (its pattern always includes the diagonal), pattern and values in one pass. Entries
+/// are summed in [`rap_terms`]' order, as [`galerkin_values`] sums them, so a refresh with the
+/// same fine values reproduces these bits.
 fn galerkin_product(r: &RectCsr, a: &CsrMatrix, p: &RectCsr) -> CsrMatrix {
     let nc = p.ncols;
     let n_blocks = nc.div_ceil(GALERKIN_BLOCK);
@@ -348,21 +366,13 @@ fn galerkin_product(r: &RectCsr, a: &CsrMatrix, p: &RectCsr) -> CsrMatrix {
                     let tag = ci as u32;
                     marker[ci] = tag;
                     cols.push(tag);
-                    let (r_cols, r_vals) = r.row(ci);
-                    for (&i, &rv) in r_cols.iter().zip(r_vals) {
-                        let (a_cols, a_vals) = a.row(i as usize);
-                        for (&k, &av) in a_cols.iter().zip(a_vals) {
-                            let t = rv * av;
-                            let (p_cols, p_vals) = p.row(k as usize);
-                            for (&c, &pv) in p_cols.iter().zip(p_vals) {
-                                if marker[c as usize] != tag {
-                                    marker[c as usize] = tag;
-                                    cols.push(c);
-                                }
-                                acc[c as usize] += t * pv;
-                            }
+                    rap_terms(r, a, p, ci, |c, term| {
+                        if marker[c as usize] != tag {
+                            marker[c as usize] = tag;
+                            cols.push(c);
                         }
-                    }
+                        acc[c as usize] += term;
+                    });
                     cols[start..].sort_unstable();
                     vals.extend(
                         cols[start..]
@@ -416,17 +426,7 @@ fn galerkin_values(r: &RectCsr, a: &CsrMatrix, p: &RectCsr, coarse: &mut CsrMatr
         |acc, (r0, vals)| {
             let base = row_ptr[r0];
             for ci in r0..(r0 + GALERKIN_BLOCK).min(nc) {
-                let (r_cols, r_vals) = r.row(ci);
-                for (&i, &rv) in r_cols.iter().zip(r_vals) {
-                    let (a_cols, a_vals) = a.row(i as usize);
-                    for (&k, &av) in a_cols.iter().zip(a_vals) {
-                        let t = rv * av;
-                        let (p_cols, p_vals) = p.row(k as usize);
-                        for (&c, &pv) in p_cols.iter().zip(p_vals) {
-                            acc[c as usize] += t * pv;
-                        }
-                    }
-                }
+                rap_terms(r, a, p, ci, |c, term| acc[c as usize] += term);
                 let range = row_ptr[ci]..row_ptr[ci + 1];
                 let out = &mut vals[range.start - base..range.end - base];
                 for (o, &c) in out.iter_mut().zip(&col_idx[range]) {
