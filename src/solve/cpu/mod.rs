@@ -177,14 +177,14 @@ pub fn update_tolerance(tolerance_k: f64, precision: Precision, t: &[f64]) -> f6
 /// on the GPU also an upload, 0.9 s at 10^7 cells with an H100 and 16 cores): on the 10^6-cell
 /// benchmark radiator (VM) a 10 % threshold refreshed once for 36 CG iterations, this one never
 /// for 38, and a refresh costs about what 5 iterations do.
-pub const HIERARCHY_REFRESH_CHANGE: f64 = 0.5;
+const HIERARCHY_REFRESH_CHANGE: f64 = 0.5;
 
-fn hierarchy_is_stale(built_at: &[f64], now: &[f64], change: f64) -> bool {
+fn hierarchy_is_stale(built_at: &[f64], now: &[f64]) -> bool {
     built_at
         .par_iter()
         .with_min_len(1 << 14)
         .zip(now)
-        .any(|(&b, &t)| (t - b).abs() > change * b.abs())
+        .any(|(&b, &t)| (t - b).abs() > HIERARCHY_REFRESH_CHANGE * b.abs())
 }
 
 /// The steady solve on the CPU backend.
@@ -378,8 +378,8 @@ impl NewtonSolver {
         let alpha = state.time.map_or(0.0, |time| time.alpha);
         let t = &state.t;
         self.jacobian.update_diagonal(model, t, alpha);
-        let refreshed = alpha != self.hierarchy_alpha
-            || hierarchy_is_stale(&self.hierarchy_temperatures, t, HIERARCHY_REFRESH_CHANGE);
+        let refreshed =
+            alpha != self.hierarchy_alpha || hierarchy_is_stale(&self.hierarchy_temperatures, t);
         if refreshed {
             self.preconditioner
                 .refresh(&self.jacobian.matrix)

@@ -199,6 +199,15 @@ impl Chebyshev {
         self.degree
     }
 
+    /// The smoothing interval's centre `theta` and half-width `delta`.
+    fn interval(&self) -> (f64, f64) {
+        let lambda_min = self.lambda_max / self.ratio;
+        (
+            0.5 * (self.lambda_max + lambda_min),
+            0.5 * (self.lambda_max - lambda_min),
+        )
+    }
+
     /// Applies the polynomial to `A x = b`: starting from `x = 0` when `zero_start` (the input
     /// `x` is then ignored), from the given `x` otherwise. `d` is scratch of length `n`.
     pub(super) fn smooth(
@@ -209,9 +218,7 @@ impl Chebyshev {
         zero_start: bool,
         d: &mut [f64],
     ) {
-        let lambda_min = self.lambda_max / self.ratio;
-        let theta = 0.5 * (self.lambda_max + lambda_min);
-        let delta = 0.5 * (self.lambda_max - lambda_min);
+        let (theta, delta) = self.interval();
         let sigma = theta / delta;
         let inv_diag = &self.inv_diag;
         if zero_start {
@@ -248,8 +255,7 @@ impl Chebyshev {
             a.residual(b, x, r);
             return;
         }
-        let lambda_min = self.lambda_max / self.ratio;
-        let theta = 0.5 * (self.lambda_max + lambda_min);
+        let (theta, _) = self.interval();
         let inv_diag = &self.inv_diag;
         let smoothed = |j: usize| b[j] * inv_diag[j] / theta;
         sparse::for_row_blocks(r, a.nnz(), |r0, block| {
