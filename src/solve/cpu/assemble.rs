@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use super::sparse::CsrMatrix;
+use super::sparse::{CsrMatrix, RowBlock, join_row_blocks};
 use crate::error::{Error, Result};
 use crate::model::{Model, SIGMA};
 
@@ -119,12 +119,10 @@ enum RowSpan {
     Extra,
 }
 
-/// Rows of one span in CSR order; `row_end` is relative to the span's first entry.
+/// Rows of one span in CSR order, with each row's conduction diagonal.
 #[derive(Default)]
 struct Rows {
-    row_end: Vec<usize>,
-    col_idx: Vec<u32>,
-    values: Vec<f64>,
+    block: RowBlock,
     conduction_diagonal: Vec<f64>,
 }
 
@@ -139,72 +137,22 @@ impl Rows {
         }
         row.push((node, 0.0));
         row.sort_unstable_by_key(|&(col, _)| col);
+        let block = &mut self.block;
         let mut last = usize::MAX;
         for &(col, value) in row.iter() {
             if col == last {
-                if let Some(v) = self.values.last_mut() {
+                if let Some(v) = block.values.last_mut() {
                     *v += value;
                 }
             } else {
-                self.col_idx.push(col as u32);
-                self.values.push(value);
+                block.col_idx.push(col as u32);
+                block.values.push(value);
                 last = col;
             }
         }
-        self.row_end.push(self.col_idx.len());
+        block.end_row();
         row.clear();
     }
-}
-
-/// The spans' rows as one CSR matrix's arrays (row pointers, columns, values) and the
-/// conduction diagonal, copied in parallel into arrays allocated once.
-fn join_rows(parts: &[Rows], n: usize) -> (Vec<usize>, Vec<u32>, Vec<f64>, Vec<f64>) {
-    let nnz: usize = parts.iter().map(|p| p.col_idx.len()).sum();
-    let mut row_ptr = vec![0usize; n + 1];
-    let mut col_idx = vec![0u32; nnz];
-    let mut values = vec![0.0; nnz];
-    let mut conduction_diagonal = vec![0.0; n];
-    let entry_counts: Vec<usize> = parts.iter().map(|p| p.col_idx.len()).collect();
-    let row_counts: Vec<usize> = parts.iter().map(|p| p.row_end.len()).collect();
-    let entry_offsets: Vec<usize> = entry_counts
-        .iter()
-        .scan(0, |sum, &c| {
-            let start = *sum;
-            *sum += c;
-            Some(start)
-        })
-        .collect();
-    let ptr_slices = split_lengths(&mut row_ptr[1..], &row_counts);
-    let col_slices = split_lengths(&mut col_idx, &entry_counts);
-    let value_slices = split_lengths(&mut values, &entry_counts);
-    let diagonal_slices = split_lengths(&mut conduction_diagonal, &row_counts);
-    parts
-        .par_iter()
-        .zip(entry_offsets)
-        .zip(ptr_slices)
-        .zip(col_slices)
-        .zip(value_slices)
-        .zip(diagonal_slices)
-        .for_each(|(((((part, offset), ptr), col), value), diagonal)| {
-            for (p, &end) in ptr.iter_mut().zip(&part.row_end) {
-                *p = offset + end;
-            }
-            col.copy_from_slice(&part.col_idx);
-            value.copy_from_slice(&part.values);
-            diagonal.copy_from_slice(&part.conduction_diagonal);
-        });
-    (row_ptr, col_idx, values, conduction_diagonal)
-}
-
-/// `slice` cut into consecutive pieces of the given lengths (which must sum to its length).
-fn split_lengths<'a, T>(mut slice: &'a mut [T], lengths: &[usize]) -> Vec<&'a mut [T]> {
-    let mut pieces = Vec::with_capacity(lengths.len());
-    for &len in lengths {
-        let (head, tail) = slice.split_at_mut(len);
-        pieces.push(head);
-        slice = tail;
-    }
-    pieces
 }
 
 /// The Newton matrix K + D(T) over all nodes with fixed nodes eliminated (identity rows, their
@@ -276,13 +224,18 @@ impl Jacobian {
                 rows
             })
             .collect();
-        let rows: usize = parts.iter().map(|p| p.row_end.len()).sum();
+        let (blocks, diagonals): (Vec<RowBlock>, Vec<Vec<f64>>) = parts
+            .into_iter()
+            .map(|rows| (rows.block, rows.conduction_diagonal))
+            .unzip();
+        let rows: usize = blocks.iter().map(|b| b.row_end.len()).sum();
         if rows != n {
             return Err(Error::Solver(format!(
                 "assembled {rows} rows for {n} nodes: the panels do not cover the cells"
             )));
         }
-        let (row_ptr, col_idx, values, conduction_diagonal) = join_rows(&parts, n);
+        let (row_ptr, col_idx, values) = join_row_blocks(&blocks);
+        let conduction_diagonal = diagonals.concat();
         let matrix = CsrMatrix::from_csr(n, row_ptr, col_idx, values)
             .map_err(|e| Error::Solver(format!("cannot assemble the conduction matrix: {e}")))?;
         Ok(Jacobian {

@@ -406,6 +406,69 @@ pub(crate) fn row_blocks_mut<'a, T>(
     blocks
 }
 
+/// Consecutive rows of a CSR matrix made by one parallel task: columns and values in row
+/// order, and each row's end relative to the block's first entry.
+#[derive(Debug, Default)]
+pub(crate) struct RowBlock {
+    pub(crate) row_end: Vec<usize>,
+    pub(crate) col_idx: Vec<u32>,
+    pub(crate) values: Vec<f64>,
+}
+
+impl RowBlock {
+    /// Closes the row whose entries were pushed since the last call.
+    pub(crate) fn end_row(&mut self) {
+        self.row_end.push(self.col_idx.len());
+    }
+}
+
+/// The blocks' rows, in block order, as one matrix's row pointers, columns and values, copied
+/// in parallel into arrays allocated once.
+pub(crate) fn join_row_blocks(blocks: &[RowBlock]) -> (Vec<usize>, Vec<u32>, Vec<f64>) {
+    let entry_counts: Vec<usize> = blocks.iter().map(|b| b.col_idx.len()).collect();
+    let row_counts: Vec<usize> = blocks.iter().map(|b| b.row_end.len()).collect();
+    let nnz: usize = entry_counts.iter().sum();
+    let mut row_ptr = vec![0usize; row_counts.iter().sum::<usize>() + 1];
+    let mut col_idx = vec![0u32; nnz];
+    let mut values = vec![0.0; nnz];
+    let entry_offsets: Vec<usize> = entry_counts
+        .iter()
+        .scan(0, |sum, &c| {
+            let start = *sum;
+            *sum += c;
+            Some(start)
+        })
+        .collect();
+    let ptr_slices = split_lengths(&mut row_ptr[1..], &row_counts);
+    let col_slices = split_lengths(&mut col_idx, &entry_counts);
+    let value_slices = split_lengths(&mut values, &entry_counts);
+    blocks
+        .par_iter()
+        .zip(entry_offsets)
+        .zip(ptr_slices)
+        .zip(col_slices)
+        .zip(value_slices)
+        .for_each(|((((block, offset), ptr), col), value)| {
+            for (p, &end) in ptr.iter_mut().zip(&block.row_end) {
+                *p = offset + end;
+            }
+            col.copy_from_slice(&block.col_idx);
+            value.copy_from_slice(&block.values);
+        });
+    (row_ptr, col_idx, values)
+}
+
+/// `slice` cut into consecutive pieces of the given lengths (which must sum to its length).
+pub(crate) fn split_lengths<'a, T>(mut slice: &'a mut [T], lengths: &[usize]) -> Vec<&'a mut [T]> {
+    let mut pieces = Vec::with_capacity(lengths.len());
+    for &len in lengths {
+        let (head, tail) = slice.split_at_mut(len);
+        pieces.push(head);
+        slice = tail;
+    }
+    pieces
+}
+
 /// Runs `f(first_row, block)` over blocks of [`ROW_BLOCK`] elements of `out`, in parallel when
 /// the work (`nnz`, the stored entries read) is large enough. Each element must be computed
 /// independently of the others, which makes the result independent of the thread count.

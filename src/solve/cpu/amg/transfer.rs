@@ -6,7 +6,7 @@
 //! lumped onto the diagonal so that `A_F` keeps the row sums (and so the constant) of `A`, within
 //! the limit set in [`filtered_diagonal`]. `rho(D_F^-1 A_F)` is bounded by Gershgorin (at most 2).
 
-use super::super::sparse::{self, CsrMatrix, ROW_BLOCK, row_blocks_mut};
+use super::super::sparse::{self, CsrMatrix, ROW_BLOCK, RowBlock, join_row_blocks, row_blocks_mut};
 use super::aggregate::NO_AGGREGATE;
 use super::smoother::positive_inverse;
 use rayon::prelude::*;
@@ -214,11 +214,10 @@ fn prolongator_pattern(
     strong: &[bool],
     n_coarse: usize,
 ) -> RectCsr {
-    let blocks: Vec<(Vec<u32>, Vec<usize>)> = (0..a.n.div_ceil(ROW_BLOCK))
+    let blocks: Vec<RowBlock> = (0..a.n.div_ceil(ROW_BLOCK))
         .into_par_iter()
         .map(|b| {
-            let mut cols = Vec::new();
-            let mut lens = Vec::new();
+            let mut block = RowBlock::default();
             let mut row = Vec::new();
             for i in b * ROW_BLOCK..((b + 1) * ROW_BLOCK).min(a.n) {
                 row.clear();
@@ -234,34 +233,19 @@ fn prolongator_pattern(
                 }
                 row.sort_unstable();
                 row.dedup();
-                lens.push(row.len());
-                cols.extend_from_slice(&row);
+                block.col_idx.extend_from_slice(&row);
+                block.end_row();
             }
-            (cols, lens)
+            block.values = vec![0.0; block.col_idx.len()];
+            block
         })
         .collect();
-    concat_rows(blocks, n_coarse)
-}
-
-/// Joins per-block `(columns, row lengths)` into one CSR matrix with zero values.
-fn concat_rows(blocks: Vec<(Vec<u32>, Vec<usize>)>, ncols: usize) -> RectCsr {
-    let nnz = blocks.iter().map(|b| b.0.len()).sum();
-    let rows = blocks.iter().map(|b| b.1.len()).sum::<usize>();
-    let mut row_ptr = Vec::with_capacity(rows + 1);
-    let mut col_idx = Vec::with_capacity(nnz);
-    row_ptr.push(0);
-    for (cols, lens) in blocks {
-        for len in lens {
-            let last = row_ptr[row_ptr.len() - 1];
-            row_ptr.push(last + len);
-        }
-        col_idx.extend_from_slice(&cols);
-    }
+    let (row_ptr, col_idx, values) = join_row_blocks(&blocks);
     RectCsr {
-        ncols,
+        ncols: n_coarse,
         row_ptr,
         col_idx,
-        values: vec![0.0; nnz],
+        values,
     }
 }
 
@@ -353,14 +337,18 @@ fn rap_terms(r: &RectCsr, a: &CsrMatrix, p: &RectCsr, ci: usize, mut add: impl F
 fn galerkin_product(r: &RectCsr, a: &CsrMatrix, p: &RectCsr) -> CsrMatrix {
     let nc = p.ncols;
     let n_blocks = nc.div_ceil(GALERKIN_BLOCK);
-    type Rows = (Vec<u32>, Vec<usize>, Vec<f64>);
-    let blocks: Vec<Rows> = (0..n_blocks)
+    let blocks: Vec<RowBlock> = (0..n_blocks)
         .into_par_iter()
         .with_min_len(blocks_per_scratch(n_blocks))
         .map_init(
             || (vec![u32::MAX; nc], vec![0.0f64; nc]),
             |(marker, acc), b| {
-                let (mut cols, mut lens, mut vals) = (Vec::new(), Vec::new(), Vec::new());
+                let mut block = RowBlock::default();
+                let RowBlock {
+                    row_end,
+                    col_idx: cols,
+                    values: vals,
+                } = &mut block;
                 for ci in b * GALERKIN_BLOCK..((b + 1) * GALERKIN_BLOCK).min(nc) {
                     let start = cols.len();
                     let tag = ci as u32;
@@ -379,31 +367,23 @@ fn galerkin_product(r: &RectCsr, a: &CsrMatrix, p: &RectCsr) -> CsrMatrix {
                             .iter()
                             .map(|&c| std::mem::take(&mut acc[c as usize])),
                     );
-                    lens.push(cols.len() - start);
+                    row_end.push(cols.len());
                 }
-                (cols, lens, vals)
+                block
             },
         )
         .collect();
-    let mut values = Vec::with_capacity(blocks.iter().map(|b| b.2.len()).sum());
-    let patterns = blocks
-        .into_iter()
-        .map(|(cols, lens, vals)| {
-            values.extend_from_slice(&vals);
-            (cols, lens)
-        })
-        .collect();
-    let rect = concat_rows(patterns, nc);
+    let (row_ptr, col_idx, values) = join_row_blocks(&blocks);
     let diag_index = (0..nc)
         .map(|i| {
-            let cols = &rect.col_idx[rect.row_ptr[i]..rect.row_ptr[i + 1]];
-            rect.row_ptr[i] + cols.binary_search(&(i as u32)).unwrap_or(0)
+            let cols = &col_idx[row_ptr[i]..row_ptr[i + 1]];
+            row_ptr[i] + cols.binary_search(&(i as u32)).unwrap_or(0)
         })
         .collect();
     CsrMatrix {
         n: nc,
-        row_ptr: rect.row_ptr,
-        col_idx: rect.col_idx,
+        row_ptr,
+        col_idx,
         values,
         diag_index,
     }
