@@ -30,6 +30,7 @@ use skysink::solve::cpu::amg::Amg;
 use skysink::solve::cpu::pcg::Preconditioner;
 use skysink::solve::cpu::sparse::{self, CsrMatrix};
 use skysink::solve::cpu::{Jacobian, initial_temperature};
+use skysink::solve::gpu::kernels::ChebCoefs;
 use skysink::solve::gpu::vcycle::DeviceAmg;
 use skysink::solve::gpu::{Choice, ContextOptions, Encode, GpuContext, pick};
 
@@ -175,13 +176,19 @@ fn gpu_size(
     group.throughput(Throughput::Bytes(matrix_bytes + 8 * n64));
     group.bench_function(id("csr_matvec"), |b| b.iter(|| run(ctx, &[&matvec])));
 
-    // Reads inv_diag and b, writes x and d.
-    let start = ctx.cheb_start(n64, 0.5, [&inv_diag, &w, &xs, &d])?;
+    // Reads inv_diag and b, writes x and d (one lane: one coefficient pair).
+    let coef_buffer = ctx.cheb_coefficients(&[[0.3, 0.5]])?;
+    let coefs = ChebCoefs {
+        buffer: &coef_buffer,
+        first: 0,
+        stride: n64,
+    };
+    let start = ctx.cheb_start(n64, coefs, [&inv_diag, &w, &xs, &d])?;
     group.throughput(Throughput::Bytes(16 * n64));
     group.bench_function(id("cheb_start"), |b| b.iter(|| run(ctx, &[&start])));
 
     // The matrix, x, inv_diag, b and d read, d written.
-    let correction = ctx.cheb_correction(&csr, [0.3, 0.5], [&inv_diag, &w, &xs, &d])?;
+    let correction = ctx.cheb_correction(&csr, coefs, [&inv_diag, &w, &xs, &d])?;
     group.throughput(Throughput::Bytes(matrix_bytes + 20 * n64));
     group.bench_function(id("cheb_correction"), |b| {
         b.iter(|| run(ctx, &[&correction]))
@@ -199,7 +206,7 @@ fn gpu_size(
     group.throughput(Throughput::Bytes(8 * n64));
     group.bench_function(id("copy"), |b| b.iter(|| run(ctx, &[&copy])));
 
-    let device_amg = DeviceAmg::new(ctx, &s.amg.export(), &w, &z, &scalars)?;
+    let device_amg = DeviceAmg::new(ctx, &[&s.amg.export()], &w, &z, &scalars)?;
     let cycle: Vec<&dyn Encode> = device_amg
         .cycle()
         .iter()

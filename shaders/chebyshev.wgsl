@@ -6,6 +6,8 @@
 // x is only read by cheb_correction; the update x += d is a separate dispatch because other
 // rows read x. cheb_correction covers one row block of A (ChebParams): row_ptr, col and val hold
 // the block's rows only, the vectors are whole. cheb_start covers every row (first_row is 0).
+// (c_prev, c_new) come from coefs, one pair per lane (ChebParams): stacked systems of a batch
+// each smooth with their own eigenvalue bounds.
 
 @group(0) @binding(0) var<uniform> params: ChebParams;
 @group(0) @binding(1) var<storage, read> row_ptr: array<u32>;
@@ -15,7 +17,12 @@
 @group(0) @binding(5) var<storage, read> b: array<f32>;
 @group(0) @binding(6) var<storage, read_write> x: array<f32>;
 @group(0) @binding(7) var<storage, read_write> d: array<f32>;
-@group(0) @binding(8) var<storage, read> long_rows: array<u32>;
+@group(0) @binding(8) var<storage, read> coefs: array<vec2<f32>>;
+
+// (c_prev, c_new) of row i's lane.
+fn coefficients(i: u32) -> vec2<f32> {
+    return coefs[params.coef_index + i / params.stride];
+}
 
 @compute @workgroup_size(WG)
 fn cheb_start(
@@ -25,7 +32,7 @@ fn cheb_start(
 ) {
     let i = linear_index(wid, nwg, lid);
     if i < params.n_rows {
-        let v = params.c_new * inv_diag[i] * b[i];
+        let v = coefficients(i).y * inv_diag[i] * b[i];
         d[i] = v;
         x[i] = v;
     }
@@ -42,7 +49,8 @@ fn strided_sum(first: u32, end: u32, step: u32) -> f32 {
 
 fn correct(local: u32, ax: f32) {
     let i = params.first_row + local;
-    d[i] = params.c_prev * d[i] + params.c_new * inv_diag[i] * (b[i] - ax);
+    let c = coefficients(i);
+    d[i] = c.x * d[i] + c.y * inv_diag[i] * (b[i] - ax);
 }
 
 @compute @workgroup_size(WG)
@@ -72,7 +80,7 @@ fn cheb_correction_long(
     if q >= params.n_rows {
         return;
     }
-    let local = long_rows[q];
+    let local = row_ptr[params.long_first + q];
     let ax = tree_sum(lid, strided_sum(row_ptr[local] + lid, row_ptr[local + 1u], WG));
     if lid == 0u {
         correct(local, ax);

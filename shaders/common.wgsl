@@ -45,38 +45,60 @@ struct Panel {
 
 // A vector operation over n items with coefficient a = coef * s[num] / s[den] (an index equal
 // to NO_SCALAR stands for 1; a zero denominator gives a = 0), s the device scalar buffer.
+// Lanes: the items are the stacked vectors of independent systems (a batch of sweep points),
+// item i in lane i / stride, whose scalars are s[lane * slots ..]. A gate slot (not NO_SCALAR)
+// whose value is 0 leaves the lane's items untouched: a system whose solve has stopped.
+// One system is one lane: stride n, slots 0.
 struct VecParams {
     n: u32,
     num: u32,
     den: u32,
     coef: f32,
+    stride: u32,
+    slots: u32,
+    gate: u32,
+    pad0: u32,
 }
 
 // A CSR matrix-vector product over rows first_row .. first_row + n_rows: one row block of a
 // matrix split over several bindings (src/solve/gpu/csr.rs), its row pointers rebased to the
-// block's first entry.
+// block's first entry. The block's rows of more than LONG_ROW entries are listed in the same
+// u32 array as its row pointers, from index long_first (the long-row kernels' n_rows counts
+// them): one binding fewer, so that the Chebyshev kernels stay within 8 storage buffers.
 struct CsrParams {
     n_rows: u32,
     first_row: u32,
+    long_first: u32,
+    pad0: u32,
+}
+
+// A reduction over lanes: lane p's n items start at item p * stride, its result goes to
+// s[p * slots + out_index]. Each lane is folded in chunks counted from its own first item, so a
+// lane's result does not depend on the other lanes.
+struct ReduceParams {
+    n: u32,
+    out_index: u32,
+    stride: u32,
+    lanes: u32,
+    slots: u32,
+    pad0: u32,
     pad1: u32,
     pad2: u32,
 }
 
-// A reduction of n items; the final pass writes its result to s[out_index].
-struct ReduceParams {
-    n: u32,
-    out_index: u32,
-    pad0: u32,
-    pad1: u32,
-}
-
 // One Chebyshev smoothing step over rows first_row .. first_row + n_rows (one row block, as in
-// CsrParams): coefficients of the previous correction and of the new preconditioned residual.
+// CsrParams). The coefficients of the previous correction and of the new preconditioned
+// residual, (c_prev, c_new), are per lane: row i reads coefs[coef_index + i / stride]. Long rows
+// are listed from row_ptr[long_first], as in CsrParams.
 struct ChebParams {
     n_rows: u32,
     first_row: u32,
-    c_prev: f32,
-    c_new: f32,
+    stride: u32,
+    coef_index: u32,
+    long_first: u32,
+    pad0: u32,
+    pad1: u32,
+    pad2: u32,
 }
 
 // Workgroup memory of the tree reductions (reduce.wgsl, the long-row CSR kernels).

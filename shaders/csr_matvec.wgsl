@@ -1,7 +1,8 @@
 // csr_matvec.wgsl: y = A x (csr_matvec) or y += A x (csr_matvec_add) for a CSR matrix, one
 // thread per row of at most LONG_ROW entries. Longer rows (heat-pipe vapour nodes, payload
 // junctions, a dense coarsest inverse) are skipped here and summed by csr_matvec_long /
-// csr_matvec_add_long, one workgroup per row from a list the host builds at upload: a single
+// csr_matvec_add_long, one workgroup per row from a list the host builds at upload (stored after
+// the row pointers, CsrParams): a single
 // thread walking a vapour row's 10^5 entries would stall the whole product.
 // One dispatch covers one row block (CsrParams): row_ptr, col and val hold the block's rows only,
 // x and y the whole vectors; the long-row kernels' CsrParams count the block's long rows.
@@ -12,7 +13,6 @@
 @group(0) @binding(3) var<storage, read> val: array<f32>;
 @group(0) @binding(4) var<storage, read> x: array<f32>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
-@group(0) @binding(6) var<storage, read> long_rows: array<u32>;
 
 // Entries first, first + step, ... before end, times x.
 fn strided_sum(first: u32, end: u32, step: u32) -> f32 {
@@ -50,7 +50,7 @@ fn long_row(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, accumulate: bool) {
     if q >= params.n_rows {
         return;
     }
-    let row = long_rows[q];
+    let row = row_ptr[params.long_first + q];
     let total = tree_sum(lid, strided_sum(row_ptr[row] + lid, row_ptr[row + 1u], WG));
     if lid == 0u {
         store(row, total, accumulate);

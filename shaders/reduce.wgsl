@@ -1,10 +1,12 @@
 // reduce.wgsl: deterministic dot product and max-abs reductions in two passes.
-// Pass 1 (dot_partial, max_abs_partial): workgroup g folds the fixed chunk
-// [g * REDUCE_CHUNK, (g + 1) * REDUCE_CHUNK): thread l takes items l, l + WG, ... in order, then a
-// workgroup-memory tree (no subgroup operations) combines the WG values; the result goes to
-// partials[g]. Pass 2 (sum_final, max_final): one workgroup folds the partials the same way and
-// writes s[out_index]. The order of every operation depends only on n, so results repeat bit
-// for bit on one adapter.
+// Every lane (ReduceParams: one system of a stacked batch, or the only one) is reduced on its
+// own. Pass 1 (dot_partial, max_abs_partial): workgroup g = lane * chunks + c folds the lane's
+// fixed chunk [c * REDUCE_CHUNK, (c + 1) * REDUCE_CHUNK): thread l takes items l, l + WG, ... in
+// order, then a workgroup-memory tree (no subgroup operations) combines the WG values; the
+// result goes to partials[g]. Pass 2 (sum_final, max_final): workgroup `lane` folds the lane's
+// partials the same way and writes s[lane * slots + out_index]. The order of every operation
+// depends only on n, so a lane's result repeats bit for bit on one adapter whatever the other
+// lanes hold.
 
 @group(0) @binding(0) var<uniform> params: ReduceParams;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -25,6 +27,28 @@ fn tree_max(lid: u32, value: f32) -> f32 {
     return tree[0];
 }
 
+// Chunks of one lane's items (at least 1, so that lane = g / chunks is defined).
+fn lane_chunks() -> u32 {
+    return max((params.n + REDUCE_CHUNK - 1u) / REDUCE_CHUNK, 1u);
+}
+
+// Index into x and y of item k of chunk g's lane, or past every lane when the item is not one.
+fn chunk_item(g: u32, k: u32) -> u32 {
+    let chunks = lane_chunks();
+    let lane = g / chunks;
+    let local = (g % chunks) * REDUCE_CHUNK + k;
+    if lane >= params.lanes || local >= params.n {
+        return 0xffffffffu;
+    }
+    return lane * params.stride + local;
+}
+
+// Whether workgroup g's chunk holds items (it then writes partials[g]).
+fn chunk_is_used(g: u32) -> bool {
+    let chunks = lane_chunks();
+    return g / chunks < params.lanes && (g % chunks) * REDUCE_CHUNK < params.n;
+}
+
 @compute @workgroup_size(WG)
 fn dot_partial(
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -32,16 +56,15 @@ fn dot_partial(
     @builtin(local_invocation_index) lid: u32,
 ) {
     let g = group_index(wid, nwg);
-    let base = g * REDUCE_CHUNK;
     var acc = 0.0;
     for (var k = 0u; k < REDUCE_ITEMS; k += 1u) {
-        let i = base + k * WG + lid;
-        if i < params.n {
+        let i = chunk_item(g, k * WG + lid);
+        if i != 0xffffffffu {
             acc += x[i] * y[i];
         }
     }
     let total = tree_sum(lid, acc);
-    if lid == 0u && base < params.n {
+    if lid == 0u && chunk_is_used(g) {
         partials[g] = total;
     }
 }
@@ -53,42 +76,62 @@ fn max_abs_partial(
     @builtin(local_invocation_index) lid: u32,
 ) {
     let g = group_index(wid, nwg);
-    let base = g * REDUCE_CHUNK;
     var acc = 0.0;
     for (var k = 0u; k < REDUCE_ITEMS; k += 1u) {
-        let i = base + k * WG + lid;
-        if i < params.n {
+        let i = chunk_item(g, k * WG + lid);
+        if i != 0xffffffffu {
             acc = max(acc, abs(x[i]));
         }
     }
     let total = tree_max(lid, acc);
-    if lid == 0u && base < params.n {
+    if lid == 0u && chunk_is_used(g) {
         partials[g] = total;
     }
 }
 
-// One workgroup: params.n is the number of partials.
-@compute @workgroup_size(WG)
-fn sum_final(@builtin(local_invocation_index) lid: u32) {
-    var acc = 0.0;
-    for (var i = lid; i < params.n; i += WG) {
-        acc += partials[i];
-    }
-    let total = tree_sum(lid, acc);
-    if lid == 0u {
-        scalars[params.out_index] = total;
+// First partial of workgroup `lane`'s lane and how many there are.
+fn lane_partials(lane: u32) -> vec2<u32> {
+    return vec2<u32>(lane * lane_chunks(), (params.n + REDUCE_CHUNK - 1u) / REDUCE_CHUNK);
+}
+
+fn store_lane(lane: u32, lid: u32, total: f32) {
+    if lid == 0u && lane < params.lanes {
+        scalars[lane * params.slots + params.out_index] = total;
     }
 }
 
-// One workgroup: params.n is the number of partials.
+// One workgroup per lane.
 @compute @workgroup_size(WG)
-fn max_final(@builtin(local_invocation_index) lid: u32) {
+fn sum_final(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    let lane = group_index(wid, nwg);
+    let range = lane_partials(lane);
     var acc = 0.0;
-    for (var i = lid; i < params.n; i += WG) {
-        acc = max(acc, partials[i]);
+    if lane < params.lanes {
+        for (var i = lid; i < range.y; i += WG) {
+            acc += partials[range.x + i];
+        }
     }
-    let total = tree_max(lid, acc);
-    if lid == 0u {
-        scalars[params.out_index] = total;
+    store_lane(lane, lid, tree_sum(lid, acc));
+}
+
+// One workgroup per lane.
+@compute @workgroup_size(WG)
+fn max_final(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(num_workgroups) nwg: vec3<u32>,
+    @builtin(local_invocation_index) lid: u32,
+) {
+    let lane = group_index(wid, nwg);
+    let range = lane_partials(lane);
+    var acc = 0.0;
+    if lane < params.lanes {
+        for (var i = lid; i < range.y; i += WG) {
+            acc = max(acc, partials[range.x + i]);
+        }
     }
+    store_lane(lane, lid, tree_max(lid, acc));
 }

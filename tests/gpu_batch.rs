@@ -149,14 +149,16 @@ fn a_gpu_sweep_gives_the_same_csv_for_every_batch_size_and_agrees_with_solve_and
 
 /// Through the library: each point of a batch (three points, two mesh structures, in either
 /// order) gets exactly the bits and iteration count of the same model solved alone by
-/// `skysink::solve` on the GPU.
+/// `skysink::solve` on the GPU, although the two points on one mesh share every dispatch (one
+/// stack of two lanes) and the third has a stack of its own.
 #[test]
 fn each_point_of_a_batch_has_the_bits_of_its_lone_solve() {
     if !have_gpu() {
         return;
     }
     use skysink::scenario::BackendChoice;
-    use skysink::solve::gpu::batch::solve_steady_batch;
+    use skysink::solve::gpu::batch::solve_with;
+    use skysink::solve::gpu::solver::{GpuBatch, open};
     let backend = skysink::choose_backend(BackendChoice::Gpu).expect("a GPU backend");
     let skysink::Backend::Gpu { adapter, .. } = &backend else {
         panic!("--backend gpu gave {}", backend.describe());
@@ -190,7 +192,11 @@ fn each_point_of_a_batch_has_the_bits_of_its_lone_solve() {
             .iter()
             .map(|&i| (&prepared[i].0, prepared[i].1))
             .collect();
-        let solved = solve_steady_batch(&batch, adapter).expect("a batch");
+        let mut device = GpuBatch::new(open(adapter).expect("the adapter opens"));
+        let solved = solve_with(&batch, &mut device).expect("a batch");
+        let mut stacks = device.stack_sizes();
+        stacks.sort_unstable();
+        assert_eq!(stacks, [1, 2], "lanes per stack, batch order {order:?}");
         for (&i, s) in order.iter().zip(solved) {
             let s = s.expect("a solved point");
             let lone = &alone[i];

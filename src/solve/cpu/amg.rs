@@ -201,6 +201,8 @@ pub struct Amg {
     /// Unique to this hierarchy's values: a new one at every `new` and `refresh`, so that a
     /// copy elsewhere (the GPU's) knows whether it is current.
     generation: u64,
+    /// Unique to this hierarchy's aggregates and sparsity patterns, which `refresh` keeps.
+    pattern: u64,
     levels: Vec<Level>,
     coarse_solver: CoarseSolver,
     options: AmgOptions,
@@ -279,8 +281,10 @@ impl Amg {
                 })
                 .collect(),
         });
+        let generation = next_generation();
         Amg {
-            generation: next_generation(),
+            generation,
+            pattern: generation,
             levels,
             coarse_solver,
             options,
@@ -428,6 +432,8 @@ pub enum CoarseExport {
 pub struct AmgExport<'a> {
     pub levels: Vec<LevelExport<'a>>,
     pub coarse: CoarseExport,
+    /// Equal for two exports of one hierarchy, refreshed or not: their patterns are the same.
+    pub pattern: u64,
 }
 
 impl Amg {
@@ -482,7 +488,11 @@ impl Amg {
             }
             CoarseSolver::Sweeps(sweeps) => CoarseExport::Sweeps(*sweeps),
         };
-        AmgExport { levels, coarse }
+        AmgExport {
+            levels,
+            coarse,
+            pattern: self.pattern,
+        }
     }
 }
 

@@ -2,11 +2,13 @@
 //! 7). Each point runs the host Newton of `cpu::NewtonSolver` (start, prepare_step, finish_step:
 //! the same convergence test as a lone solve); at every lockstep iteration the host work of the
 //! points still running (Jacobian, multigrid refresh, residuals) runs in parallel on rayon's
-//! threads, and their linear systems are solved together by one [`GpuBatch`]: one submission per
-//! round of CG iterations for all of them, one readback for all their residual norms. A point
-//! leaves the batch when its own Newton converges (or fails). Every point keeps its own device
-//! vectors and hierarchy and its own reductions, so its numbers do not depend on which points
-//! share the batch: a batch of one, a batch of eight and `skysink solve` give identical bits.
+//! threads, and their linear systems are solved together by one [`GpuBatch`]: points whose
+//! systems share a size and hierarchy shape (the points of a mesh) are stacked in the lanes of
+//! one set of buffers, so each kernel is one dispatch for all of them; one submission carries
+//! every stack's round of CG iterations and one readback all their residual norms. A point
+//! leaves the batch when its own Newton converges (or fails). Every lane keeps its own rows,
+//! coefficients and reductions, so a point's numbers do not depend on which points share the
+//! batch: a batch of one, a batch of eight and `skysink solve` give identical bits.
 
 use rayon::prelude::*;
 
@@ -21,8 +23,8 @@ use crate::solve::{Solution, SolveOptions};
 /// Points a GPU sweep solves together unless `SKYSINK_GPU_BATCH` says otherwise.
 pub const DEFAULT_BATCH: usize = 8;
 
-/// Nodes a batch holds on the device at most, all its points together (each point keeps its
-/// own hierarchy and vectors there): a sweep of large models is solved in smaller batches, down
+/// Nodes a batch holds on the device at most, all its points together (each point has its own
+/// lane of hierarchy and vectors there): a sweep of large models is solved in smaller batches, down
 /// to one point, rather than running out of device memory.
 pub const MAX_BATCH_NODES: usize = 2_000_000;
 

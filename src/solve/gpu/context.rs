@@ -23,7 +23,7 @@ pub struct ContextOptions {
 }
 
 /// Storage buffers the widest kernel binds (chebyshev.wgsl).
-pub const STORAGE_BUFFERS_NEEDED: u32 = 7;
+pub const STORAGE_BUFFERS_NEEDED: u32 = 8;
 
 /// Something that records compute work into a pass.
 pub trait Encode {

@@ -12,7 +12,7 @@
 use std::ops::Range;
 
 use super::context::{Dispatch, GpuContext};
-use super::kernels::{CountUniform, cheb_uniform, count_u32, need};
+use super::kernels::{ChebCoefs, CountUniform, cheb_uniform, count_u32, need, need_coefficients};
 use super::shaders::{Kernel, LONG_ROW};
 use crate::error::{Error, Result};
 
@@ -30,6 +30,8 @@ pub struct GpuCsr {
 struct CsrBlock {
     first_row: u32,
     rows: u32,
+    /// Index in `row_ptr` of the list of long rows.
+    long_first: u32,
     entries: Range<usize>,
     row_ptr: wgpu::Buffer,
     col: wgpu::Buffer,
@@ -38,12 +40,12 @@ struct CsrBlock {
     long: Option<LongRows>,
 }
 
-/// The rows of one block with more than `LONG_ROW` entries (block-local indices), which the
-/// `_long` kernels sum one workgroup per row.
+/// The rows of one block with more than `LONG_ROW` entries, which the `_long` kernels sum one
+/// workgroup per row. Their block-local indices follow the block's row pointers in the same
+/// buffer (CsrParams in common.wgsl).
 #[derive(Clone, Debug)]
 struct LongRows {
     count: u32,
-    rows: wgpu::Buffer,
     /// CsrParams of the long-row kernels: n_rows counts the long rows.
     params: wgpu::Buffer,
 }
@@ -61,7 +63,7 @@ impl GpuCsr {
 }
 
 /// Splits rows into consecutive blocks of at most `max_items` entries each, whose rebased row
-/// pointers (rows + 1 items) also fit in `max_items`. An empty matrix is one empty block. An
+/// pointers and list of long rows (rows + 1 + long rows items) also fit in `max_items`. An empty matrix is one empty block. An
 /// error names a row with more entries than one block holds.
 pub fn split_rows(
     row_ptr: &[u32],
@@ -74,10 +76,15 @@ pub fn split_rows(
     while start < n {
         let first = u64::from(row_ptr[start]);
         let mut end = start;
-        while end < n
-            && u64::from(row_ptr[end + 1]) - first <= max
-            && ((end + 1 - start) as u64) < max
-        {
+        let mut long = 0u64;
+        while end < n {
+            let is_long = u64::from(row_ptr[end + 1] - row_ptr[end] > LONG_ROW);
+            if u64::from(row_ptr[end + 1]) - first > max
+                || (end + 1 - start) as u64 + long + is_long >= max
+            {
+                break;
+            }
+            long += is_long;
             end += 1;
         }
         if end == start {
@@ -120,23 +127,40 @@ impl GpuContext {
         let mut blocks = Vec::with_capacity(ranges.len());
         for rows in ranges {
             let entries = row_ptr[rows.start] as usize..row_ptr[rows.end] as usize;
-            let local: Vec<u32> = row_ptr[rows.start..=rows.end]
+            let mut local: Vec<u32> = row_ptr[rows.start..=rows.end]
                 .iter()
                 .map(|&k| k - row_ptr[rows.start])
                 .collect();
             let first_row = rows.start as u32;
             let count = (rows.end - rows.start) as u32;
-            let long = self.long_rows(&local, first_row)?;
-            // CsrParams in common.wgsl: n_rows, first_row.
+            let long_rows = long_rows_of(&local);
+            let long_first = local.len() as u32;
+            let long = if long_rows.is_empty() {
+                None
+            } else {
+                let params = CountUniform {
+                    n: long_rows.len() as u32,
+                    index: first_row,
+                    pad0: long_first,
+                    pad1: 0,
+                };
+                Some(LongRows {
+                    count: long_rows.len() as u32,
+                    params: self.uniform("csr long rows", &params)?,
+                })
+            };
+            local.extend(long_rows);
+            // CsrParams in common.wgsl: n_rows, first_row, long_first.
             let params = CountUniform {
                 n: count,
                 index: first_row,
-                pad0: 0,
+                pad0: long_first,
                 pad1: 0,
             };
             blocks.push(CsrBlock {
                 first_row,
                 rows: count,
+                long_first,
                 row_ptr: self.upload("csr row_ptr", &local)?,
                 col: self.upload("csr col", &col[entries.clone()])?,
                 val: self.upload("csr val", &val[entries.clone()])?,
@@ -151,29 +175,6 @@ impl GpuContext {
             nnz,
             blocks,
         })
-    }
-
-    /// The long rows of a block with rebased row pointers `local` starting at `first_row`.
-    fn long_rows(&self, local: &[u32], first_row: u32) -> Result<Option<LongRows>> {
-        let rows: Vec<u32> = (0..local.len().saturating_sub(1))
-            .filter(|&i| local[i + 1] - local[i] > LONG_ROW)
-            .map(|i| i as u32)
-            .collect();
-        if rows.is_empty() {
-            return Ok(None);
-        }
-        let count = rows.len() as u32;
-        let params = CountUniform {
-            n: count,
-            index: first_row,
-            pad0: 0,
-            pad1: 0,
-        };
-        Ok(Some(LongRows {
-            count,
-            rows: self.upload("csr long rows", &rows)?,
-            params: self.uniform("csr long rows", &params)?,
-        }))
     }
 
     /// y = A x, or y += A x with `accumulate` (csr_matvec.wgsl): one dispatch per row block,
@@ -206,7 +207,6 @@ impl GpuContext {
             if let Some(long) = &b.long {
                 let mut long_bindings = bindings.clone();
                 long_bindings[0] = (0, &long.params);
-                long_bindings.push((6, &long.rows));
                 long_blocks.push((long_bindings, self.groups_for(u64::from(long.count), 1)?));
             }
             blocks.push((bindings, self.groups_per_item(u64::from(b.rows))?));
@@ -232,21 +232,39 @@ impl GpuContext {
                 csr.nnz
             )));
         }
+        self.write_csr_values_at(csr, 0, val)
+    }
+
+    /// Overwrites entries `first .. first + val.len()` of `csr` (one lane of a stacked matrix),
+    /// whichever row blocks hold them.
+    pub fn write_csr_values_at(&self, csr: &GpuCsr, first: usize, val: &[f32]) -> Result<()> {
+        let end = first + val.len();
+        if end as u64 > u64::from(csr.nnz) {
+            return Err(Error::Solver(format!(
+                "CSR matrix: values for entries {first}..{end} of {}",
+                csr.nnz
+            )));
+        }
         for b in &csr.blocks {
-            if !b.entries.is_empty() {
-                self.queue()
-                    .write_buffer(&b.val, 0, bytemuck::cast_slice(&val[b.entries.clone()]));
+            let (from, to) = (b.entries.start.max(first), b.entries.end.min(end));
+            if from < to {
+                self.queue().write_buffer(
+                    &b.val,
+                    4 * (from - b.entries.start) as u64,
+                    bytemuck::cast_slice(&val[from - first..to - first]),
+                );
             }
         }
         Ok(())
     }
 
     /// One Chebyshev correction: d = c_prev * d + c_new * inv_diag * (b - A x)
-    /// (chebyshev.wgsl), one dispatch per row block; follow it with x += d (`axpy`).
+    /// (chebyshev.wgsl), each lane with its own (c_prev, c_new), one dispatch per row block;
+    /// follow it with x += d (`axpy`).
     pub fn cheb_correction(
         &self,
         a: &GpuCsr,
-        [c_prev, c_new]: [f32; 2],
+        coefs: ChebCoefs<'_>,
         [inv_diag, b, x, d]: [&wgpu::Buffer; 4],
     ) -> Result<Dispatch> {
         let n = u64::from(a.n_rows);
@@ -259,15 +277,18 @@ impl GpuContext {
         for (name, buffer) in [("inv_diag", inv_diag), ("b", b), ("x", x), ("d", d)] {
             need(&format!("cheb_correction: {name}"), buffer, n)?;
         }
+        need_coefficients("cheb_correction", coefs, n)?;
         let mut params = Vec::with_capacity(a.blocks.len());
         let mut long_params = Vec::with_capacity(a.blocks.len());
         for block in &a.blocks {
             let rows = (block.first_row, u64::from(block.rows));
-            params.push(self.uniform("chebyshev", &cheb_uniform(rows, c_prev, c_new)?)?);
+            let uniform = cheb_uniform(rows, coefs, block.long_first)?;
+            params.push(self.uniform("chebyshev", &uniform)?);
             long_params.push(match &block.long {
                 Some(long) => {
                     let rows = (block.first_row, u64::from(long.count));
-                    Some(self.uniform("chebyshev long rows", &cheb_uniform(rows, c_prev, c_new)?)?)
+                    let uniform = cheb_uniform(rows, coefs, block.long_first)?;
+                    Some(self.uniform("chebyshev long rows", &uniform)?)
                 }
                 None => None,
             });
@@ -284,11 +305,11 @@ impl GpuContext {
                 (5, b),
                 (6, x),
                 (7, d),
+                (8, coefs.buffer),
             ];
             if let (Some(long), Some(long_params)) = (&block.long, long_params) {
                 let mut long_bindings = bindings.clone();
                 long_bindings[0] = (0, long_params);
-                long_bindings.push((8, &long.rows));
                 long_blocks.push((long_bindings, self.groups_for(u64::from(long.count), 1)?));
             }
             blocks.push((bindings, self.groups_per_item(u64::from(block.rows))?));
@@ -299,6 +320,14 @@ impl GpuContext {
         }
         Ok(short.followed_by(self.dispatch_blocks(Kernel::ChebCorrectionLong, &long_blocks)?))
     }
+}
+
+/// The rows with more than `LONG_ROW` entries of a block with row pointers `local`.
+fn long_rows_of(local: &[u32]) -> Vec<u32> {
+    (0..local.len().saturating_sub(1))
+        .filter(|&i| local[i + 1] - local[i] > LONG_ROW)
+        .map(|i| i as u32)
+        .collect()
 }
 
 /// Checks the structure of a CSR matrix: row pointers from 0, non-decreasing, ending at the

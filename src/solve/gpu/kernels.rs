@@ -38,12 +38,14 @@ impl PanelStencil {
 }
 
 /// A coefficient `constant * s[num] / s[den]` read on the device (`None` stands for 1; a zero
-/// denominator gives 0), s the scalar buffer that reductions write.
+/// denominator gives 0), s the scalar buffer that reductions write (each lane's own scalars,
+/// see [`Lanes`]). With a `gate`, a lane whose `s[gate]` is 0 is left as it is.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Coef {
     pub constant: f32,
     pub num: Option<u32>,
     pub den: Option<u32>,
+    pub gate: Option<u32>,
 }
 
 impl Coef {
@@ -52,6 +54,7 @@ impl Coef {
             constant,
             num: None,
             den: None,
+            gate: None,
         }
     }
 
@@ -61,8 +64,55 @@ impl Coef {
             constant,
             num: Some(num),
             den: Some(den),
+            gate: None,
         }
     }
+
+    /// This coefficient, applied only to lanes whose scalar `gate` is not 0.
+    pub fn gated(self, gate: u32) -> Coef {
+        Coef {
+            gate: Some(gate),
+            ..self
+        }
+    }
+}
+
+/// Independent systems stacked in one set of buffers, so that one dispatch serves them all
+/// (the points of a batched sweep): lane `p` holds items `p * stride ..` of every vector, of
+/// which the first `len` are its own (the rest are zero padding), and scalars
+/// `p * slots .. (p + 1) * slots`. A lone system is one lane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lanes {
+    pub count: u32,
+    pub stride: u64,
+    pub len: u64,
+    pub slots: u32,
+}
+
+impl Lanes {
+    /// One system of `n` items.
+    pub fn one(n: u64) -> Lanes {
+        Lanes {
+            count: 1,
+            stride: n,
+            len: n,
+            slots: 0,
+        }
+    }
+
+    /// Items the stacked vectors hold.
+    pub fn items(&self) -> u64 {
+        u64::from(self.count) * self.stride
+    }
+}
+
+/// Where a Chebyshev step's `(c_prev, c_new)` pairs are: one per lane, lane `p`'s at
+/// `buffer[first + p]`, lanes `stride` rows apart.
+#[derive(Clone, Copy, Debug)]
+pub struct ChebCoefs<'a> {
+    pub buffer: &'a wgpu::Buffer,
+    pub first: u32,
+    pub stride: u64,
 }
 
 /// A two-pass reduction: partial sums per chunk, then one workgroup writes the scalar.
@@ -99,6 +149,21 @@ struct VecUniform {
     num: u32,
     den: u32,
     coef: f32,
+    stride: u32,
+    slots: u32,
+    gate: u32,
+    pad0: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+struct ReduceUniform {
+    n: u32,
+    out_index: u32,
+    stride: u32,
+    lanes: u32,
+    slots: u32,
+    pad: [u32; 3],
 }
 
 #[repr(C)]
@@ -106,8 +171,10 @@ struct VecUniform {
 pub(super) struct ChebUniform {
     n_rows: u32,
     first_row: u32,
-    c_prev: f32,
-    c_new: f32,
+    stride: u32,
+    coef_index: u32,
+    long_first: u32,
+    pad: [u32; 3],
 }
 
 #[repr(C)]
@@ -124,6 +191,12 @@ const NO_SCALAR: u32 = u32::MAX;
 /// Number of partial results the first pass of a reduction over `n` items writes.
 pub fn partial_count(n: u64) -> u64 {
     n.div_ceil(u64::from(REDUCE_CHUNK))
+}
+
+/// Partial results of a reduction over every lane (each lane at least one, as reduce.wgsl
+/// numbers them).
+pub fn lane_partial_count(lanes: Lanes) -> u64 {
+    u64::from(lanes.count) * partial_count(lanes.len).max(1)
 }
 
 /// Length in f32 items of a buffer.
@@ -153,7 +226,21 @@ impl GpuContext {
 
     /// A buffer for the partial results of reductions over up to `n` items.
     pub fn partials(&self, n: u64) -> Result<wgpu::Buffer> {
-        self.zeroed("partials", partial_count(n).max(1) * 4)
+        self.lane_partials(Lanes::one(n))
+    }
+
+    /// A buffer for the partial results of reductions over `lanes`.
+    pub fn lane_partials(&self, lanes: Lanes) -> Result<wgpu::Buffer> {
+        self.zeroed("partials", lane_partial_count(lanes).max(1) * 4)
+    }
+
+    /// Chebyshev coefficient pairs `(c_prev, c_new)`, one per lane and step (`ChebCoefs`).
+    pub fn cheb_coefficients(&self, pairs: &[[f32; 2]]) -> Result<wgpu::Buffer> {
+        let flat: Vec<f32> = pairs.iter().flatten().copied().collect();
+        if flat.is_empty() {
+            return self.zeroed("chebyshev coefficients", 8);
+        }
+        self.upload("chebyshev coefficients", &flat)
     }
 
     /// r = heat balance of one panel (residual.wgsl).
@@ -198,23 +285,32 @@ impl GpuContext {
         )
     }
 
-    /// The first Chebyshev step from x = 0: d = c_new * inv_diag * b, x = d (chebyshev.wgsl).
+    /// The first Chebyshev step from x = 0: d = c_new * inv_diag * b, x = d (chebyshev.wgsl),
+    /// over n rows, each lane with its own c_new.
     pub fn cheb_start(
         &self,
         n: u64,
-        c_new: f32,
+        coefs: ChebCoefs<'_>,
         [inv_diag, b, x, d]: [&wgpu::Buffer; 4],
     ) -> Result<Dispatch> {
         for (name, buffer) in [("inv_diag", inv_diag), ("b", b), ("x", x), ("d", d)] {
             need(&format!("cheb_start: {name}"), buffer, n)?;
         }
+        need_coefficients("cheb_start", coefs, n)?;
         // The pipeline's layout is derived from cheb_start, which uses no matrix: bind only
         // what it reads and writes.
-        let params = self.uniform("chebyshev", &cheb_uniform((0, n), 0.0, c_new)?)?;
+        let params = self.uniform("chebyshev", &cheb_uniform((0, n), coefs, 0)?)?;
         let groups = self.groups_per_item(n)?;
         self.dispatch(
             Kernel::ChebStart,
-            &[(0, &params), (4, inv_diag), (5, b), (6, x), (7, d)],
+            &[
+                (0, &params),
+                (4, inv_diag),
+                (5, b),
+                (6, x),
+                (7, d),
+                (8, coefs.buffer),
+            ],
             groups,
         )
     }
@@ -228,7 +324,19 @@ impl GpuContext {
         y: &wgpu::Buffer,
         scalars: &wgpu::Buffer,
     ) -> Result<Dispatch> {
-        self.scaled(Kernel::Axpy, n, a, x, y, scalars)
+        self.axpy_in(Lanes::one(n), a, x, y, scalars)
+    }
+
+    /// y = y + a x over every lane's items, each lane with its own coefficient (vector.wgsl).
+    pub fn axpy_in(
+        &self,
+        lanes: Lanes,
+        a: Coef,
+        x: &wgpu::Buffer,
+        y: &wgpu::Buffer,
+        scalars: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
+        self.scaled(Kernel::Axpy, lanes, a, x, y, scalars)
     }
 
     /// y = x + a y over n items (vector.wgsl).
@@ -240,7 +348,19 @@ impl GpuContext {
         y: &wgpu::Buffer,
         scalars: &wgpu::Buffer,
     ) -> Result<Dispatch> {
-        self.scaled(Kernel::Xpay, n, a, x, y, scalars)
+        self.xpay_in(Lanes::one(n), a, x, y, scalars)
+    }
+
+    /// y = x + a y over every lane's items, each lane with its own coefficient (vector.wgsl).
+    pub fn xpay_in(
+        &self,
+        lanes: Lanes,
+        a: Coef,
+        x: &wgpu::Buffer,
+        y: &wgpu::Buffer,
+        scalars: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
+        self.scaled(Kernel::Xpay, lanes, a, x, y, scalars)
     }
 
     /// y = w * x, item by item, over n items (vector.wgsl).
@@ -254,7 +374,7 @@ impl GpuContext {
         for (name, buffer) in [("x", x), ("w", w), ("y", y)] {
             need(&format!("mul: {name}"), buffer, n)?;
         }
-        let params = self.uniform("vec", &vec_uniform(n, Coef::constant(1.0))?)?;
+        let params = self.uniform("vec", &vec_uniform(Lanes::one(n), Coef::constant(1.0))?)?;
         let groups = self.groups_per_item(n)?;
         self.dispatch(Kernel::Mul, &[(0, &params), (1, x), (2, w), (3, y)], groups)
     }
@@ -284,10 +404,23 @@ impl GpuContext {
         scalars: &wgpu::Buffer,
         out: u32,
     ) -> Result<Reduction> {
-        need("dot: y", y, n)?;
+        self.dot_in(Lanes::one(n), x, y, partials, scalars, out)
+    }
+
+    /// Every lane's x . y into its own scalar `out`, deterministic (reduce.wgsl).
+    pub fn dot_in(
+        &self,
+        lanes: Lanes,
+        x: &wgpu::Buffer,
+        y: &wgpu::Buffer,
+        partials: &wgpu::Buffer,
+        scalars: &wgpu::Buffer,
+        out: u32,
+    ) -> Result<Reduction> {
+        need("dot: y", y, lanes.items())?;
         self.reduction(
             [Kernel::DotPartial, Kernel::SumFinal],
-            n,
+            lanes,
             x,
             Some(y),
             partials,
@@ -307,7 +440,7 @@ impl GpuContext {
     ) -> Result<Reduction> {
         self.reduction(
             [Kernel::MaxAbsPartial, Kernel::MaxFinal],
-            n,
+            Lanes::one(n),
             x,
             None,
             partials,
@@ -320,7 +453,7 @@ impl GpuContext {
     fn reduction(
         &self,
         [first, second]: [Kernel; 2],
-        n: u64,
+        lanes: Lanes,
         x: &wgpu::Buffer,
         y: Option<&wgpu::Buffer>,
         partials: &wgpu::Buffer,
@@ -328,39 +461,38 @@ impl GpuContext {
         out: u32,
     ) -> Result<Reduction> {
         let what = first.entry();
-        need(&format!("{what}: x"), x, n)?;
-        let chunks = partial_count(n);
+        if lanes.len > lanes.stride || lanes.count == 0 {
+            return Err(Error::Solver(format!(
+                "{what}: {} lanes of {} items {} apart",
+                lanes.count, lanes.len, lanes.stride
+            )));
+        }
+        need(&format!("{what}: x"), x, lanes.items())?;
+        let chunks = lane_partial_count(lanes);
         need(&format!("{what}: partials"), partials, chunks)?;
-        need(&format!("{what}: scalars"), scalars, u64::from(out) + 1)?;
-        let n32 = count_u32(what, n)?;
-        let pass1 = self.uniform(
+        let last_scalar = u64::from(lanes.count - 1) * u64::from(lanes.slots) + u64::from(out);
+        need(&format!("{what}: scalars"), scalars, last_scalar + 1)?;
+        let params = self.uniform(
             "reduce",
-            &CountUniform {
-                n: n32,
-                index: out,
-                pad0: 0,
-                pad1: 0,
+            &ReduceUniform {
+                n: count_u32(what, lanes.len)?,
+                out_index: out,
+                stride: count_u32(what, lanes.stride.max(1))?,
+                lanes: lanes.count,
+                slots: lanes.slots,
+                pad: [0; 3],
             },
         )?;
-        let pass2 = self.uniform(
-            "reduce final",
-            &CountUniform {
-                n: count_u32(what, chunks)?,
-                index: out,
-                pad0: 0,
-                pad1: 0,
-            },
-        )?;
-        let mut bindings = vec![(0, &pass1), (1, x), (3, partials)];
+        let mut bindings = vec![(0, &params), (1, x), (3, partials)];
         if let Some(y) = y {
             bindings.push((2, y));
         }
-        let groups = self.groups_for(n, u64::from(REDUCE_CHUNK))?;
+        let groups = self.groups_for(chunks, 1)?;
         let partial = self.dispatch(first, &bindings, groups)?;
         let last = self.dispatch(
             second,
-            &[(0, &pass2), (3, partials), (4, scalars)],
-            [1, 1, 1],
+            &[(0, &params), (3, partials), (4, scalars)],
+            self.groups_for(u64::from(lanes.count), 1)?,
         )?;
         Ok(Reduction { partial, last })
     }
@@ -368,19 +500,25 @@ impl GpuContext {
     fn scaled(
         &self,
         kernel: Kernel,
-        n: u64,
+        lanes: Lanes,
         a: Coef,
         x: &wgpu::Buffer,
         y: &wgpu::Buffer,
         scalars: &wgpu::Buffer,
     ) -> Result<Dispatch> {
         let what = kernel.entry();
+        let n = lanes.items();
         need(&format!("{what}: x"), x, n)?;
         need(&format!("{what}: y"), y, n)?;
-        for index in [a.num, a.den].into_iter().flatten() {
-            need(&format!("{what}: scalars"), scalars, u64::from(index) + 1)?;
+        let last_lane = u64::from(lanes.count.max(1) - 1) * u64::from(lanes.slots);
+        for index in [a.num, a.den, a.gate].into_iter().flatten() {
+            need(
+                &format!("{what}: scalars"),
+                scalars,
+                last_lane + u64::from(index) + 1,
+            )?;
         }
-        let params = self.uniform("vec", &vec_uniform(n, a)?)?;
+        let params = self.uniform("vec", &vec_uniform(lanes, a)?)?;
         let groups = self.groups_per_item(n)?;
         self.dispatch(
             kernel,
@@ -399,7 +537,7 @@ impl GpuContext {
         let what = kernel.entry();
         need(&format!("{what}: source"), x, n)?;
         need(&format!("{what}: destination"), y, n)?;
-        let params = self.uniform("vec", &vec_uniform(n, Coef::constant(1.0))?)?;
+        let params = self.uniform("vec", &vec_uniform(Lanes::one(n), Coef::constant(1.0))?)?;
         let groups = self.groups_per_item(n)?;
         let bindings = match kernel {
             Kernel::CopyBandwidth => [(0, &params), (1, x), (2, y)],
@@ -425,22 +563,38 @@ fn panel_uniform(p: &PanelStencil) -> PanelUniform {
 /// Chebyshev parameters over `n` rows starting at row `first_row`.
 pub(super) fn cheb_uniform(
     (first_row, n): (u32, u64),
-    c_prev: f32,
-    c_new: f32,
+    coefs: ChebCoefs<'_>,
+    long_first: u32,
 ) -> Result<ChebUniform> {
     Ok(ChebUniform {
         n_rows: count_u32("chebyshev", n)?,
         first_row,
-        c_prev,
-        c_new,
+        stride: count_u32("chebyshev lanes", coefs.stride.max(1))?,
+        coef_index: coefs.first,
+        long_first,
+        pad: [0; 3],
     })
 }
 
-fn vec_uniform(n: u64, a: Coef) -> Result<VecUniform> {
+/// Checks that `coefs` holds a pair for every lane of `rows` rows.
+pub(super) fn need_coefficients(what: &str, coefs: ChebCoefs<'_>, rows: u64) -> Result<()> {
+    let lanes = rows.div_ceil(coefs.stride.max(1));
+    need(
+        &format!("{what}: coefficients"),
+        coefs.buffer,
+        2 * (u64::from(coefs.first) + lanes),
+    )
+}
+
+fn vec_uniform(lanes: Lanes, a: Coef) -> Result<VecUniform> {
     Ok(VecUniform {
-        n: count_u32("vector", n)?,
+        n: count_u32("vector", lanes.items())?,
         num: a.num.unwrap_or(NO_SCALAR),
         den: a.den.unwrap_or(NO_SCALAR),
         coef: a.constant,
+        stride: count_u32("vector lanes", lanes.stride.max(1))?,
+        slots: lanes.slots,
+        gate: a.gate.unwrap_or(NO_SCALAR),
+        pad0: 0,
     })
 }

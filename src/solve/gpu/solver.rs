@@ -1,17 +1,19 @@
 //! The GPU backend's steady solve. Newton stays on the host in f64 (`cpu::newton`, shared with
 //! the CPU backend); each step's system `(K + D) delta = R` is solved here in f32 by conjugate
 //! gradients on the device, preconditioned by one V-cycle of the host's multigrid hierarchy
-//! (vcycle.rs), which stays on the device until the host refreshes it. Every CG coefficient stays on the device (`Coef::ratio`); only `r . r` comes
-//! back every few iterations for the stopping test, and `delta` at the end. Newton's f64
-//! residual then makes this a mixed-precision iterative refinement: the answer is as accurate as
-//! the CPU's, up to the f32 backend's convergence test (SCENARIO.md section 3).
+//! (vcycle.rs), which stays on the device until the host refreshes it. Every CG coefficient stays
+//! on the device (`Coef::ratio`); only `r . r` comes back every few iterations for the stopping
+//! test, and `delta` at the end. Newton's f64 residual then makes this a mixed-precision
+//! iterative refinement: the answer is as accurate as the CPU's, up to the f32 backend's
+//! convergence test (SCENARIO.md section 3). A lone solve is a [`GpuBatch`] of one system: one
+//! lane of one stack.
 
 use rayon::prelude::*;
 
 use super::adapter::{AdapterSummary, Precision, candidates};
 use super::context::{ContextOptions, Dispatch, Encode, GpuContext};
-use super::kernels::{Coef, partial_count};
-use super::vcycle::{DeviceAmg, DeviceArray, array_bytes, to_f32};
+use super::kernels::{Coef, Lanes, lane_partial_count};
+use super::vcycle::{DeviceAmg, DeviceArray, StackShape, stack_array_bytes, to_f32};
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::solve::cpu::amg::{Amg, AmgExport};
@@ -27,11 +29,15 @@ const CHECK_EVERY: usize = 2;
 /// Readbacks without a new smallest residual after which CG has stagnated at the f32 floor.
 const STAGNATION_CHECKS: usize = 3;
 
-/// Device scalar slots: `r . z` (two, alternating old/new), `p . A p`, `r . r`.
+/// Device scalars of each lane: `r . z` (two, alternating old/new), `p . A p`, `r . r`, and the
+/// lane's gate: 1 while its CG runs, 0 once it stopped or when it has nothing to solve (the
+/// gated updates then leave its vectors alone).
 const RZ_A: u32 = 0;
 const PAP: u32 = 1;
 const RZ_B: u32 = 2;
 const RR: u32 = 3;
+const RUNNING: u32 = 4;
+const SLOTS: u32 = 5;
 
 /// Solves the steady state of `model` on the adapter `adapter` (f32 linear algebra).
 pub fn solve_steady(
@@ -59,12 +65,21 @@ pub fn open(adapter: &AdapterSummary) -> Result<GpuContext> {
     GpuContext::new(&candidate, ContextOptions::default())
 }
 
-/// Device vectors and the hierarchy of one system size.
-struct DeviceSystem {
-    n: usize,
-    amg: DeviceAmg,
-    /// `Amg::generation` of the hierarchy whose values the device holds.
+/// One lane of a stack: the batch slot (sweep point) it holds and the `Amg::generation` of the
+/// hierarchy values it holds.
+struct Lane {
+    slot: usize,
     generation: u64,
+}
+
+/// Systems of one size and hierarchy shape stacked in lanes (vcycle.rs): their hierarchies,
+/// CG vectors and scalars, worked on by one set of dispatches. A lane whose point has left
+/// (`None`) stays in the buffers, gated off, until the whole stack is dropped.
+struct Stack {
+    /// Rows of each lane's system.
+    n: usize,
+    lanes: Vec<Option<Lane>>,
+    amg: DeviceAmg,
     x: wgpu::Buffer,
     r: wgpu::Buffer,
     z: wgpu::Buffer,
@@ -72,6 +87,23 @@ struct DeviceSystem {
     q: wgpu::Buffer,
     partials: wgpu::Buffer,
     scalars: wgpu::Buffer,
+}
+
+impl Stack {
+    fn layout(&self) -> Lanes {
+        Lanes {
+            count: self.lanes.len() as u32,
+            stride: self.n as u64,
+            len: self.n as u64,
+            slots: SLOTS,
+        }
+    }
+
+    fn lane_of(&self, slot: usize) -> Option<usize> {
+        self.lanes
+            .iter()
+            .position(|l| l.as_ref().is_some_and(|l| l.slot == slot))
+    }
 }
 
 /// PCG on the device with the V-cycle of the host's hierarchy: the GPU's `LinearSolver`. It is
@@ -94,7 +126,7 @@ impl GpuPcg {
 
     /// Row blocks of the finest A, P and R uploaded by the last solve (see csr.rs).
     pub fn finest_blocks(&self) -> Option<[usize; 3]> {
-        self.batch.systems.first()?.as_ref()?.amg.finest_blocks()
+        self.batch.stacks.first()?.amg.finest_blocks()
     }
 }
 
@@ -110,20 +142,22 @@ pub struct BatchJob<'a> {
     pub tolerance: f64,
 }
 
-/// Several independent PCG solves on one device, advanced together: every running system's CG
+/// Several independent PCG solves on one device, advanced together. Systems that share a size
+/// and hierarchy shape are stacked in the lanes of one [`Stack`], so every dispatch (product,
+/// V-cycle, vector update, reduction) serves all of them at once; every running stack's CG
 /// iterations go into one submission, and one readback brings every running residual norm back
-/// (`CHECK_EVERY` iterations per round). Each system keeps its own vectors, hierarchy and scalar
-/// slots, so its arithmetic does not depend on the others; each stops on its own residual.
+/// (`CHECK_EVERY` iterations per round). Each lane keeps its own rows, coefficients and scalars,
+/// so its arithmetic does not depend on the others; each stops on its own residual.
 pub struct GpuBatch {
     ctx: GpuContext,
-    systems: Vec<Option<DeviceSystem>>,
+    stacks: Vec<Stack>,
 }
 
-/// One CG solve in progress.
+/// One CG solve in progress, in lane `lane` of stack `stack`, for job `job`.
 struct Cg {
-    slot: usize,
-    start: Vec<Dispatch>,
-    batch: Vec<Dispatch>,
+    job: usize,
+    stack: usize,
+    lane: usize,
     b_norm: f64,
     target: f64,
     iterations: usize,
@@ -150,11 +184,19 @@ impl Cg {
     }
 }
 
+/// The dispatches of one stack's solve: the start (first V-cycle, `p = z`, `r . z`) and one
+/// round of `CHECK_EVERY` iterations ending with `r . r`.
+struct StackWork {
+    stack: usize,
+    start: Vec<Dispatch>,
+    round: Vec<Dispatch>,
+}
+
 impl GpuBatch {
     pub fn new(ctx: GpuContext) -> GpuBatch {
         GpuBatch {
             ctx,
-            systems: Vec::new(),
+            stacks: Vec::new(),
         }
     }
 
@@ -162,61 +204,113 @@ impl GpuBatch {
         &self.ctx
     }
 
-    /// Frees the device systems of slots `n` and above.
+    /// Frees the lanes of slots `n` and above (a stack goes once none of its lanes is held).
     pub fn keep_slots(&mut self, n: usize) {
-        self.systems.truncate(n);
+        for stack in &mut self.stacks {
+            for lane in &mut stack.lanes {
+                if lane.as_ref().is_some_and(|l| l.slot >= n) {
+                    *lane = None;
+                }
+            }
+        }
+        self.stacks.retain(|s| s.lanes.iter().any(Option::is_some));
+    }
+
+    /// Stacks the lanes of the last solve, for tests: lanes per stack.
+    pub fn stack_sizes(&self) -> Vec<usize> {
+        self.stacks.iter().map(|s| s.lanes.len()).collect()
     }
 
     /// Solves every job; a job's own failure (a system the device cannot hold, a non-finite
     /// right-hand side) is its entry's `Err`, a device failure fails the whole call.
     pub fn solve(&mut self, jobs: &mut [BatchJob<'_>]) -> Result<Vec<Result<LinearStats>>> {
-        let mut results: Vec<Option<Result<LinearStats>>> = Vec::with_capacity(jobs.len());
-        let mut running: Vec<(usize, Cg)> = Vec::new();
+        let mut results: Vec<Option<Result<LinearStats>>> = (0..jobs.len()).map(|_| None).collect();
+        let rhs32: Vec<Vec<f32>> = jobs.iter().map(|job| to_f32(job.rhs)).collect();
+        let mut wanted = Vec::new();
         for (j, job) in jobs.iter_mut().enumerate() {
-            match self.begin(job) {
-                Ok(Some(cg)) => {
-                    results.push(None);
-                    running.push((j, cg));
-                }
-                Ok(None) => results.push(Some(Ok(LinearStats {
+            job.x.fill(0.0);
+            let b_norm = norm_of_f32(&rhs32[j]);
+            if b_norm == 0.0 {
+                results[j] = Some(Ok(LinearStats {
                     iterations: 0,
                     converged: true,
-                }))),
-                Err(e) => results.push(Some(Err(e))),
+                }));
+            } else if !b_norm.is_finite() {
+                results[j] = Some(Err(Error::Solver(
+                    "the Newton residual is not finite in f32".to_string(),
+                )));
+            } else {
+                wanted.push((j, b_norm));
             }
         }
-        let start: Vec<&dyn Encode> = running
+        let places = self.place(jobs, &wanted);
+        let mut cgs: Vec<Cg> = Vec::new();
+        for (&(j, b_norm), place) in wanted.iter().zip(places) {
+            match place {
+                Ok((stack, lane)) => cgs.push(Cg {
+                    job: j,
+                    stack,
+                    lane,
+                    b_norm,
+                    target: jobs[j].tolerance.max(F32_TOLERANCE_FLOOR) * b_norm,
+                    iterations: 0,
+                    best: f64::INFINITY,
+                    since_best: 0,
+                    running: MAX_PCG_ITERATIONS > 0,
+                }),
+                Err(e) => results[j] = Some(Err(e)),
+            }
+        }
+        let mut work = Vec::new();
+        for s in 0..self.stacks.len() {
+            let mine: Vec<&Cg> = cgs.iter().filter(|cg| cg.stack == s).collect();
+            if !mine.is_empty() {
+                work.push(self.begin(s, &mine, &rhs32)?);
+            }
+        }
+        let start: Vec<&dyn Encode> = work
             .iter()
-            .flat_map(|(_, cg)| cg.start.iter().map(|d| d as &dyn Encode))
+            .flat_map(|w| w.start.iter().map(|d| d as &dyn Encode))
             .collect();
         if !start.is_empty() {
             self.ctx.run(&start)?;
         }
-        while running.iter().any(|(_, cg)| cg.running) {
-            let active: Vec<&Cg> = running
+        while cgs.iter().any(|cg| cg.running) {
+            let round: Vec<&dyn Encode> = work
                 .iter()
-                .map(|(_, cg)| cg)
+                .filter(|w| cgs.iter().any(|cg| cg.running && cg.stack == w.stack))
+                .flat_map(|w| w.round.iter().map(|d| d as &dyn Encode))
+                .collect();
+            self.ctx.run(&round)?;
+            let sources: Vec<(&wgpu::Buffer, u64)> = cgs
+                .iter()
                 .filter(|cg| cg.running)
+                .map(|cg| {
+                    let at = u64::from(cg.lane as u32 * SLOTS + RR);
+                    (&self.stacks[cg.stack].scalars, at)
+                })
                 .collect();
-            let work: Vec<&dyn Encode> = active
-                .iter()
-                .flat_map(|cg| cg.batch.iter().map(|d| d as &dyn Encode))
-                .collect();
-            self.ctx.run(&work)?;
-            let mut sources = Vec::with_capacity(active.len());
-            for cg in &active {
-                let system = self.system(cg.slot)?;
-                sources.push((&system.scalars, u64::from(RR)));
-            }
             let norms: Vec<f32> = self.ctx.read_each(&sources)?;
             let mut norms = norms.into_iter();
-            for (_, cg) in running.iter_mut().filter(|(_, cg)| cg.running) {
+            for cg in cgs.iter_mut().filter(|cg| cg.running) {
                 cg.check(norms.next().unwrap_or(f32::NAN));
+                if !cg.running {
+                    let gate = u64::from(cg.lane as u32 * SLOTS + RUNNING);
+                    self.ctx.queue().write_buffer(
+                        &self.stacks[cg.stack].scalars,
+                        4 * gate,
+                        bytemuck::bytes_of(&0f32),
+                    );
+                }
             }
         }
-        for (j, cg) in running {
-            let job = &mut jobs[j];
-            results[j] = Some(self.finish(job, &cg));
+        for w in &work {
+            let stack = &self.stacks[w.stack];
+            let solution: Vec<f32> = self.ctx.read(&stack.x, 0, stack.lanes.len() * stack.n)?;
+            for cg in cgs.iter().filter(|cg| cg.stack == w.stack) {
+                let lane = &solution[cg.lane * stack.n..(cg.lane + 1) * stack.n];
+                results[cg.job] = Some(finish(&mut jobs[cg.job], lane, cg));
+            }
         }
         Ok(results
             .into_iter()
@@ -224,174 +318,258 @@ impl GpuBatch {
             .collect())
     }
 
-    fn system(&self, slot: usize) -> Result<&DeviceSystem> {
-        self.systems
-            .get(slot)
-            .and_then(Option::as_ref)
-            .ok_or_else(|| Error::Solver("the GPU system was not uploaded".to_string()))
+    /// Puts each wanted job (index, `||b||`) in a lane whose hierarchy is its own, up to date,
+    /// with the job's matrix as the finest level's operator. A lane keeps its point from one
+    /// solve to the next (values rewritten in place after a refresh); a point new to the batch,
+    /// or whose hierarchy changed shape, goes into a new stack with the others of its shape.
+    fn place(
+        &mut self,
+        jobs: &[BatchJob<'_>],
+        wanted: &[(usize, f64)],
+    ) -> Vec<Result<(usize, usize)>> {
+        // Which jobs need their hierarchy exported: not on the device, or not current there.
+        let current: Vec<bool> = wanted
+            .iter()
+            .map(|&(j, _)| {
+                let job = &jobs[j];
+                self.find(job.slot).is_some_and(|(s, l)| {
+                    self.stacks[s].lanes[l]
+                        .as_ref()
+                        .is_some_and(|lane| lane.generation == job.amg.generation())
+                })
+            })
+            .collect();
+        let exports: Vec<Option<AmgExport<'_>>> = wanted
+            .par_iter()
+            .zip(&current)
+            .map(|(&(j, _), &current)| (!current).then(|| jobs[j].amg.export()))
+            .collect();
+        // A lane whose hierarchy changed shape is given up.
+        for ((&(j, _), export), &current) in wanted.iter().zip(&exports).zip(&current) {
+            if let (Some(export), false) = (export, current)
+                && let Some((s, l)) = self.find(jobs[j].slot)
+                && !self.stacks[s].amg.lane_matches(l, export)
+            {
+                self.stacks[s].lanes[l] = None;
+            }
+        }
+        self.stacks.retain(|s| s.lanes.iter().any(Option::is_some));
+
+        let mut places: Vec<Option<Result<(usize, usize)>>> = wanted.iter().map(|_| None).collect();
+        let mut homeless: Vec<usize> = Vec::new();
+        for (w, (&(j, _), export)) in wanted.iter().zip(&exports).enumerate() {
+            let job = &jobs[j];
+            let Some((s, l)) = self.find(job.slot) else {
+                homeless.push(w);
+                continue;
+            };
+            places[w] = Some(
+                self.refresh_lane(s, l, job, export.as_ref())
+                    .map(|()| (s, l)),
+            );
+        }
+        // New stacks, one per shape, in the order the jobs come.
+        let mut shapes: Vec<(StackShape, Vec<usize>)> = Vec::new();
+        for &w in &homeless {
+            let Some(export) = &exports[w] else { continue };
+            let shape = StackShape::of(export);
+            match shapes.iter_mut().find(|(s, _)| *s == shape) {
+                Some((_, members)) => members.push(w),
+                None => shapes.push((shape, vec![w])),
+            }
+        }
+        for (_, members) in shapes {
+            let group: Vec<(&BatchJob<'_>, &AmgExport<'_>)> = members
+                .iter()
+                .filter_map(|&w| Some((&jobs[wanted[w].0], exports[w].as_ref()?)))
+                .collect();
+            match self.new_stack(&group) {
+                Ok(s) => {
+                    for (lane, &w) in members.iter().enumerate() {
+                        places[w] = Some(Ok((s, lane)));
+                    }
+                }
+                // Too large together (or the first to fail): each alone, failing on its own.
+                Err(e) if group.len() == 1 => places[members[0]] = Some(Err(e)),
+                Err(_) => {
+                    for (&w, one) in members.iter().zip(&group) {
+                        places[w] = Some(self.new_stack(&[*one]).map(|s| (s, 0)));
+                    }
+                }
+            }
+        }
+        places
+            .into_iter()
+            .map(|p| p.unwrap_or_else(|| Err(Error::Solver("a batched solve was lost".into()))))
+            .collect()
     }
 
-    /// Brings the device hierarchy of `slot` up to date with `amg` and makes `matrix` its
-    /// finest level's matrix, the CG operator. A hierarchy already on the device is left alone;
-    /// a refreshed one of the same shape has its values rewritten in place; any other is
-    /// uploaded (after the memory estimate). Between refreshes Newton's matrix differs from the
-    /// hierarchy's finest level only on the diagonal: the device's finest level takes the new
-    /// values and the coarser levels stay as they are, a preconditioner as good as the host's
-    /// stale one (the host refreshes when a temperature has moved by 10 %).
-    fn prepare(&mut self, slot: usize, amg: &Amg, matrix: &CsrMatrix) -> Result<()> {
-        if self.systems.len() <= slot {
-            self.systems.resize_with(slot + 1, || None);
+    fn find(&self, slot: usize) -> Option<(usize, usize)> {
+        self.stacks
+            .iter()
+            .enumerate()
+            .find_map(|(s, stack)| Some((s, stack.lane_of(slot)?)))
+    }
+
+    /// Brings lane `l` of stack `s` up to date with the job's hierarchy (`export`, when it is not
+    /// current) and makes the job's matrix its finest operator. Between refreshes Newton's
+    /// matrix differs from the hierarchy's finest level only on the diagonal: the device's finest
+    /// level takes the new values and the coarser levels stay as they are, a preconditioner as
+    /// good as the host's stale one.
+    fn refresh_lane(
+        &mut self,
+        s: usize,
+        l: usize,
+        job: &BatchJob<'_>,
+        export: Option<&AmgExport<'_>>,
+    ) -> Result<()> {
+        let stack = &mut self.stacks[s];
+        if stack.n != job.matrix.n {
+            return Err(Error::Solver(format!(
+                "the GPU hierarchy has {} rows, the Newton matrix {}: refresh the multigrid \
+                 hierarchy before solving",
+                stack.n, job.matrix.n
+            )));
         }
-        let current = self.systems[slot]
-            .as_ref()
-            .is_some_and(|s| s.generation == amg.generation());
-        let finest_is_matrix = if current {
-            false
-        } else {
-            let export = amg.export();
-            self.upload_hierarchy(slot, &export)?;
-            export
-                .levels
-                .first()
-                .is_some_and(|l| l.a.values == matrix.values.as_slice())
-        };
-        let system = self.systems[slot]
-            .as_mut()
-            .ok_or_else(|| Error::Solver("the GPU system was not uploaded".to_string()))?;
-        system.generation = amg.generation();
-        if !finest_is_matrix && let Some(finest) = system.amg.finest() {
-            if finest.nnz as usize != matrix.nnz() {
-                return Err(Error::Solver(format!(
-                    "the GPU hierarchy has {} entries on its finest level, the Newton matrix {}",
-                    finest.nnz,
-                    matrix.nnz()
-                )));
+        let finest_is_matrix = match export {
+            Some(export) => {
+                let start = std::time::Instant::now();
+                stack.amg.refresh_lane(&self.ctx, l, export)?;
+                crate::trace::phase("GPU hierarchy values rewritten", start);
+                if let Some(lane) = stack.lanes[l].as_mut() {
+                    lane.generation = job.amg.generation();
+                }
+                export
+                    .levels
+                    .first()
+                    .is_some_and(|level| level.a.values == job.matrix.values.as_slice())
             }
+            None => false,
+        };
+        if !finest_is_matrix {
             let start = std::time::Instant::now();
-            self.ctx.write_csr_values(finest, &to_f32(&matrix.values))?;
+            stack
+                .amg
+                .write_finest(&self.ctx, l, &to_f32(&job.matrix.values))?;
             crate::trace::phase("GPU operator values written", start);
         }
         Ok(())
     }
 
-    /// Rewrites the hierarchy of `slot` in place when its shape is unchanged, else uploads it.
-    fn upload_hierarchy(&mut self, slot: usize, export: &AmgExport<'_>) -> Result<()> {
+    /// Uploads the hierarchies of `group` (one shape) as a new stack, one lane each in order, and
+    /// makes each job's matrix its lane's operator; returns the stack's index.
+    fn new_stack(&mut self, group: &[(&BatchJob<'_>, &AmgExport<'_>)]) -> Result<usize> {
         let start = std::time::Instant::now();
-        let reusable = self.systems[slot]
-            .as_ref()
-            .is_some_and(|s| s.amg.matches(export));
-        if reusable {
-            if let Some(system) = self.systems[slot].as_mut() {
-                system.amg.refresh(&self.ctx, export)?;
+        let exports: Vec<&AmgExport<'_>> = group.iter().map(|(_, e)| *e).collect();
+        let mut stack = upload(&self.ctx, &exports)?;
+        crate::trace::phase("GPU hierarchy uploaded", start);
+        for (lane, (job, export)) in group.iter().enumerate() {
+            stack.lanes[lane] = Some(Lane {
+                slot: job.slot,
+                generation: job.amg.generation(),
+            });
+            if stack.n != job.matrix.n {
+                return Err(Error::Solver(format!(
+                    "the GPU hierarchy has {} rows, the Newton matrix {}",
+                    stack.n, job.matrix.n
+                )));
             }
-        } else {
-            self.systems[slot] = None;
-            self.systems[slot] = Some(upload(&self.ctx, export)?);
+            let finest_is_matrix = export
+                .levels
+                .first()
+                .is_some_and(|level| level.a.values == job.matrix.values.as_slice());
+            if !finest_is_matrix {
+                stack
+                    .amg
+                    .write_finest(&self.ctx, lane, &to_f32(&job.matrix.values))?;
+            }
         }
-        crate::trace::phase(
-            if reusable {
-                "GPU hierarchy values rewritten"
-            } else {
-                "GPU hierarchy uploaded"
-            },
-            start,
-        );
-        Ok(())
+        self.stacks.push(stack);
+        Ok(self.stacks.len() - 1)
     }
 
-    /// Uploads a job's system and records its dispatches; `None` when there is nothing to solve.
-    fn begin(&mut self, job: &mut BatchJob<'_>) -> Result<Option<Cg>> {
-        job.x.fill(0.0);
-        let rhs32 = to_f32(job.rhs);
-        let b_norm = norm_of_f32(&rhs32);
-        if b_norm == 0.0 {
-            return Ok(None);
-        }
-        if !b_norm.is_finite() {
-            return Err(Error::Solver(
-                "the Newton residual is not finite in f32".to_string(),
-            ));
-        }
-        self.prepare(job.slot, job.amg, job.matrix)?;
+    /// Writes the right-hand sides of stack `s`'s running lanes (zero elsewhere), opens their
+    /// gates and records the stack's dispatches.
+    fn begin(&self, s: usize, cgs: &[&Cg], rhs32: &[Vec<f32>]) -> Result<StackWork> {
         let ctx = &self.ctx;
-        let system = self.system(job.slot)?;
-        let n = system.n;
-        let finest = system.amg.finest();
-        let matrix = job.matrix;
-        if n != matrix.n || finest.is_none_or(|a| a.nnz as usize != matrix.nnz()) {
-            return Err(Error::Solver(format!(
-                "the GPU hierarchy has {n} rows, the Newton matrix {}: refresh the multigrid \
-                 hierarchy before solving",
-                matrix.n
-            )));
+        let stack = &self.stacks[s];
+        let (n, count) = (stack.n, stack.lanes.len());
+        let zeros = vec![0f32; n];
+        let mut scalars = vec![0f32; SLOTS as usize * count];
+        for lane in 0..count {
+            let rhs = match cgs.iter().find(|cg| cg.lane == lane) {
+                Some(cg) => {
+                    scalars[lane * SLOTS as usize + RUNNING as usize] = 1.0;
+                    &rhs32[cg.job]
+                }
+                None => &zeros,
+            };
+            let at = 4 * (lane * n) as u64;
+            ctx.queue()
+                .write_buffer(&stack.r, at, bytemuck::cast_slice(rhs));
+            ctx.queue()
+                .write_buffer(&stack.x, at, bytemuck::cast_slice(&zeros));
         }
-        let Some(a) = finest else {
-            return Ok(None);
-        };
         ctx.queue()
-            .write_buffer(&system.r, 0, bytemuck::cast_slice(&rhs32));
-        ctx.queue()
-            .write_buffer(&system.x, 0, bytemuck::cast_slice(&vec![0f32; n]));
+            .write_buffer(&stack.scalars, 0, bytemuck::cast_slice(&scalars));
 
-        let nn = n as u64;
-        let s = &system.scalars;
+        let Some(a) = stack.amg.finest() else {
+            return Err(Error::Solver("the GPU hierarchy has no levels".to_string()));
+        };
+        let lanes = stack.layout();
+        let sc = &stack.scalars;
         let dot = |u: &wgpu::Buffer, v: &wgpu::Buffer, out: u32| -> Result<Vec<Dispatch>> {
-            let reduction = ctx.dot(nn, u, v, &system.partials, s, out)?;
+            let reduction = ctx.dot_in(lanes, u, v, &stack.partials, sc, out)?;
             Ok(vec![reduction.partial, reduction.last])
         };
-        let mut start: Vec<Dispatch> = system.amg.cycle().to_vec();
-        start.push(ctx.copy(nn, &system.z, &system.p)?);
-        start.extend(dot(&system.r, &system.z, RZ_A)?);
+        let mut start: Vec<Dispatch> = stack.amg.cycle().to_vec();
+        start.push(ctx.copy(lanes.items(), &stack.z, &stack.p)?);
+        start.extend(dot(&stack.r, &stack.z, RZ_A)?);
         let step = |old: u32, new: u32| -> Result<Vec<Dispatch>> {
-            let mut work = vec![ctx.csr_matvec(a, &system.p, &system.q, false)?];
-            work.extend(dot(&system.p, &system.q, PAP)?);
-            work.push(ctx.axpy(nn, Coef::ratio(1.0, old, PAP), &system.p, &system.x, s)?);
-            work.push(ctx.axpy(nn, Coef::ratio(-1.0, old, PAP), &system.q, &system.r, s)?);
-            work.extend(system.amg.cycle().iter().cloned());
-            work.extend(dot(&system.r, &system.z, new)?);
-            work.push(ctx.xpay(nn, Coef::ratio(1.0, new, old), &system.z, &system.p, s)?);
+            let alpha = |sign: f32| Coef::ratio(sign, old, PAP).gated(RUNNING);
+            let mut work = vec![ctx.csr_matvec(a, &stack.p, &stack.q, false)?];
+            work.extend(dot(&stack.p, &stack.q, PAP)?);
+            work.push(ctx.axpy_in(lanes, alpha(1.0), &stack.p, &stack.x, sc)?);
+            work.push(ctx.axpy_in(lanes, alpha(-1.0), &stack.q, &stack.r, sc)?);
+            work.extend(stack.amg.cycle().iter().cloned());
+            work.extend(dot(&stack.r, &stack.z, new)?);
+            let beta = Coef::ratio(1.0, new, old).gated(RUNNING);
+            work.push(ctx.xpay_in(lanes, beta, &stack.z, &stack.p, sc)?);
             Ok(work)
         };
-        let mut batch: Vec<Dispatch> = Vec::new();
+        let mut round: Vec<Dispatch> = Vec::new();
         for k in 0..CHECK_EVERY {
-            batch.extend(if k % 2 == 0 {
+            round.extend(if k % 2 == 0 {
                 step(RZ_A, RZ_B)?
             } else {
                 step(RZ_B, RZ_A)?
             });
         }
-        batch.extend(dot(&system.r, &system.r, RR)?);
-        Ok(Some(Cg {
-            slot: job.slot,
+        round.extend(dot(&stack.r, &stack.r, RR)?);
+        Ok(StackWork {
+            stack: s,
             start,
-            batch,
-            b_norm,
-            target: job.tolerance.max(F32_TOLERANCE_FLOOR) * b_norm,
-            iterations: 0,
-            best: f64::INFINITY,
-            since_best: 0,
-            running: MAX_PCG_ITERATIONS > 0,
-        }))
-    }
-
-    /// Reads a finished solve's `x` back and judges it by its true residual in f64.
-    fn finish(&self, job: &mut BatchJob<'_>, cg: &Cg) -> Result<LinearStats> {
-        let system = self.system(cg.slot)?;
-        let solution: Vec<f32> = self.ctx.read(&system.x, 0, system.n)?;
-        job.x
-            .par_iter_mut()
-            .with_min_len(1 << 16)
-            .zip(&solution)
-            .for_each(|(xi, &v)| *xi = f64::from(v));
-        // The true residual in f64 decides whether the request was met.
-        let mut residual = vec![0.0; job.matrix.n];
-        job.matrix.residual(job.rhs, job.x, &mut residual);
-        let true_norm = sparse::norm2(&residual);
-        Ok(LinearStats {
-            iterations: cg.iterations,
-            converged: true_norm <= job.tolerance.max(F32_TOLERANCE_FLOOR) * cg.b_norm,
+            round,
         })
     }
+}
+
+/// Takes a finished solve's `x` (its lane of the device solution) and judges it by its true
+/// residual in f64.
+fn finish(job: &mut BatchJob<'_>, solution: &[f32], cg: &Cg) -> Result<LinearStats> {
+    job.x
+        .par_iter_mut()
+        .with_min_len(1 << 16)
+        .zip(solution)
+        .for_each(|(xi, &v)| *xi = f64::from(v));
+    // The true residual in f64 decides whether the request was met.
+    let mut residual = vec![0.0; job.matrix.n];
+    job.matrix.residual(job.rhs, job.x, &mut residual);
+    let true_norm = sparse::norm2(&residual);
+    Ok(LinearStats {
+        iterations: cg.iterations,
+        converged: true_norm <= job.tolerance.max(F32_TOLERANCE_FLOOR) * cg.b_norm,
+    })
 }
 
 /// The 2-norm of `v` in f64, summed in fixed chunks (in parallel) and then in chunk order, so
@@ -405,31 +583,56 @@ fn norm_of_f32(v: &[f32]) -> f64 {
     partial.iter().sum::<f64>().sqrt()
 }
 
-fn upload(ctx: &GpuContext, export: &AmgExport<'_>) -> Result<DeviceSystem> {
-    let n = export.levels.first().map_or(0, |l| l.a.n_rows);
-    check_memory(ctx, export)?;
-    let vector = |name: &str| ctx.zeroed(name, 4 * n as u64);
+/// Uploads the stacked hierarchies of `exports` (one shape) with the CG vectors of as many
+/// lanes, every lane empty.
+fn upload(ctx: &GpuContext, exports: &[&AmgExport<'_>]) -> Result<Stack> {
+    let n = exports
+        .first()
+        .and_then(|e| e.levels.first())
+        .map_or(0, |l| l.a.n_rows);
+    check_memory(ctx, exports)?;
+    let lanes = Lanes {
+        count: exports.len() as u32,
+        stride: n as u64,
+        len: n as u64,
+        slots: SLOTS,
+    };
+    let vector = |name: &str| ctx.zeroed(name, 4 * lanes.items());
     let (r, z) = (vector("pcg r")?, vector("pcg z")?);
-    let scalars = ctx.scalars(4)?;
-    let amg = DeviceAmg::new(ctx, export, &r, &z, &scalars)?;
-    Ok(DeviceSystem {
+    let scalars = ctx.scalars(SLOTS * lanes.count)?;
+    let amg = DeviceAmg::new(ctx, exports, &r, &z, &scalars)?;
+    Ok(Stack {
         n,
+        lanes: exports.iter().map(|_| None).collect(),
         amg,
-        generation: 0,
         x: vector("pcg x")?,
         r,
         z,
         p: vector("pcg p")?,
         q: vector("pcg q")?,
-        partials: ctx.partials(n as u64)?,
+        partials: ctx.lane_partials(lanes)?,
         scalars,
     })
 }
 
 /// Every array the GPU solve allocates for the hierarchy in `export`.
 pub fn memory_estimate(export: &AmgExport<'_>) -> Vec<DeviceArray> {
-    let n = export.levels.first().map_or(0, |l| l.a.n_rows) as u64;
-    let mut arrays = array_bytes(export);
+    stack_memory_estimate(&[export])
+}
+
+/// Every array the GPU solve allocates for the hierarchies of `exports` stacked in lanes.
+pub fn stack_memory_estimate(exports: &[&AmgExport<'_>]) -> Vec<DeviceArray> {
+    let n = exports
+        .first()
+        .and_then(|e| e.levels.first())
+        .map_or(0, |l| l.a.n_rows) as u64;
+    let lanes = Lanes {
+        count: exports.len() as u32,
+        stride: n,
+        len: n,
+        slots: SLOTS,
+    };
+    let mut arrays = stack_array_bytes(exports);
     let mut whole = |name: &str, bytes: u64| {
         arrays.push(DeviceArray {
             name: name.to_string(),
@@ -438,9 +641,9 @@ pub fn memory_estimate(export: &AmgExport<'_>) -> Vec<DeviceArray> {
         });
     };
     for name in ["pcg x", "pcg p", "pcg q"] {
-        whole(name, 4 * n);
+        whole(name, 4 * lanes.items());
     }
-    whole("reduction partials", 4 * partial_count(n));
+    whole("reduction partials", 4 * lane_partial_count(lanes));
     arrays
 }
 
@@ -448,8 +651,8 @@ pub fn memory_estimate(export: &AmgExport<'_>) -> Vec<DeviceArray> {
 /// (vectors are bound whole; CSR matrices are split into row blocks, csr.rs), or a matrix with
 /// more entries than u32 indices reach. Running out of device memory while uploading is
 /// reported by the buffer's creation (an error scope), also as exit 3.
-fn check_memory(ctx: &GpuContext, export: &AmgExport<'_>) -> Result<()> {
-    let arrays = memory_estimate(export);
+fn check_memory(ctx: &GpuContext, exports: &[&AmgExport<'_>]) -> Result<()> {
+    let arrays = stack_memory_estimate(exports);
     let total: u64 = arrays.iter().map(|a| a.bytes).sum();
     let limits = ctx.limits();
     let max = ctx.binding_limit();

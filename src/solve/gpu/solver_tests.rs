@@ -45,29 +45,36 @@ fn chebyshev_kernels_match_twins() -> Result<()> {
     let csr = ctx.upload_csr(n as u32, &row_ptr, &col, &val)?;
     let (ib, bb) = (ctx.upload("inv_diag", &inv_diag)?, ctx.upload("b", &b)?);
     let (xb, db) = (ctx.upload("x", &x0)?, ctx.upload("d", &d0)?);
-    let (c_prev, c_new) = (0.375f32, 1.25f32);
+    // Four lanes of 1000 rows (the last has one), each with its own (c_prev, c_new).
+    let stride = 1000usize;
+    let pairs = [[0.375f32, 1.25], [0.5, -0.75], [0.0, 2.0], [1.5, 0.125]];
+    let coef_buffer = ctx.cheb_coefficients(&pairs)?;
+    let coefs = kernels::ChebCoefs {
+        buffer: &coef_buffer,
+        first: 0,
+        stride: stride as u64,
+    };
+    let wide_pairs: Vec<[f64; 2]> = pairs
+        .iter()
+        .map(|p| [f64::from(p[0]), f64::from(p[1])])
+        .collect();
 
-    ctx.run(&[&ctx.cheb_correction(&csr, [c_prev, c_new], [&ib, &bb, &xb, &db])?])?;
+    ctx.run(&[&ctx.cheb_correction(&csr, coefs, [&ib, &bb, &xb, &db])?])?;
     let gpu: Vec<f32> = ctx.read(&db, 0, n)?;
     let mut cpu = wide(&d0);
     let parts = (&row_ptr[..], &col[..], &wide(&val)[..]);
     let (wi, wb, wx) = (wide(&inv_diag), wide(&b), wide(&x0));
-    twins::cheb_correction(
-        parts,
-        f64::from(c_prev),
-        f64::from(c_new),
-        &wi,
-        &wb,
-        &wx,
-        &mut cpu,
-    );
+    twins::cheb_correction(parts, (&wide_pairs, stride), &wi, &wb, &wx, &mut cpu);
     // Scale: the same expression with every term made positive.
     let abs_val: Vec<f64> = val.iter().map(|v| f64::from(v.abs())).collect();
+    let abs_pairs: Vec<[f64; 2]> = wide_pairs
+        .iter()
+        .map(|p| [p[0].abs(), -p[1].abs()])
+        .collect();
     let mut scale = abs_scale(&wide(&d0));
     twins::cheb_correction(
         (&row_ptr, &col, &abs_val),
-        f64::from(c_prev),
-        -f64::from(c_new),
+        (&abs_pairs, stride),
         &wi,
         &abs_scale(&wb).iter().map(|v| -v).collect::<Vec<_>>(),
         &abs_scale(&wx),
@@ -75,11 +82,11 @@ fn chebyshev_kernels_match_twins() -> Result<()> {
     );
     assert_close("cheb_correction", &gpu, &cpu, &scale, 1e-5);
 
-    ctx.run(&[&ctx.cheb_start(n as u64, c_new, [&ib, &bb, &xb, &db])?])?;
+    ctx.run(&[&ctx.cheb_start(n as u64, coefs, [&ib, &bb, &xb, &db])?])?;
     let (gpu_d, gpu_x): (Vec<f32>, Vec<f32>) = (ctx.read(&db, 0, n)?, ctx.read(&xb, 0, n)?);
     let (mut cpu_x, mut cpu_d) = (vec![0.0; n], vec![0.0; n]);
-    twins::cheb_start(f64::from(c_new), &wi, &wb, &mut cpu_x, &mut cpu_d);
-    let scale = abs_scale(&cpu_d);
+    twins::cheb_start((&wide_pairs, stride), &wi, &wb, &mut cpu_x, &mut cpu_d);
+    let scale: Vec<f64> = abs_scale(&cpu_d).iter().map(|s| s.max(1e-30)).collect();
     assert_close("cheb_start d", &gpu_d, &cpu_d, &scale, 1e-6);
     assert_close("cheb_start x", &gpu_x, &cpu_x, &scale, 1e-6);
     Ok(())
@@ -132,7 +139,7 @@ fn device_v_cycle_matches_the_cpu_preconditioner() -> Result<()> {
         let input = ctx.zeroed("r", 4 * n as u64)?;
         let output = ctx.zeroed("z", 4 * n as u64)?;
         let scalars = ctx.scalars(4)?;
-        let mut device = DeviceAmg::new(&ctx, &export, &input, &output, &scalars)?;
+        let mut device = DeviceAmg::new(&ctx, &[&export], &input, &output, &scalars)?;
         drop(export);
         let what = if expect_dense { "dense" } else { "sweeps" };
         assert!(amg.num_levels() >= 2, "{what}: {} levels", amg.num_levels());
@@ -144,11 +151,99 @@ fn device_v_cycle_matches_the_cpu_preconditioner() -> Result<()> {
         b.set_diagonal(&diag);
         amg.refresh(&b).expect("same pattern");
         let export = amg.export();
-        assert!(device.matches(&export));
-        device.refresh(&ctx, &export)?;
+        assert!(device.lane_matches(0, &export));
+        device.refresh_lane(&ctx, 0, &export)?;
         drop(export);
         let what = format!("{what}, refreshed");
         check_cycle(&ctx, (&amg, &device), [&input, &output], &rhs(n, 6), &what);
+    }
+    Ok(())
+}
+
+/// Runs `device`'s V-cycle on `r` (stacked lanes) and returns the stacked output.
+fn run_cycle(
+    ctx: &GpuContext,
+    device: &DeviceAmg,
+    [input, output]: [&wgpu::Buffer; 2],
+    r: &[f32],
+) -> Vec<f32> {
+    ctx.queue().write_buffer(input, 0, bytemuck::cast_slice(r));
+    let work: Vec<&dyn Encode> = device.cycle().iter().map(|d| d as &dyn Encode).collect();
+    ctx.run(&work).expect("cycle runs");
+    ctx.read(output, 0, r.len()).expect("readback")
+}
+
+#[test]
+fn stacked_v_cycle_lanes_equal_lone_cycles_bit_for_bit() -> Result<()> {
+    let Some(ctx) = context() else { return Ok(()) };
+    // Three hierarchies of one shape but different coarse sizes and values: lanes padded to
+    // the largest coarse level, each smoothed with its own eigenvalue bounds.
+    let matrices = [
+        panel_with_heat_pipes(70, 50, 1.0, 3),
+        panel_with_heat_pipes(70, 50, 4.0, 8),
+        panel_with_heat_pipes(70, 50, 0.25, 5),
+    ];
+    let mut amgs: Vec<Amg> = matrices.iter().map(Amg::new).collect();
+    let coarse_rows = |amg: &Amg| {
+        amg.stats()
+            .levels
+            .iter()
+            .map(|l| l.rows)
+            .collect::<Vec<_>>()
+    };
+    let sizes: Vec<Vec<usize>> = amgs.iter().map(coarse_rows).collect();
+    assert!(
+        sizes
+            .iter()
+            .all(|s| s.len() == sizes[0].len() && s.len() >= 3),
+        "{sizes:?}"
+    );
+    assert!(sizes[0] != sizes[1] || sizes[1] != sizes[2], "{sizes:?}");
+    let n = matrices[0].n;
+    let lanes = amgs.len();
+    let stacked_in = ctx.zeroed("r", 4 * (lanes * n) as u64)?;
+    let stacked_out = ctx.zeroed("z", 4 * (lanes * n) as u64)?;
+    let scalars = ctx.scalars(4)?;
+    let (lone_in, lone_out) = (
+        ctx.zeroed("r", 4 * n as u64)?,
+        ctx.zeroed("z", 4 * n as u64)?,
+    );
+    let mut stacked = {
+        let exports: Vec<_> = amgs.iter().map(Amg::export).collect();
+        let refs: Vec<&_> = exports.iter().collect();
+        DeviceAmg::new(&ctx, &refs[..], &stacked_in, &stacked_out, &scalars)?
+    };
+    for round in 0..2 {
+        if round == 1 {
+            // Lane 1's hierarchy follows a Newton step (its values change, its patterns not),
+            // written in place into the stack.
+            let mut b = matrices[1].clone();
+            let diag: Vec<f64> = b.diagonal().iter().map(|d| 1.7 * d).collect();
+            b.set_diagonal(&diag);
+            amgs[1].refresh(&b).expect("same pattern");
+            let export = amgs[1].export();
+            assert!(stacked.lane_matches(1, &export));
+            assert!(
+                !stacked.lane_matches(0, &export),
+                "lane 0 holds another hierarchy"
+            );
+            stacked.refresh_lane(&ctx, 1, &export)?;
+        }
+        let exports: Vec<_> = amgs.iter().map(Amg::export).collect();
+        let r: Vec<f32> = (0..lanes)
+            .flat_map(|p| to_f32(&rhs(n, 20 + p as u64)))
+            .collect();
+        let got = run_cycle(&ctx, &stacked, [&stacked_in, &stacked_out], &r);
+        for (p, export) in exports.iter().enumerate() {
+            let lone = DeviceAmg::new(&ctx, &[export], &lone_in, &lone_out, &scalars)?;
+            let alone = run_cycle(&ctx, &lone, [&lone_in, &lone_out], &r[p * n..(p + 1) * n]);
+            let lane = &got[p * n..(p + 1) * n];
+            let same = lane
+                .iter()
+                .zip(&alone)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "round {round}, lane {p} differs from its lone cycle");
+        }
     }
     Ok(())
 }

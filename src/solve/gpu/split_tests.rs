@@ -97,12 +97,18 @@ fn split_csr_kernels_match_unsplit_and_twins() -> Result<()> {
     let (inv_diag, b) = (rng.vec(n, 0.1, 1.0), rng.vec(n, -1.0, 1.0));
     let d0 = rng.vec(n, -1.0, 1.0);
     let (ib, bb) = (ctx.upload("inv_diag", &inv_diag)?, ctx.upload("b", &b)?);
+    let coef_buffer = ctx.cheb_coefficients(&[[0.375, 1.25]])?;
+    let coefs = super::kernels::ChebCoefs {
+        buffer: &coef_buffer,
+        first: 0,
+        stride: n as u64,
+    };
     let mut results = Vec::new();
     for csr in [&whole, &split] {
         let yb = ctx.upload("y", &y0)?;
         ctx.run(&[&ctx.csr_matvec(csr, &xb, &yb, false)?])?;
         let db = ctx.upload("d", &d0)?;
-        let step = ctx.cheb_correction(csr, [0.375, 1.25], [&ib, &bb, &xb, &db])?;
+        let step = ctx.cheb_correction(csr, coefs, [&ib, &bb, &xb, &db])?;
         assert_eq!(step.blocks(), csr.blocks() + csr.blocks_with_long_rows());
         ctx.run(&[&step])?;
         results.push((ctx.read::<f32>(&yb, 0, n)?, ctx.read::<f32>(&db, 0, n)?));

@@ -275,6 +275,55 @@ fn vector_ops_match_twins() -> Result<()> {
 }
 
 #[test]
+fn lane_vector_ops_use_each_lanes_scalars_and_gate() -> Result<()> {
+    let Some(ctx) = context() else { return Ok(()) };
+    // Three lanes of 33_334 items, four scalars each: num, den, unused, gate (lane 1 closed).
+    let lanes = kernels::Lanes {
+        count: 3,
+        stride: 33_334,
+        len: 33_334,
+        slots: 4,
+    };
+    let n = lanes.items() as usize;
+    let mut rng = Rng(14);
+    let (x, y0) = (rng.vec(n, -1.0, 1.0), rng.vec(n, -1.0, 1.0));
+    let s = [
+        3.0f32, -0.25, 9.0, 1.0, 2.0, 4.0, 9.0, 0.0, -1.5, 0.5, 9.0, 1.0,
+    ];
+    let (xb, sb) = (ctx.upload("x", &x)?, ctx.upload("scalars", &s)?);
+    let (xw, sw, y0w) = (wide(&x), wide(&s), wide(&y0));
+    let coef = Coef::ratio(-1.0, 0, 1).gated(3);
+    for op in ["axpy", "xpay"] {
+        let yb = ctx.upload("y", &y0)?;
+        let dispatch = if op == "axpy" {
+            ctx.axpy_in(lanes, coef, &xb, &yb, &sb)?
+        } else {
+            ctx.xpay_in(lanes, coef, &xb, &yb, &sb)?
+        };
+        ctx.run(&[&dispatch])?;
+        let gpu: Vec<f32> = ctx.read(&yb, 0, n)?;
+        let mut cpu = y0w.clone();
+        if op == "axpy" {
+            twins::axpy_in(lanes, coef, &sw, &xw, &mut cpu);
+        } else {
+            twins::xpay_in(lanes, coef, &sw, &xw, &mut cpu);
+        }
+        // Lane coefficients: 12, closed, 3.
+        let scale: Vec<f64> = (0..n)
+            .map(|i| 12.0 * (xw[i].abs() + y0w[i].abs()) + y0w[i].abs() + xw[i].abs())
+            .collect();
+        assert_close(&format!("lane {op}"), &gpu, &cpu, &scale, 1e-5);
+        let closed = 33_334..66_668;
+        assert_eq!(
+            gpu[closed.clone()],
+            y0[closed],
+            "{op}: a closed lane is written"
+        );
+    }
+    Ok(())
+}
+
+#[test]
 fn reductions_match_twins_and_repeat_exactly() -> Result<()> {
     let Some(ctx) = context() else { return Ok(()) };
     let mut rng = Rng(5);
@@ -310,6 +359,54 @@ fn reductions_match_twins_and_repeat_exactly() -> Result<()> {
             f64::from(first[2]),
             twins::max_abs(&xw),
             "max_abs over {n} must be exact"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn lane_reductions_equal_lone_reductions_bit_for_bit() -> Result<()> {
+    let Some(ctx) = context() else { return Ok(()) };
+    // Four lanes of 65_537 items (33 chunks, the last one short) padded to 70_001.
+    let lanes = kernels::Lanes {
+        count: 4,
+        stride: 70_001,
+        len: 65_537,
+        slots: 3,
+    };
+    let (n, stride, len) = (lanes.items() as usize, 70_001usize, 65_537usize);
+    let mut rng = Rng(15);
+    let (x, y) = (rng.vec(n, -1.0, 1.0), rng.vec(n, -1.0, 1.0));
+    let (xb, yb) = (ctx.upload("x", &x)?, ctx.upload("y", &y)?);
+    let partials = ctx.lane_partials(lanes)?;
+    let scalars = ctx.scalars(12)?;
+    ctx.run(&[&ctx.dot_in(lanes, &xb, &yb, &partials, &scalars, 2)?])?;
+    let stacked: Vec<f32> = ctx.read(&scalars, 0, 12)?;
+    let expected = twins::dot_in(lanes, &wide(&x), &wide(&y));
+    for p in 0..4 {
+        let range = p * stride..p * stride + len;
+        let (xl, yl) = (&x[range.clone()], &y[range]);
+        let (xo, yo) = (ctx.upload("x", xl)?, ctx.upload("y", yl)?);
+        let (po, so) = (ctx.partials(len as u64)?, ctx.scalars(1)?);
+        ctx.run(&[&ctx.dot(len as u64, &xo, &yo, &po, &so, 0)?])?;
+        let alone: Vec<f32> = ctx.read(&so, 0, 1)?;
+        let got = stacked[3 * p + 2];
+        assert_eq!(
+            got.to_bits(),
+            alone[0].to_bits(),
+            "lane {p}: {got} vs {}",
+            alone[0]
+        );
+        let magnitude: f64 = xl
+            .iter()
+            .zip(yl)
+            .map(|(a, b)| f64::from((a * b).abs()))
+            .sum();
+        let err = (f64::from(got) - expected[p]).abs();
+        assert!(
+            err <= 1e-6 * magnitude,
+            "lane {p}: {got} vs {}",
+            expected[p]
         );
     }
     Ok(())

@@ -1,7 +1,7 @@
 //! The CPU twin of every kernel: the same arithmetic in plain f64 Rust, the oracle that the GPU
 //! tests compare with. Each function mirrors one entry point of shaders/*.wgsl.
 
-use super::kernels::{Coef, PanelStencil};
+use super::kernels::{Coef, Lanes, PanelStencil};
 
 /// residual.wgsl: r_c = q_c + a_c - sigma e_c (T_c^4 - ts4) + sum_nb G (T_nb - T_c) for the
 /// panel's cells (other items of `r` are left alone).
@@ -113,20 +113,27 @@ pub fn csr_matvec(
     }
 }
 
-/// chebyshev.wgsl cheb_start: d = c_new * inv_diag * b, x = d.
-pub fn cheb_start(c_new: f64, inv_diag: &[f64], b: &[f64], x: &mut [f64], d: &mut [f64]) {
+/// chebyshev.wgsl cheb_start: d = c_new * inv_diag * b, x = d, with row i's lane's c_new
+/// (`coefs[i / stride]`, as (c_prev, c_new)).
+pub fn cheb_start(
+    (coefs, stride): (&[[f64; 2]], usize),
+    inv_diag: &[f64],
+    b: &[f64],
+    x: &mut [f64],
+    d: &mut [f64],
+) {
     for i in 0..d.len() {
-        d[i] = c_new * inv_diag[i] * b[i];
+        d[i] = coefs[i / stride][1] * inv_diag[i] * b[i];
         x[i] = d[i];
     }
 }
 
-/// chebyshev.wgsl cheb_correction: d = c_prev * d + c_new * inv_diag * (b - A x).
+/// chebyshev.wgsl cheb_correction: d = c_prev * d + c_new * inv_diag * (b - A x), with row i's
+/// lane's (c_prev, c_new) = `coefs[i / stride]`.
 #[allow(clippy::too_many_arguments)]
 pub fn cheb_correction(
     (row_ptr, col, val): (&[u32], &[u32], &[f64]),
-    c_prev: f64,
-    c_new: f64,
+    (coefs, stride): (&[[f64; 2]], usize),
     inv_diag: &[f64],
     b: &[f64],
     x: &[f64],
@@ -135,21 +142,52 @@ pub fn cheb_correction(
     let mut ax = vec![0.0; d.len()];
     csr_matvec(row_ptr, col, val, x, &mut ax, false);
     for i in 0..d.len() {
+        let [c_prev, c_new] = coefs[i / stride];
         d[i] = c_prev * d[i] + c_new * inv_diag[i] * (b[i] - ax[i]);
     }
 }
 
 /// The coefficient a `Coef` stands for, given the device scalars.
 pub fn coefficient(a: Coef, scalars: &[f64]) -> f64 {
+    lane_coefficient(a, scalars, 0, 0).unwrap_or(0.0)
+}
+
+/// The coefficient of lane `lane` (its scalars from `lane * slots`), `None` when the lane's gate
+/// is closed (0).
+pub fn lane_coefficient(a: Coef, scalars: &[f64], lane: usize, slots: usize) -> Option<f64> {
+    let s = |index: u32| scalars[lane * slots + index as usize];
+    if a.gate.is_some_and(|gate| s(gate) == 0.0) {
+        return None;
+    }
     let mut value = f64::from(a.constant);
     if let Some(num) = a.num {
-        value *= scalars[num as usize];
+        value *= s(num);
     }
     if let Some(den) = a.den {
-        let d = scalars[den as usize];
+        let d = s(den);
         value = if d != 0.0 { value / d } else { 0.0 };
     }
-    value
+    Some(value)
+}
+
+/// vector.wgsl vec_axpy over lanes: y = y + a_lane x, lanes with a closed gate untouched.
+pub fn axpy_in(lanes: Lanes, a: Coef, scalars: &[f64], x: &[f64], y: &mut [f64]) {
+    let stride = lanes.stride as usize;
+    for (lane, (y, x)) in y.chunks_mut(stride).zip(x.chunks(stride)).enumerate() {
+        if let Some(a) = lane_coefficient(a, scalars, lane, lanes.slots as usize) {
+            axpy(a, x, y);
+        }
+    }
+}
+
+/// vector.wgsl vec_xpay over lanes: y = x + a_lane y, lanes with a closed gate untouched.
+pub fn xpay_in(lanes: Lanes, a: Coef, scalars: &[f64], x: &[f64], y: &mut [f64]) {
+    let stride = lanes.stride as usize;
+    for (lane, (y, x)) in y.chunks_mut(stride).zip(x.chunks(stride)).enumerate() {
+        if let Some(a) = lane_coefficient(a, scalars, lane, lanes.slots as usize) {
+            xpay(a, x, y);
+        }
+    }
 }
 
 /// vector.wgsl vec_axpy: y = y + a x.
@@ -181,6 +219,14 @@ pub fn copy(x: &[f64], y: &mut [f64]) {
 /// reduce.wgsl dot_partial + sum_final: x . y.
 pub fn dot(x: &[f64], y: &[f64]) -> f64 {
     x.iter().zip(y).map(|(x, y)| x * y).sum()
+}
+
+/// reduce.wgsl dot_partial + sum_final over lanes: each lane's first `len` items.
+pub fn dot_in(lanes: Lanes, x: &[f64], y: &[f64]) -> Vec<f64> {
+    let (stride, len) = (lanes.stride as usize, lanes.len as usize);
+    (0..lanes.count as usize)
+        .map(|p| dot(&x[p * stride..][..len], &y[p * stride..][..len]))
+        .collect()
 }
 
 /// reduce.wgsl max_abs_partial + max_final: max |x_i| (0 for an empty slice).
@@ -244,5 +290,11 @@ mod tests {
         assert_eq!(coefficient(Coef::constant(3.0), &s), 3.0);
         assert_eq!(coefficient(Coef::ratio(-1.0, 1, 0), &s), -4.0);
         assert_eq!(coefficient(Coef::ratio(1.0, 0, 2), &s), 0.0);
+        // Lane 1's scalars start at 3: [2, 0.5, 1]; a gate reads the lane's own slot.
+        let lanes = [1.0, 4.0, 0.0, 2.0, 0.5, 1.0];
+        let alpha = Coef::ratio(1.0, 0, 1);
+        assert_eq!(lane_coefficient(alpha, &lanes, 1, 3), Some(4.0));
+        assert_eq!(lane_coefficient(alpha.gated(2), &lanes, 1, 3), Some(4.0));
+        assert_eq!(lane_coefficient(alpha.gated(2), &lanes, 0, 3), None);
     }
 }

@@ -4,19 +4,31 @@
 //! dense inverse of its matrix applied as a CSR product (what the CPU's dense Cholesky solve
 //! computes), or smoothing sweeps where the CPU uses them.
 //!
-//! Buffers and patterns are uploaded once; [`DeviceAmg::refresh`] rewrites the values after an
-//! `Amg::refresh` and rebuilds the dispatches (the smoothing coefficients follow the new
-//! eigenvalue bounds). Between refreshes the solver writes only the finest level's values.
+//! One `DeviceAmg` holds the hierarchies of one or more systems stacked in lanes (the points of
+//! a batched sweep; a lone solve is one lane): on every level lane `p` owns rows
+//! `p * stride .. p * stride + rows_p`, each matrix is the block-diagonal of the lanes' matrices
+//! and each smoothing step reads its lane's own coefficients, so one dispatch serves every lane
+//! and a lane's arithmetic is exactly what it would be alone. Lanes stack when their hierarchies
+//! have the same finest size, depth, smoothing degrees and coarsest solver ([`StackShape`]).
+//!
+//! Buffers and patterns are uploaded once; [`DeviceAmg::refresh_lane`] rewrites one lane's values
+//! and smoothing coefficients after an `Amg::refresh` of its hierarchy. Between refreshes the
+//! solver writes only the finest level's values.
 //!
 //! [`Amg::export`]: crate::solve::cpu::amg::Amg::export
 
+use std::borrow::Cow;
+
 use super::context::{Dispatch, GpuContext};
 use super::csr::GpuCsr;
-use super::kernels::Coef;
+use super::kernels::{ChebCoefs, Coef};
 use crate::error::{Error, Result};
 use crate::solve::cpu::amg::{AmgExport, CoarseExport, CsrView};
 
 struct DeviceLevel {
+    /// Rows per lane (the most any lane has on this level); the stacked vectors hold
+    /// `n = lanes * stride`.
+    stride: u64,
     n: u64,
     a: GpuCsr,
     inv_diag: wgpu::Buffer,
@@ -27,9 +39,10 @@ struct DeviceLevel {
     x: wgpu::Buffer,
     r: wgpu::Buffer,
     d: wgpu::Buffer,
-    lambda_max: f64,
-    ratio: f64,
     degree: usize,
+    /// Index of this level's first coefficient pair: step `s` of lane `p` is pair
+    /// `first_coef + s * lanes + p`.
+    first_coef: u32,
 }
 
 enum DeviceCoarse {
@@ -38,12 +51,71 @@ enum DeviceCoarse {
     Sweeps(usize),
 }
 
-/// The hierarchy on the device and the dispatches of one V-cycle `output = M^-1 input`.
+/// What lanes must share to be stacked.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct StackShape {
+    finest_rows: usize,
+    degrees: Vec<usize>,
+    /// `None`: a dense coarsest inverse; `Some(s)`: `s` smoothing sweeps.
+    coarse_sweeps: Option<usize>,
+}
+
+impl StackShape {
+    pub fn of(export: &AmgExport<'_>) -> StackShape {
+        StackShape {
+            finest_rows: export.levels.first().map_or(0, |l| l.a.n_rows),
+            degrees: export.levels.iter().map(|l| l.degree).collect(),
+            coarse_sweeps: match export.coarse {
+                CoarseExport::DenseInverse(_) => None,
+                CoarseExport::Sweeps(s) => Some(s),
+            },
+        }
+    }
+}
+
+/// One lane's part of one level: its rows, and the first entry and number of entries it owns in
+/// the stacked A, P and R.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct LaneLevel {
+    rows: usize,
+    a: (usize, usize),
+    transfer: Option<((usize, usize), (usize, usize))>,
+}
+
+/// Where one lane's hierarchy lies in the stacked buffers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct LaneLayout {
+    /// `AmgExport::pattern` of the hierarchy uploaded: refreshes keep its patterns.
+    pattern: u64,
+    levels: Vec<LaneLevel>,
+    /// First entry and entries of the lane's dense coarsest inverse.
+    coarse: Option<(usize, usize)>,
+}
+
+impl LaneLayout {
+    /// Whether `other` has the same rows and entries everywhere (the first entries aside).
+    fn same_sizes(&self, other: &LaneLayout) -> bool {
+        let len = |l: &LaneLevel| (l.rows, l.a.1, l.transfer.map(|(p, r)| (p.1, r.1)));
+        self.levels.len() == other.levels.len()
+            && self
+                .levels
+                .iter()
+                .zip(&other.levels)
+                .all(|(a, b)| len(a) == len(b))
+            && self.coarse.map(|c| c.1) == other.coarse.map(|c| c.1)
+    }
+}
+
+/// The stacked hierarchies on the device and the dispatches of one V-cycle
+/// `output = M^-1 input` for every lane at once.
 pub struct DeviceAmg {
+    lanes: Vec<LaneLayout>,
     levels: Vec<DeviceLevel>,
     coarse: DeviceCoarse,
     /// Scalar buffer bound by the vector kernels (only constant coefficients are used here).
     scalars: wgpu::Buffer,
+    /// Every smoothing step's `(c_prev, c_new)` per lane (see `DeviceLevel::first_coef`).
+    coefs: wgpu::Buffer,
     cycle: Vec<Dispatch>,
 }
 
@@ -57,14 +129,36 @@ pub struct DeviceArray {
     pub split: bool,
 }
 
+/// Rows per lane of every level of the stacked `exports` (the most any lane has).
+fn strides(exports: &[&AmgExport<'_>]) -> Vec<usize> {
+    let depth = exports.iter().map(|e| e.levels.len()).max().unwrap_or(0);
+    (0..depth)
+        .map(|l| {
+            exports
+                .iter()
+                .filter_map(|e| e.levels.get(l))
+                .map(|level| level.a.n_rows)
+                .max()
+                .unwrap_or(0)
+        })
+        .collect()
+}
+
 /// Every array the device hierarchy allocates, for the memory estimate.
 pub fn array_bytes(export: &AmgExport<'_>) -> Vec<DeviceArray> {
+    stack_array_bytes(&[export])
+}
+
+/// Every array the stacked hierarchy of `exports` allocates.
+pub fn stack_array_bytes(exports: &[&AmgExport<'_>]) -> Vec<DeviceArray> {
+    let lanes = exports.len() as u64;
+    let strides = strides(exports);
     let mut arrays = Vec::new();
-    let mut csr = |what: String, rows: usize, nnz: usize| {
+    let mut csr = |what: String, rows: u64, nnz: u64| {
         for (part, bytes) in [
-            ("row pointers", 4 * (rows as u64 + 1)),
-            ("column indices", 4 * nnz as u64),
-            ("values", 4 * nnz as u64),
+            ("row pointers", 4 * (rows + 1)),
+            ("column indices", 4 * nnz),
+            ("values", 4 * nnz),
         ] {
             arrays.push(DeviceArray {
                 name: format!("{what} {part}"),
@@ -73,26 +167,53 @@ pub fn array_bytes(export: &AmgExport<'_>) -> Vec<DeviceArray> {
             });
         }
     };
-    for (l, level) in export.levels.iter().enumerate() {
+    let total =
+        |f: &dyn Fn(&AmgExport<'_>) -> usize| -> u64 { exports.iter().map(|e| f(e) as u64).sum() };
+    for (l, &stride) in strides.iter().enumerate() {
+        let rows = lanes * stride as u64;
         csr(
             format!("level {l} matrix"),
-            level.a.n_rows,
-            level.a.values.len(),
+            rows,
+            total(&|e| e.levels.get(l).map_or(0, |x| x.a.values.len())),
         );
-        if let Some((p, r)) = &level.transfer {
-            csr(format!("level {l} prolongation"), p.n_rows, p.values.len());
-            csr(format!("level {l} restriction"), r.n_rows, r.values.len());
+        let transfer = |e: &AmgExport<'_>, which: usize| {
+            e.levels
+                .get(l)
+                .and_then(|x| x.transfer.as_ref())
+                .map_or(0, |(p, r)| [p, r][which].values.len())
+        };
+        if let Some(&next) = strides.get(l + 1) {
+            csr(
+                format!("level {l} prolongation"),
+                rows,
+                total(&|e| transfer(e, 0)),
+            );
+            csr(
+                format!("level {l} restriction"),
+                lanes * next as u64,
+                total(&|e| transfer(e, 1)),
+            );
         }
     }
-    if let (CoarseExport::DenseInverse(_), Some(last)) = (&export.coarse, export.levels.last()) {
-        let n = last.a.n_rows;
-        csr("coarsest inverse".to_string(), n, n * n);
+    if let Some(&coarsest) = strides.last() {
+        let dense = |e: &AmgExport<'_>| match &e.coarse {
+            CoarseExport::DenseInverse(values) => values.len(),
+            CoarseExport::Sweeps(_) => 0,
+        };
+        let entries = total(&dense);
+        if entries > 0 {
+            csr(
+                "coarsest inverse".to_string(),
+                lanes * coarsest as u64,
+                entries,
+            );
+        }
     }
-    for (l, level) in export.levels.iter().enumerate() {
+    for (l, &stride) in strides.iter().enumerate() {
         for name in ["inverse diagonal", "b", "x", "r", "d"] {
             arrays.push(DeviceArray {
                 name: format!("level {l} {name}"),
-                bytes: 4 * level.a.n_rows as u64,
+                bytes: 4 * lanes * stride as u64,
                 split: false,
             });
         }
@@ -111,146 +232,383 @@ pub fn to_f32(values: &[f64]) -> Vec<f32> {
 }
 
 pub fn upload_view(ctx: &GpuContext, view: &CsrView<'_>) -> Result<GpuCsr> {
-    let row_ptr = row_ptr_u32(view.row_ptr)?;
-    let n_cols = u32::try_from(view.n_cols)
-        .map_err(|_| Error::Solver(format!("{} columns exceed u32 indexing", view.n_cols)))?;
-    ctx.upload_csr(n_cols, &row_ptr, view.col_idx, &to_f32(view.values))
+    let stacked = stack_csr(&[*view], view.n_rows, 0)?;
+    ctx.upload_csr(
+        u32_index(view.n_cols, "columns")?,
+        &stacked.row_ptr,
+        &stacked.col,
+        &stacked.val,
+    )
 }
 
-fn row_ptr_u32(row_ptr: &[usize]) -> Result<Vec<u32>> {
-    row_ptr
-        .iter()
-        .map(|&k| {
-            u32::try_from(k)
-                .map_err(|_| Error::Solver(format!("{k} matrix entries exceed u32 indexing")))
-        })
-        .collect()
+fn u32_index(n: usize, what: &str) -> Result<u32> {
+    u32::try_from(n).map_err(|_| Error::Solver(format!("{n} {what} exceed u32 indexing")))
 }
 
-/// The dense inverse as CSR parts: every row holds every column.
-fn dense_csr(n: usize) -> Result<(Vec<u32>, Vec<u32>)> {
-    let row_ptr = row_ptr_u32(&(0..=n).map(|i| i * n).collect::<Vec<_>>())?;
-    let col = (0..n).flat_map(|_| 0..n as u32).collect::<Vec<u32>>();
-    Ok((row_ptr, col))
+/// CSR arrays of several lanes' matrices placed block-diagonally.
+struct StackedCsr<'a> {
+    row_ptr: Vec<u32>,
+    col: Cow<'a, [u32]>,
+    val: Vec<f32>,
+    /// Each lane's first entry and number of entries.
+    entries: Vec<(usize, usize)>,
 }
 
-fn write_f32(ctx: &GpuContext, buffer: &wgpu::Buffer, values: &[f64]) {
+/// Lane `p`'s matrix `views[p]` with its rows from `p * row_stride` and its columns from
+/// `p * col_stride`; rows past a lane's own are empty. One lane borrows its column indices.
+fn stack_csr<'a>(
+    views: &[CsrView<'a>],
+    row_stride: usize,
+    col_stride: usize,
+) -> Result<StackedCsr<'a>> {
+    let nnz: usize = views.iter().map(|v| v.values.len()).sum();
+    u32_index(nnz, "matrix entries")?;
+    u32_index(views.len() * row_stride.max(col_stride), "stacked rows")?;
+    let mut row_ptr = Vec::with_capacity(views.len() * row_stride + 1);
+    row_ptr.push(0u32);
+    let mut entries = Vec::with_capacity(views.len());
+    let mut first = 0usize;
+    for view in views {
+        row_ptr.extend(view.row_ptr[1..].iter().map(|&k| (first + k) as u32));
+        row_ptr.extend(std::iter::repeat_n(
+            (first + view.values.len()) as u32,
+            row_stride - view.n_rows,
+        ));
+        entries.push((first, view.values.len()));
+        first += view.values.len();
+    }
+    let col = match views {
+        [one] => Cow::Borrowed(one.col_idx),
+        _ => Cow::Owned(
+            views
+                .iter()
+                .enumerate()
+                .flat_map(|(p, v)| {
+                    let offset = (p * col_stride) as u32;
+                    v.col_idx.iter().map(move |&c| c + offset)
+                })
+                .collect(),
+        ),
+    };
+    let val = match views {
+        [one] => to_f32(one.values),
+        _ => views.iter().flat_map(|v| to_f32(v.values)).collect(),
+    };
+    Ok(StackedCsr {
+        row_ptr,
+        col,
+        val,
+        entries,
+    })
+}
+
+/// The lanes' dense coarsest inverses (row-major, `n_p x n_p`) as one block-diagonal CSR matrix
+/// of `stride` rows per lane.
+fn stack_dense(inverses: &[&[f64]], stride: usize) -> Result<StackedCsr<'static>> {
+    let mut row_ptr = vec![0u32];
+    let mut col = Vec::new();
+    let mut val = Vec::new();
+    let mut entries = Vec::new();
+    for (p, inverse) in inverses.iter().enumerate() {
+        let n = inverse.len().isqrt();
+        entries.push((col.len(), inverse.len()));
+        for i in 0..stride {
+            if i < n {
+                col.extend((0..n).map(|j| (p * stride + j) as u32));
+                val.extend(inverse[i * n..(i + 1) * n].iter().map(|&v| v as f32));
+            }
+            row_ptr.push(u32_index(col.len(), "coarse inverse entries")?);
+        }
+    }
+    Ok(StackedCsr {
+        row_ptr,
+        col: Cow::Owned(col),
+        val,
+        entries,
+    })
+}
+
+fn upload_stacked(ctx: &GpuContext, n_cols: usize, m: &StackedCsr<'_>) -> Result<GpuCsr> {
+    ctx.upload_csr(u32_index(n_cols, "columns")?, &m.row_ptr, &m.col, &m.val)
+}
+
+/// The `(c_prev, c_new)` of each step of one smoothing (as `Chebyshev::smooth` in
+/// amg/smoother.rs), the first step from a zero correction.
+fn smoothing_coefficients(lambda_max: f64, ratio: f64, degree: usize) -> Vec<[f32; 2]> {
+    let lambda_min = lambda_max / ratio;
+    let theta = 0.5 * (lambda_max + lambda_min);
+    let delta = 0.5 * (lambda_max - lambda_min);
+    let sigma = theta / delta;
+    let mut out = vec![[0.0, (1.0 / theta) as f32]];
+    let mut rho = 1.0 / sigma;
+    for _ in 1..degree {
+        let rho_next = 1.0 / (2.0 * sigma - rho);
+        out.push([(rho_next * rho) as f32, (2.0 * rho_next / delta) as f32]);
+        rho = rho_next;
+    }
+    out
+}
+
+fn write_f32_at(ctx: &GpuContext, buffer: &wgpu::Buffer, first: u64, values: &[f64]) {
     if !values.is_empty() {
         ctx.queue()
-            .write_buffer(buffer, 0, bytemuck::cast_slice(&to_f32(values)));
+            .write_buffer(buffer, 4 * first, bytemuck::cast_slice(&to_f32(values)));
     }
 }
 
 impl DeviceAmg {
-    /// Uploads the hierarchy; the cycle reads `input` and writes `output` (finest length).
+    /// Uploads the hierarchies of `exports`, one lane each (they must share a [`StackShape`]);
+    /// the cycle reads `input` and writes `output` (the stacked finest vectors).
     pub fn new(
         ctx: &GpuContext,
-        export: &AmgExport<'_>,
+        exports: &[&AmgExport<'_>],
         input: &wgpu::Buffer,
         output: &wgpu::Buffer,
         scalars: &wgpu::Buffer,
     ) -> Result<DeviceAmg> {
-        let mut levels = Vec::with_capacity(export.levels.len());
-        for (l, level) in export.levels.iter().enumerate() {
-            let n = level.a.n_rows as u64;
+        let Some(first) = exports.first() else {
+            return Err(Error::Solver("no hierarchy to upload".to_string()));
+        };
+        let shape = StackShape::of(first);
+        if exports.iter().any(|e| StackShape::of(e) != shape) {
+            return Err(Error::Solver(
+                "hierarchies of different shapes cannot share one stack".to_string(),
+            ));
+        }
+        let lanes = exports.len();
+        let strides = strides(exports);
+        let mut layouts: Vec<LaneLayout> = exports
+            .iter()
+            .map(|e| LaneLayout {
+                pattern: e.pattern,
+                levels: Vec::new(),
+                coarse: None,
+            })
+            .collect();
+        let mut levels = Vec::with_capacity(strides.len());
+        let mut coef_count = 0usize;
+        for (l, &stride) in strides.iter().enumerate() {
+            let n = (lanes * stride) as u64;
             let vector = |name: &str| ctx.zeroed(name, 4 * n);
             let (b, x) = if l == 0 {
                 (input.clone(), output.clone())
             } else {
                 (vector("amg b")?, vector("amg x")?)
             };
-            let transfer = match &level.transfer {
-                Some((p, r)) => Some((upload_view(ctx, p)?, upload_view(ctx, r)?)),
+            let views: Vec<&_> = exports.iter().map(|e| &e.levels[l]).collect();
+            let a = stack_csr(
+                &views.iter().map(|v| v.a).collect::<Vec<_>>(),
+                stride,
+                stride,
+            )?;
+            let transfer = match strides.get(l + 1) {
+                Some(&next) => {
+                    let pr: Vec<(CsrView<'_>, CsrView<'_>)> = views
+                        .iter()
+                        .map(|v| {
+                            v.transfer.ok_or_else(|| {
+                                Error::Solver("a level without transfer operators".to_string())
+                            })
+                        })
+                        .collect::<Result<_>>()?;
+                    let p = stack_csr(&pr.iter().map(|t| t.0).collect::<Vec<_>>(), stride, next)?;
+                    let r = stack_csr(&pr.iter().map(|t| t.1).collect::<Vec<_>>(), next, stride)?;
+                    Some((p, r, next))
+                }
                 None => None,
             };
+            for (lane, layout) in layouts.iter_mut().enumerate() {
+                layout.levels.push(LaneLevel {
+                    rows: views[lane].a.n_rows,
+                    a: a.entries[lane],
+                    transfer: transfer
+                        .as_ref()
+                        .map(|(p, r, _)| (p.entries[lane], r.entries[lane])),
+                });
+            }
+            let mut inv_diag = Vec::with_capacity(lanes * stride);
+            for (lane, v) in views.iter().enumerate() {
+                inv_diag.extend(to_f32(&v.inv_diag));
+                inv_diag.resize((lane + 1) * stride, 0.0);
+            }
+            let degree = views[0].degree;
             levels.push(DeviceLevel {
+                stride: stride as u64,
                 n,
-                a: upload_view(ctx, &level.a)?,
-                inv_diag: ctx.upload("amg inverse diagonal", &to_f32(&level.inv_diag))?,
-                transfer,
+                a: upload_stacked(ctx, lanes * stride, &a)?,
+                inv_diag: ctx.upload("amg inverse diagonal", &inv_diag)?,
+                transfer: match &transfer {
+                    Some((p, r, next)) => Some((
+                        upload_stacked(ctx, lanes * next, p)?,
+                        upload_stacked(ctx, lanes * stride, r)?,
+                    )),
+                    None => None,
+                },
                 b,
                 x,
                 r: vector("amg r")?,
                 d: vector("amg d")?,
-                lambda_max: level.lambda_max,
-                ratio: level.ratio,
-                degree: level.degree,
+                degree,
+                first_coef: u32_index(coef_count, "smoothing coefficients")?,
             });
+            coef_count += degree * lanes;
         }
-        let coarse = match (&export.coarse, export.levels.last()) {
-            (CoarseExport::DenseInverse(inverse), Some(last)) => {
-                let n = last.a.n_rows;
-                let (row_ptr, col) = dense_csr(n)?;
-                let n_cols = u32::try_from(n)
-                    .map_err(|_| Error::Solver(format!("{n} coarse rows exceed u32")))?;
-                DeviceCoarse::Dense(ctx.upload_csr(n_cols, &row_ptr, &col, &to_f32(inverse))?)
+        let coarse = match (&first.coarse, strides.last()) {
+            (CoarseExport::DenseInverse(_), Some(&stride)) => {
+                let inverses: Vec<&[f64]> = exports
+                    .iter()
+                    .map(|e| match &e.coarse {
+                        CoarseExport::DenseInverse(v) => v.as_slice(),
+                        CoarseExport::Sweeps(_) => &[],
+                    })
+                    .collect();
+                let dense = stack_dense(&inverses, stride)?;
+                for (layout, &entries) in layouts.iter_mut().zip(&dense.entries) {
+                    layout.coarse = Some(entries);
+                }
+                DeviceCoarse::Dense(upload_stacked(ctx, lanes * stride, &dense)?)
             }
             (CoarseExport::Sweeps(sweeps), _) => DeviceCoarse::Sweeps(*sweeps),
             (CoarseExport::DenseInverse(_), None) => DeviceCoarse::Sweeps(0),
         };
+        let mut pairs = vec![[0f32; 2]; coef_count];
+        for (lane, export) in exports.iter().enumerate() {
+            for (level, device) in export.levels.iter().zip(&levels) {
+                let steps = smoothing_coefficients(level.lambda_max, level.ratio, level.degree);
+                for (s, pair) in steps.into_iter().enumerate() {
+                    pairs[device.first_coef as usize + s * lanes + lane] = pair;
+                }
+            }
+        }
         let mut amg = DeviceAmg {
+            lanes: layouts,
             levels,
             coarse,
             scalars: scalars.clone(),
+            coefs: ctx.cheb_coefficients(&pairs)?,
             cycle: Vec::new(),
         };
         amg.cycle = amg.build_cycle(ctx)?;
         Ok(amg)
     }
 
-    /// Whether `export` has the shape this hierarchy was uploaded with (levels, rows, entries,
-    /// coarsest solver), so that `refresh` can rewrite values in place.
-    pub fn matches(&self, export: &AmgExport<'_>) -> bool {
+    /// Number of lanes.
+    pub fn lanes(&self) -> usize {
+        self.lanes.len()
+    }
+
+    /// The layout `export` would have in lane `lane` (the first entries of that lane).
+    fn layout_of(&self, lane: usize, export: &AmgExport<'_>) -> LaneLayout {
+        let here = &self.lanes[lane];
+        LaneLayout {
+            pattern: export.pattern,
+            levels: export
+                .levels
+                .iter()
+                .zip(&here.levels)
+                .map(|(e, h)| LaneLevel {
+                    rows: e.a.n_rows,
+                    a: (h.a.0, e.a.values.len()),
+                    transfer: match (&e.transfer, h.transfer) {
+                        (Some((p, r)), Some((hp, hr))) => {
+                            Some(((hp.0, p.values.len()), (hr.0, r.values.len())))
+                        }
+                        _ => None,
+                    },
+                })
+                .collect(),
+            coarse: match (&export.coarse, here.coarse) {
+                (CoarseExport::DenseInverse(v), Some(c)) => Some((c.0, v.len())),
+                _ => None,
+            },
+        }
+    }
+
+    /// Whether lane `lane` holds a hierarchy with `export`'s patterns (the same `Amg`, maybe
+    /// refreshed since), so that [`DeviceAmg::refresh_lane`] can rewrite its values in place.
+    pub fn lane_matches(&self, lane: usize, export: &AmgExport<'_>) -> bool {
+        let Some(here) = self.lanes.get(lane) else {
+            return false;
+        };
         let coarse_matches = match (&self.coarse, &export.coarse) {
-            (DeviceCoarse::Dense(inv), CoarseExport::DenseInverse(values)) => {
-                inv.nnz as usize == values.len()
-            }
+            (DeviceCoarse::Dense(_), CoarseExport::DenseInverse(_)) => true,
             (DeviceCoarse::Sweeps(a), CoarseExport::Sweeps(b)) => a == b,
             _ => false,
         };
-        coarse_matches
-            && self.levels.len() == export.levels.len()
-            && self.levels.iter().zip(&export.levels).all(|(d, e)| {
-                let transfer = match (&d.transfer, &e.transfer) {
-                    (Some((p, r)), Some((ep, er))) => {
-                        p.nnz as usize == ep.values.len() && r.nnz as usize == er.values.len()
-                    }
-                    (None, None) => true,
-                    _ => false,
-                };
-                d.n == e.a.n_rows as u64 && d.a.nnz as usize == e.a.values.len() && transfer
-            })
+        here.pattern == export.pattern
+            && coarse_matches
+            && export.levels.len() == here.levels.len()
+            && here.same_sizes(&self.layout_of(lane, export))
     }
 
-    /// Rewrites every value for a refreshed hierarchy of the same shape (see `matches`) and
-    /// rebuilds the cycle.
-    pub fn refresh(&mut self, ctx: &GpuContext, export: &AmgExport<'_>) -> Result<()> {
-        if !self.matches(export) {
+    /// Rewrites lane `lane`'s values and smoothing coefficients for a refreshed hierarchy with
+    /// the same patterns (see `lane_matches`). The cycle's dispatches stay as they are.
+    pub fn refresh_lane(
+        &mut self,
+        ctx: &GpuContext,
+        lane: usize,
+        export: &AmgExport<'_>,
+    ) -> Result<()> {
+        if !self.lane_matches(lane, export) {
             return Err(Error::Solver(
                 "the multigrid hierarchy changed shape; upload it anew".to_string(),
             ));
         }
-        for (device, level) in self.levels.iter_mut().zip(&export.levels) {
-            ctx.write_csr_values(&device.a, &to_f32(level.a.values))?;
-            write_f32(ctx, &device.inv_diag, &level.inv_diag);
-            if let (Some((p, r)), Some((ep, er))) = (&device.transfer, &level.transfer) {
-                ctx.write_csr_values(p, &to_f32(ep.values))?;
-                ctx.write_csr_values(r, &to_f32(er.values))?;
+        let lanes = self.lanes.len();
+        let layout = &self.lanes[lane];
+        for ((device, level), place) in self.levels.iter().zip(&export.levels).zip(&layout.levels) {
+            ctx.write_csr_values_at(&device.a, place.a.0, &to_f32(level.a.values))?;
+            write_f32_at(
+                ctx,
+                &device.inv_diag,
+                lane as u64 * device.stride,
+                &level.inv_diag,
+            );
+            if let (Some((p, r)), Some((ep, er)), Some((at_p, at_r))) =
+                (&device.transfer, &level.transfer, place.transfer)
+            {
+                ctx.write_csr_values_at(p, at_p.0, &to_f32(ep.values))?;
+                ctx.write_csr_values_at(r, at_r.0, &to_f32(er.values))?;
             }
-            device.lambda_max = level.lambda_max;
-            device.ratio = level.ratio;
-            device.degree = level.degree;
+            let steps = smoothing_coefficients(level.lambda_max, level.ratio, level.degree);
+            for (s, pair) in steps.iter().enumerate() {
+                let index = device.first_coef as usize + s * lanes + lane;
+                ctx.queue()
+                    .write_buffer(&self.coefs, 8 * index as u64, bytemuck::cast_slice(pair));
+            }
         }
-        if let (DeviceCoarse::Dense(inv), CoarseExport::DenseInverse(values)) =
-            (&self.coarse, &export.coarse)
+        if let (DeviceCoarse::Dense(inv), CoarseExport::DenseInverse(values), Some(at)) =
+            (&self.coarse, &export.coarse, layout.coarse)
         {
-            ctx.write_csr_values(inv, &to_f32(values))?;
+            ctx.write_csr_values_at(inv, at.0, &to_f32(values))?;
         }
-        self.cycle = self.build_cycle(ctx)?;
         Ok(())
     }
 
-    /// The finest level's matrix (the system matrix the hierarchy was built for).
+    /// Entries of lane `lane`'s finest matrix (the system matrix its hierarchy was built for).
+    pub fn finest_entries(&self, lane: usize) -> Option<usize> {
+        Some(self.lanes.get(lane)?.levels.first()?.a.1)
+    }
+
+    /// Overwrites lane `lane`'s finest matrix with `values` (same pattern): the CG operator.
+    pub fn write_finest(&self, ctx: &GpuContext, lane: usize, values: &[f32]) -> Result<()> {
+        let (Some(level), Some(place)) = (
+            self.levels.first(),
+            self.lanes.get(lane).and_then(|l| l.levels.first()),
+        ) else {
+            return Err(Error::Solver("no such lane on the device".to_string()));
+        };
+        if values.len() != place.a.1 {
+            return Err(Error::Solver(format!(
+                "the GPU hierarchy has {} entries on its finest level, the Newton matrix {}",
+                place.a.1,
+                values.len()
+            )));
+        }
+        ctx.write_csr_values_at(&level.a, place.a.0, values)
+    }
+
+    /// The finest level's stacked matrix (every lane's system matrix).
     pub fn finest(&self) -> Option<&GpuCsr> {
         self.levels.first().map(|l| &l.a)
     }
@@ -308,7 +666,8 @@ impl DeviceAmg {
         self.smooth(ctx, level, false, out)
     }
 
-    /// Chebyshev smoothing as `Chebyshev::smooth` in amg/smoother.rs.
+    /// Chebyshev smoothing as `Chebyshev::smooth` in amg/smoother.rs, each lane with its own
+    /// coefficients.
     fn smooth(
         &self,
         ctx: &GpuContext,
@@ -316,13 +675,19 @@ impl DeviceAmg {
         zero_start: bool,
         out: &mut Vec<Dispatch>,
     ) -> Result<()> {
-        let lambda_min = level.lambda_max / level.ratio;
-        let theta = 0.5 * (level.lambda_max + lambda_min);
-        let delta = 0.5 * (level.lambda_max - lambda_min);
-        let sigma = theta / delta;
+        let lanes = self.lanes.len() as u32;
+        let step = |s: usize| ChebCoefs {
+            buffer: &self.coefs,
+            first: level.first_coef + s as u32 * lanes,
+            stride: level.stride,
+        };
         let buffers = [&level.inv_diag, &level.b, &level.x, &level.d];
-        let correction = |c_prev: f64, c_new: f64, out: &mut Vec<Dispatch>| -> Result<()> {
-            out.push(ctx.cheb_correction(&level.a, [c_prev as f32, c_new as f32], buffers)?);
+        for s in 0..level.degree {
+            if s == 0 && zero_start {
+                out.push(ctx.cheb_start(level.n, step(0), buffers)?);
+                continue;
+            }
+            out.push(ctx.cheb_correction(&level.a, step(s), buffers)?);
             out.push(ctx.axpy(
                 level.n,
                 Coef::constant(1.0),
@@ -330,18 +695,6 @@ impl DeviceAmg {
                 &level.x,
                 &self.scalars,
             )?);
-            Ok(())
-        };
-        if zero_start {
-            out.push(ctx.cheb_start(level.n, (1.0 / theta) as f32, buffers)?);
-        } else {
-            correction(0.0, 1.0 / theta, out)?;
-        }
-        let mut rho = 1.0 / sigma;
-        for _ in 1..level.degree {
-            let rho_next = 1.0 / (2.0 * sigma - rho);
-            correction(rho_next * rho, 2.0 * rho_next / delta, out)?;
-            rho = rho_next;
         }
         Ok(())
     }
