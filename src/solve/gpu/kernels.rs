@@ -106,6 +106,12 @@ impl Lanes {
     }
 }
 
+impl From<u64> for Lanes {
+    fn from(n: u64) -> Lanes {
+        Lanes::one(n)
+    }
+}
+
 /// Where a Chebyshev step's `(c_prev, c_new)` pairs are: one per lane, lane `p`'s at
 /// `buffer[first + p]`, lanes `stride` rows apart.
 #[derive(Clone, Copy, Debug)]
@@ -315,52 +321,29 @@ impl GpuContext {
         )
     }
 
-    /// y = y + a x over n items (vector.wgsl).
+    /// y = y + a x over `items` (a count: one lane; or [`Lanes`], each lane with its own
+    /// coefficient) (vector.wgsl).
     pub fn axpy(
         &self,
-        n: u64,
+        items: impl Into<Lanes>,
         a: Coef,
         x: &wgpu::Buffer,
         y: &wgpu::Buffer,
         scalars: &wgpu::Buffer,
     ) -> Result<Dispatch> {
-        self.axpy_in(Lanes::one(n), a, x, y, scalars)
+        self.scaled(Kernel::Axpy, items.into(), a, x, y, scalars)
     }
 
-    /// y = y + a x over every lane's items, each lane with its own coefficient (vector.wgsl).
-    pub fn axpy_in(
-        &self,
-        lanes: Lanes,
-        a: Coef,
-        x: &wgpu::Buffer,
-        y: &wgpu::Buffer,
-        scalars: &wgpu::Buffer,
-    ) -> Result<Dispatch> {
-        self.scaled(Kernel::Axpy, lanes, a, x, y, scalars)
-    }
-
-    /// y = x + a y over n items (vector.wgsl).
+    /// y = x + a y over `items`, as [`GpuContext::axpy`] (vector.wgsl).
     pub fn xpay(
         &self,
-        n: u64,
+        items: impl Into<Lanes>,
         a: Coef,
         x: &wgpu::Buffer,
         y: &wgpu::Buffer,
         scalars: &wgpu::Buffer,
     ) -> Result<Dispatch> {
-        self.xpay_in(Lanes::one(n), a, x, y, scalars)
-    }
-
-    /// y = x + a y over every lane's items, each lane with its own coefficient (vector.wgsl).
-    pub fn xpay_in(
-        &self,
-        lanes: Lanes,
-        a: Coef,
-        x: &wgpu::Buffer,
-        y: &wgpu::Buffer,
-        scalars: &wgpu::Buffer,
-    ) -> Result<Dispatch> {
-        self.scaled(Kernel::Xpay, lanes, a, x, y, scalars)
+        self.scaled(Kernel::Xpay, items.into(), a, x, y, scalars)
     }
 
     /// y = w * x, item by item, over n items (vector.wgsl).
@@ -394,29 +377,18 @@ impl GpuContext {
         self.plain_copy(Kernel::CopyBandwidth, n, src, dst)
     }
 
-    /// s[out] = x . y over n items, deterministic (reduce.wgsl).
+    /// s[out] = x . y over `items`, deterministic; over [`Lanes`], every lane's own x . y into
+    /// its own scalar `out` (reduce.wgsl).
     pub fn dot(
         &self,
-        n: u64,
+        items: impl Into<Lanes>,
         x: &wgpu::Buffer,
         y: &wgpu::Buffer,
         partials: &wgpu::Buffer,
         scalars: &wgpu::Buffer,
         out: u32,
     ) -> Result<Reduction> {
-        self.dot_in(Lanes::one(n), x, y, partials, scalars, out)
-    }
-
-    /// Every lane's x . y into its own scalar `out`, deterministic (reduce.wgsl).
-    pub fn dot_in(
-        &self,
-        lanes: Lanes,
-        x: &wgpu::Buffer,
-        y: &wgpu::Buffer,
-        partials: &wgpu::Buffer,
-        scalars: &wgpu::Buffer,
-        out: u32,
-    ) -> Result<Reduction> {
+        let lanes = items.into();
         need("dot: y", y, lanes.items())?;
         self.reduction(
             [Kernel::DotPartial, Kernel::SumFinal],

@@ -519,7 +519,7 @@ impl GpuBatch {
         let lanes = stack.layout();
         let sc = &stack.scalars;
         let dot = |u: &wgpu::Buffer, v: &wgpu::Buffer, out: u32| -> Result<Vec<Dispatch>> {
-            let reduction = ctx.dot_in(lanes, u, v, &stack.partials, sc, out)?;
+            let reduction = ctx.dot(lanes, u, v, &stack.partials, sc, out)?;
             Ok(vec![reduction.partial, reduction.last])
         };
         let mut start: Vec<Dispatch> = stack.amg.cycle().to_vec();
@@ -529,12 +529,12 @@ impl GpuBatch {
             let alpha = |sign: f32| Coef::ratio(sign, old, PAP).gated(RUNNING);
             let mut work = vec![ctx.csr_matvec(a, &stack.p, &stack.q, false)?];
             work.extend(dot(&stack.p, &stack.q, PAP)?);
-            work.push(ctx.axpy_in(lanes, alpha(1.0), &stack.p, &stack.x, sc)?);
-            work.push(ctx.axpy_in(lanes, alpha(-1.0), &stack.q, &stack.r, sc)?);
+            work.push(ctx.axpy(lanes, alpha(1.0), &stack.p, &stack.x, sc)?);
+            work.push(ctx.axpy(lanes, alpha(-1.0), &stack.q, &stack.r, sc)?);
             work.extend(stack.amg.cycle().iter().cloned());
             work.extend(dot(&stack.r, &stack.z, new)?);
             let beta = Coef::ratio(1.0, new, old).gated(RUNNING);
-            work.push(ctx.xpay_in(lanes, beta, &stack.z, &stack.p, sc)?);
+            work.push(ctx.xpay(lanes, beta, &stack.z, &stack.p, sc)?);
             Ok(work)
         };
         let mut round: Vec<Dispatch> = Vec::new();

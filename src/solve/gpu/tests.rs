@@ -296,9 +296,9 @@ fn lane_vector_ops_use_each_lanes_scalars_and_gate() -> Result<()> {
     for op in ["axpy", "xpay"] {
         let yb = ctx.upload("y", &y0)?;
         let dispatch = if op == "axpy" {
-            ctx.axpy_in(lanes, coef, &xb, &yb, &sb)?
+            ctx.axpy(lanes, coef, &xb, &yb, &sb)?
         } else {
-            ctx.xpay_in(lanes, coef, &xb, &yb, &sb)?
+            ctx.xpay(lanes, coef, &xb, &yb, &sb)?
         };
         ctx.run(&[&dispatch])?;
         let gpu: Vec<f32> = ctx.read(&yb, 0, n)?;
@@ -380,7 +380,7 @@ fn lane_reductions_equal_lone_reductions_bit_for_bit() -> Result<()> {
     let (xb, yb) = (ctx.upload("x", &x)?, ctx.upload("y", &y)?);
     let partials = ctx.lane_partials(lanes)?;
     let scalars = ctx.scalars(12)?;
-    ctx.run(&[&ctx.dot_in(lanes, &xb, &yb, &partials, &scalars, 2)?])?;
+    ctx.run(&[&ctx.dot(lanes, &xb, &yb, &partials, &scalars, 2)?])?;
     let stacked: Vec<f32> = ctx.read(&scalars, 0, 12)?;
     let expected = twins::dot_in(lanes, &wide(&x), &wide(&y));
     for p in 0..4 {
