@@ -230,7 +230,15 @@ impl GpuBatch {
         for (j, job) in jobs.iter_mut().enumerate() {
             job.x.fill(0.0);
             let b_norm = norm_of_f32(&rhs32[j]);
-            if b_norm == 0.0 {
+            let n = job.matrix.n;
+            if job.rhs.len() != n || job.x.len() != n {
+                results[j] = Some(Err(Error::Solver(format!(
+                    "a linear system of {n} rows with a right-hand side of {} and a solution of \
+                     {} items",
+                    job.rhs.len(),
+                    job.x.len()
+                ))));
+            } else if b_norm == 0.0 {
                 results[j] = Some(Ok(LinearStats {
                     iterations: 0,
                     converged: true,

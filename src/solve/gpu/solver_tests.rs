@@ -285,6 +285,13 @@ fn device_pcg_solves_like_the_cpu() -> Result<()> {
     // A second solve reuses the device hierarchy.
     let stats2 = solver.solve(&a, &amg, &b, &mut gpu, 1e-6)?;
     assert_eq!(stats.iterations, stats2.iterations);
+
+    // A right-hand side of the wrong length is refused, not written past its lane.
+    let err = solver
+        .solve(&a, &amg, &b[1..], &mut gpu, 1e-6)
+        .expect_err("a short right-hand side")
+        .to_string();
+    assert!(err.contains("right-hand side of"), "{err}");
     Ok(())
 }
 

@@ -332,8 +332,8 @@ fn upload_stacked(ctx: &GpuContext, n_cols: usize, m: &StackedCsr<'_>) -> Result
     ctx.upload_csr(u32_index(n_cols, "columns")?, &m.row_ptr, &m.col, &m.val)
 }
 
-/// The `(c_prev, c_new)` of each step of one smoothing (as `Chebyshev::smooth` in
-/// amg/smoother.rs), the first step from a zero correction.
+/// The `(c_prev, c_new)` of each of the `max(degree, 1)` steps of one smoothing (as
+/// `Chebyshev::smooth` in amg/smoother.rs), the first step from a zero correction.
 fn smoothing_coefficients(lambda_max: f64, ratio: f64, degree: usize) -> Vec<[f32; 2]> {
     let lambda_min = lambda_max / ratio;
     let theta = 0.5 * (lambda_max + lambda_min);
@@ -431,7 +431,8 @@ impl DeviceAmg {
                 inv_diag.extend(to_f32(&v.inv_diag));
                 inv_diag.resize((lane + 1) * stride, 0.0);
             }
-            let degree = views[0].degree;
+            // A degree-0 smoother still takes one step, as `Chebyshev::smooth` does.
+            let degree = views[0].degree.max(1);
             levels.push(DeviceLevel {
                 stride: stride as u64,
                 n,
