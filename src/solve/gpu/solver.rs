@@ -91,12 +91,7 @@ struct Stack {
 
 impl Stack {
     fn layout(&self) -> Lanes {
-        Lanes {
-            count: self.lanes.len() as u32,
-            stride: self.n as u64,
-            len: self.n as u64,
-            slots: SLOTS,
-        }
+        cg_lanes(self.lanes.len(), self.n)
     }
 
     fn lane_of(&self, slot: usize) -> Option<usize> {
@@ -594,17 +589,9 @@ fn norm_of_f32(v: &[f32]) -> f64 {
 /// Uploads the stacked hierarchies of `exports` (one shape) with the CG vectors of as many
 /// lanes, every lane empty.
 fn upload(ctx: &GpuContext, exports: &[&AmgExport<'_>]) -> Result<Stack> {
-    let n = exports
-        .first()
-        .and_then(|e| e.levels.first())
-        .map_or(0, |l| l.a.n_rows);
+    let n = finest_rows(exports);
     check_memory(ctx, exports)?;
-    let lanes = Lanes {
-        count: exports.len() as u32,
-        stride: n as u64,
-        len: n as u64,
-        slots: SLOTS,
-    };
+    let lanes = cg_lanes(exports.len(), n);
     let vector = |name: &str| ctx.zeroed(name, 4 * lanes.items());
     let (r, z) = (vector("pcg r")?, vector("pcg z")?);
     let scalars = ctx.scalars(SLOTS * lanes.count)?;
@@ -623,6 +610,24 @@ fn upload(ctx: &GpuContext, exports: &[&AmgExport<'_>]) -> Result<Stack> {
     })
 }
 
+/// Rows of the finest level of stacked hierarchies (one shape: the first's).
+fn finest_rows(exports: &[&AmgExport<'_>]) -> usize {
+    exports
+        .first()
+        .and_then(|e| e.levels.first())
+        .map_or(0, |l| l.a.n_rows)
+}
+
+/// The CG vectors and scalars of `count` lanes of `n` rows.
+fn cg_lanes(count: usize, n: usize) -> Lanes {
+    Lanes {
+        count: count as u32,
+        stride: n as u64,
+        len: n as u64,
+        slots: SLOTS,
+    }
+}
+
 /// Every array the GPU solve allocates for the hierarchy in `export`.
 pub fn memory_estimate(export: &AmgExport<'_>) -> Vec<DeviceArray> {
     stack_memory_estimate(&[export])
@@ -630,16 +635,7 @@ pub fn memory_estimate(export: &AmgExport<'_>) -> Vec<DeviceArray> {
 
 /// Every array the GPU solve allocates for the hierarchies of `exports` stacked in lanes.
 pub fn stack_memory_estimate(exports: &[&AmgExport<'_>]) -> Vec<DeviceArray> {
-    let n = exports
-        .first()
-        .and_then(|e| e.levels.first())
-        .map_or(0, |l| l.a.n_rows) as u64;
-    let lanes = Lanes {
-        count: exports.len() as u32,
-        stride: n,
-        len: n,
-        slots: SLOTS,
-    };
+    let lanes = cg_lanes(exports.len(), finest_rows(exports));
     let mut arrays = stack_array_bytes(exports);
     let mut whole = |name: &str, bytes: u64| {
         arrays.push(DeviceArray {

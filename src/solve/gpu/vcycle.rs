@@ -493,11 +493,6 @@ impl DeviceAmg {
         Ok(amg)
     }
 
-    /// Number of lanes.
-    pub fn lanes(&self) -> usize {
-        self.lanes.len()
-    }
-
     /// The layout `export` would have in lane `lane` (the first entries of that lane).
     fn layout_of(&self, lane: usize, export: &AmgExport<'_>) -> LaneLayout {
         let here = &self.lanes[lane];
@@ -584,11 +579,6 @@ impl DeviceAmg {
             ctx.write_csr_values_at(inv, at.0, &to_f32(values))?;
         }
         Ok(())
-    }
-
-    /// Entries of lane `lane`'s finest matrix (the system matrix its hierarchy was built for).
-    pub fn finest_entries(&self, lane: usize) -> Option<usize> {
-        Some(self.lanes.get(lane)?.levels.first()?.a.1)
     }
 
     /// Overwrites lane `lane`'s finest matrix with `values` (same pattern): the CG operator.
