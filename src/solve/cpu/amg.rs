@@ -38,6 +38,7 @@ use super::pcg::Preconditioner;
 use super::sparse::CsrMatrix;
 use aggregate::{aggregate, dense_rows, strength};
 use coarse::DenseCholesky;
+use rayon::prelude::*;
 use smoother::Chebyshev;
 use std::fmt;
 use std::sync::Mutex;
@@ -203,6 +204,8 @@ pub struct Amg {
     generation: u64,
     /// Unique to this hierarchy's aggregates and sparsity patterns, which `refresh` keeps.
     pattern: u64,
+    /// See [`Amg::off_diagonal_generation`].
+    off_diagonal_generation: u64,
     levels: Vec<Level>,
     coarse_solver: CoarseSolver,
     options: AmgOptions,
@@ -217,9 +220,15 @@ impl Amg {
 
     /// Builds the hierarchy with the given options.
     pub fn with_options(a: &CsrMatrix, options: AmgOptions) -> Amg {
+        Amg::owning(a.clone(), options)
+    }
+
+    /// Builds the hierarchy of `a`, which becomes its finest level ([`Amg::finest`]): no copy
+    /// of the largest matrix (0.7 GB at 10^7 cells).
+    pub fn owning(a: CsrMatrix, options: AmgOptions) -> Amg {
         let opt = &options;
         let mut levels = Vec::new();
-        let mut current = a.clone();
+        let mut current = a;
         let mut dense = dense_rows(&current, None, opt.dense_row_min, opt.dense_row_factor);
         let mut theta = opt.strength_threshold;
         loop {
@@ -285,6 +294,7 @@ impl Amg {
         Amg {
             generation,
             pattern: generation,
+            off_diagonal_generation: generation,
             levels,
             coarse_solver,
             options,
@@ -311,6 +321,47 @@ impl Amg {
             });
         }
         fine.values.copy_from_slice(&a.values);
+        self.off_diagonal_generation = next_generation();
+        self.refresh_from_finest();
+        Ok(())
+    }
+
+    /// The finest level's matrix.
+    pub fn finest(&self) -> &CsrMatrix {
+        // `owning` always makes at least one level.
+        &self.levels[0].a
+    }
+
+    /// Sets the diagonal of the finest level, row `i` to `value(i)`, and nothing else in the
+    /// matrix. The V-cycle smooths the changed matrix at once, its smoother scaled by the new
+    /// diagonal; the coarser levels follow at [`Amg::refresh_from_finest`].
+    pub fn set_finest_diagonal(&mut self, value: impl Fn(usize) -> f64 + Sync + Send) {
+        let Level { a, smoother, .. } = &mut self.levels[0];
+        let new: Vec<f64> = (0..a.diag_index.len())
+            .into_par_iter()
+            .with_min_len(1 << 14)
+            .map(value)
+            .collect();
+        for (&k, v) in a.diag_index.iter().zip(new) {
+            a.values[k] = v;
+        }
+        smoother.follow_diagonal(a);
+    }
+
+    /// The inverse diagonal the finest level's smoother scales by.
+    pub fn finest_inv_diagonal(&self) -> &[f64] {
+        self.levels[0].smoother.inv_diag()
+    }
+
+    /// Changes whenever an entry of the finest level off its diagonal may have changed (at
+    /// set-up and [`Amg::refresh`]), not at [`Amg::set_finest_diagonal`]: a device copy of the
+    /// finest level that matched it then needs only the new diagonal.
+    pub fn off_diagonal_generation(&self) -> u64 {
+        self.off_diagonal_generation
+    }
+
+    /// [`Amg::refresh`] from the finest level's own (changed) values.
+    pub fn refresh_from_finest(&mut self) {
         let opt = &self.options;
         for l in 0..self.levels.len() {
             let (head, tail) = self.levels.split_at_mut(l + 1);
@@ -324,7 +375,6 @@ impl Amg {
         }
         self.coarse_solver = coarse_solver_for(self.levels.last().map(|l| &l.a), opt);
         self.generation = next_generation();
-        Ok(())
     }
 
     /// Changes whenever the hierarchy's values do (see the field).
@@ -452,12 +502,8 @@ impl Amg {
             .iter()
             .map(|l| LevelExport {
                 a: view(l.a.n, l.a.n, &l.a.row_ptr, &l.a.col_idx, &l.a.values),
-                inv_diag: l
-                    .a
-                    .diagonal()
-                    .into_iter()
-                    .map(smoother::positive_inverse)
-                    .collect(),
+                // The smoother's own: the finest level's diagonal may have moved on since.
+                inv_diag: l.smoother.inv_diag().to_vec(),
                 lambda_max: l.smoother.lambda_max(),
                 ratio: self.options.smoother_ratio.max(1.0 + 1e-6),
                 degree: l.smoother.degree(),

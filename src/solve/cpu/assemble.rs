@@ -159,8 +159,13 @@ impl Rows {
 /// columns dropped). Built once; `update_diagonal` refreshes the diagonal each step.
 pub struct Jacobian {
     pub matrix: CsrMatrix,
-    /// Conduction part of each row's diagonal.
-    conduction_diagonal: Vec<f64>,
+    pub diagonal: NewtonDiagonal,
+}
+
+/// What the Newton matrix's diagonal is made of besides the temperatures: the conduction part
+/// of each row.
+pub struct NewtonDiagonal {
+    conduction: Vec<f64>,
 }
 
 impl Jacobian {
@@ -240,7 +245,9 @@ impl Jacobian {
             .map_err(|e| Error::Solver(format!("cannot assemble the conduction matrix: {e}")))?;
         Ok(Jacobian {
             matrix,
-            conduction_diagonal,
+            diagonal: NewtonDiagonal {
+                conduction: conduction_diagonal,
+            },
         })
     }
 
@@ -250,25 +257,29 @@ impl Jacobian {
         let CsrMatrix {
             diag_index, values, ..
         } = &mut self.matrix;
-        let diagonal = |node: usize| {
-            if model.is_fixed(node) {
-                return 1.0;
-            }
-            let radiation = if node < model.n_cells {
-                let tc = t[node];
-                4.0 * SIGMA * model.emissive_area[node] * tc * tc * tc
-            } else {
-                0.0
-            };
-            self.conduction_diagonal[node] + radiation + alpha * model.capacitance_j_k[node]
-        };
         let new: Vec<f64> = (0..diag_index.len())
             .into_par_iter()
             .with_min_len(1 << 14)
-            .map(diagonal)
+            .map(|node| self.diagonal.value(model, t, alpha, node))
             .collect();
         for (&k, v) in diag_index.iter().zip(new) {
             values[k] = v;
         }
+    }
+}
+
+impl NewtonDiagonal {
+    /// Row `node`'s diagonal at temperatures `t` (see [`Jacobian::update_diagonal`]).
+    pub fn value(&self, model: &Model, t: &[f64], alpha: f64, node: usize) -> f64 {
+        if model.is_fixed(node) {
+            return 1.0;
+        }
+        let radiation = if node < model.n_cells {
+            let tc = t[node];
+            4.0 * SIGMA * model.emissive_area[node] * tc * tc * tc
+        } else {
+            0.0
+        };
+        self.conduction[node] + radiation + alpha * model.capacitance_j_k[node]
     }
 }

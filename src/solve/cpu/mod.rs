@@ -6,13 +6,13 @@ mod assemble;
 pub mod pcg;
 pub mod sparse;
 
-pub use assemble::{Jacobian, heat_residual};
+pub use assemble::{Jacobian, NewtonDiagonal, heat_residual};
 
 use rayon::prelude::*;
 
 use super::gpu::Precision;
 use super::{Solution, SolveOptions};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::{Model, SIGMA};
 use sparse::CsrMatrix;
 
@@ -85,6 +85,14 @@ pub fn initial_temperature(model: &Model) -> f64 {
         .map(|r| r.temperature_k)
         .fold(0.0, f64::max);
     radiative.max(warmest_fixed).max(model.sink_k).max(1.0)
+}
+
+/// Newton's first guess: [`initial_temperature`] everywhere, fixed nodes at their values.
+pub fn first_guess(model: &Model) -> Vec<f64> {
+    let t0 = initial_temperature(model);
+    (0..model.n_nodes)
+        .map(|i| model.fixed_k[i].unwrap_or(t0))
+        .collect()
 }
 
 /// Outcome of one linear solve.
@@ -199,10 +207,7 @@ pub fn newton(
     options: SolveOptions,
     linear: &mut dyn LinearSolver,
 ) -> Result<Solution> {
-    let t0 = initial_temperature(model);
-    let t: Vec<f64> = (0..model.n_nodes)
-        .map(|i| model.fixed_k[i].unwrap_or(t0))
-        .collect();
+    let t = first_guess(model);
     let mut solver = NewtonSolver::new(model, &t)?;
     solver.solve(model, t, options, linear, None)
 }
@@ -237,9 +242,10 @@ pub fn step_residual(model: &Model, t: &[f64], time: Option<&TimeTerm>, out: &mu
 }
 
 /// The Newton matrix and its multigrid hierarchy, kept from one solve to the next (the steps
-/// of a transient share the matrix's structure; the hierarchy is refreshed when stale).
+/// of a transient share the matrix's structure; the hierarchy is refreshed when stale). The
+/// hierarchy owns the matrix as its finest level: each step rewrites its diagonal there.
 pub struct NewtonSolver {
-    jacobian: Jacobian,
+    diagonal: NewtonDiagonal,
     preconditioner: amg::Amg,
     hierarchy_temperatures: Vec<f64>,
     hierarchy_alpha: f64,
@@ -252,7 +258,8 @@ impl NewtonSolver {
         jacobian.update_diagonal(model, t, 0.0);
         crate::trace::phase("Newton matrix", start);
         let start = std::time::Instant::now();
-        let preconditioner = amg::Amg::new(&jacobian.matrix);
+        let Jacobian { matrix, diagonal } = jacobian;
+        let preconditioner = amg::Amg::owning(matrix, amg::AmgOptions::default());
         crate::trace::phase("multigrid set-up", start);
         if crate::trace::enabled() {
             let stats = preconditioner.stats();
@@ -268,7 +275,7 @@ impl NewtonSolver {
             );
         }
         Ok(NewtonSolver {
-            jacobian,
+            diagonal,
             preconditioner,
             hierarchy_temperatures: t.to_vec(),
             hierarchy_alpha: 0.0,
@@ -288,7 +295,7 @@ impl NewtonSolver {
         let mut state = self.start(model, t, options, linear.precision(), time);
         while let Some(linear_tolerance) = self.prepare_step(model, &mut state)? {
             let stats = linear.solve(
-                &self.jacobian.matrix,
+                self.preconditioner.finest(),
                 &self.preconditioner,
                 &state.rhs,
                 &mut state.update,
@@ -301,7 +308,7 @@ impl NewtonSolver {
 
     /// The Newton matrix of the step prepared last.
     pub fn matrix(&self) -> &CsrMatrix {
-        &self.jacobian.matrix
+        self.preconditioner.finest()
     }
 
     /// The multigrid hierarchy of the step prepared last.
@@ -377,15 +384,13 @@ impl NewtonSolver {
         state.iteration += 1;
         let alpha = state.time.map_or(0.0, |time| time.alpha);
         let t = &state.t;
-        self.jacobian.update_diagonal(model, t, alpha);
+        let diagonal = &self.diagonal;
+        self.preconditioner
+            .set_finest_diagonal(|node| diagonal.value(model, t, alpha, node));
         let refreshed =
             alpha != self.hierarchy_alpha || hierarchy_is_stale(&self.hierarchy_temperatures, t);
         if refreshed {
-            self.preconditioner
-                .refresh(&self.jacobian.matrix)
-                .map_err(|e| {
-                    Error::Solver(format!("cannot refresh the multigrid preconditioner: {e}"))
-                })?;
+            self.preconditioner.refresh_from_finest();
             self.hierarchy_temperatures.copy_from_slice(t);
             self.hierarchy_alpha = alpha;
         }

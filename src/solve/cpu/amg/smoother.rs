@@ -139,6 +139,19 @@ pub(super) struct Chebyshev {
 }
 
 impl Chebyshev {
+    /// The inverse diagonal the smoother scales by.
+    pub(super) fn inv_diag(&self) -> &[f64] {
+        &self.inv_diag
+    }
+
+    /// Scales by `a`'s diagonal from now on, keeping the eigenvalue bound. With a larger
+    /// diagonal (a warmer Newton iterate) a smoother still scaled by the old one would step past
+    /// the interval its polynomial damps, and the V-cycle would stop being positive definite;
+    /// scaled by the new one, `D^-1 A` of a diagonally dominant matrix keeps its bound.
+    pub(super) fn follow_diagonal(&mut self, a: &CsrMatrix) {
+        self.inv_diag = a.diagonal().into_iter().map(positive_inverse).collect();
+    }
+
     /// Sets up the smoother for `a` (see [`Chebyshev::refresh`]).
     pub(super) fn new(
         a: &CsrMatrix,

@@ -264,3 +264,39 @@ fn v_cycle_is_symmetric_positive_definite() {
     assert!((umv - vmu).abs() <= 1e-10 * umv.abs(), "{umv} vs {vmu}");
     assert!(dot(&u, &mu) > 0.0 && dot(&v, &mv) > 0.0);
 }
+
+#[test]
+fn a_new_finest_diagonal_keeps_the_cycle_a_preconditioner() {
+    // A Newton step's change between refreshes, the coarse levels staying as they were built:
+    // the radiation part of the diagonal (a row's sum, conduction rows summing to zero) grows
+    // 3.4 times (T^3 of a 50 % warmer iterate, the refresh threshold) or falls to a third; or,
+    // as on a coarse radiation-dominated mesh, the whole diagonal grows by half, where a
+    // smoother still scaled by the old diagonal makes the cycle indefinite and CG break down.
+    for (case, growth, limit) in [("radiation x 3.4", 2.4, 2), ("radiation x 0.3", -0.7, 2)]
+        .into_iter()
+        .map(|(c, g, l)| (c, Some(g), l))
+        .chain([("diagonal x 1.5", None, 3)])
+    {
+        let a = panel_with_heat_pipes(90, 60, 4.0, 8);
+        let b = rhs(a.n, 9);
+        let radiation: Vec<f64> = (0..a.n)
+            .map(|i| a.values[a.row_ptr[i]..a.row_ptr[i + 1]].iter().sum())
+            .collect();
+        assert!(
+            radiation.iter().all(|&r| r > -1e-9),
+            "not a conduction matrix"
+        );
+        let mut amg = Amg::owning(a, AmgOptions::default());
+        let (_, before) = solve(amg.finest(), &amg, &b);
+        let old = amg.finest().diagonal();
+        amg.set_finest_diagonal(|i| match growth {
+            Some(g) => old[i] + g * radiation[i],
+            None => 1.5 * old[i],
+        });
+        let (x, after) = solve(amg.finest(), &amg, &b);
+        assert_converged(case, after, limit * before.iterations + 5);
+        let mut r = vec![0.0; b.len()];
+        amg.finest().residual(&b, &x, &mut r);
+        assert!(dot(&r, &r).sqrt() <= 1e-7 * dot(&b, &b).sqrt(), "{case}");
+    }
+}
