@@ -72,6 +72,15 @@ struct CsrParams {
     pad0: u32,
 }
 
+// Rows first_row .. first_row + n_rows of a CSR row block whose first row is block_first_row
+// (diagonal.wgsl).
+struct DiagonalParams {
+    n_rows: u32,
+    first_row: u32,
+    block_first_row: u32,
+    pad0: u32,
+}
+
 // A reduction over lanes: lane p's n items start at item p * stride, its result goes to
 // s[p * slots + out_index]. Each lane is folded in chunks counted from its own first item, so a
 // lane's result does not depend on the other lanes.

@@ -16,7 +16,7 @@ use super::adapter::AdapterSummary;
 use super::solver::{BatchJob, GpuBatch, open};
 use crate::error::{Error, Result};
 use crate::model::Model;
-use crate::solve::cpu::{NewtonSolver, NewtonState, initial_temperature};
+use crate::solve::cpu::{NewtonSolver, NewtonState, first_guess};
 use crate::solve::gpu::Precision;
 use crate::solve::{Solution, SolveOptions};
 
@@ -86,10 +86,7 @@ pub fn solve_with(
     let mut points: Vec<std::result::Result<Point<'_>, Error>> = models
         .iter()
         .map(|&(model, options)| {
-            let t0 = initial_temperature(model);
-            let t: Vec<f64> = (0..model.n_nodes)
-                .map(|i| model.fixed_k[i].unwrap_or(t0))
-                .collect();
+            let t = first_guess(model);
             let solver = NewtonSolver::new(model, &t)?;
             let state = solver.start(model, t, options, Precision::F32, None);
             Ok(Point {

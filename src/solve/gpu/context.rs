@@ -216,6 +216,12 @@ impl GpuContext {
         Ok(pipeline)
     }
 
+    /// Builds the pipelines of `kernels` now rather than on first use (the driver compiles
+    /// each), so that this can run beside other work.
+    pub fn prepare(&self, kernels: &[Kernel]) -> Result<()> {
+        kernels.iter().try_for_each(|&k| self.pipeline(k).map(drop))
+    }
+
     /// A prepared dispatch of `kernel` with `bindings` (binding number, buffer) in group 0.
     pub fn dispatch(
         &self,
@@ -274,6 +280,13 @@ impl GpuContext {
 
     /// Records `work` into one compute pass, submits it and waits for it.
     pub fn run(&self, work: &[&dyn Encode]) -> Result<()> {
+        self.submit(work);
+        self.wait()
+    }
+
+    /// Encodes `work` in order into one compute pass and submits it without waiting: later
+    /// submissions and readbacks come after it, and its errors surface at the next `wait`.
+    pub fn submit(&self, work: &[&dyn Encode]) {
         let mut encoder = self.encoder();
         {
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
@@ -285,7 +298,6 @@ impl GpuContext {
             }
         }
         self.queue.submit([encoder.finish()]);
-        self.wait()
     }
 
     /// Waits until the device is idle, then reports any error recorded meanwhile.

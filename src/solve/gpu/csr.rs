@@ -223,6 +223,52 @@ impl GpuContext {
         Ok(short.followed_by(self.dispatch_blocks(long_kernel, &long_blocks)?))
     }
 
+    /// Writes `d[i]` into the diagonal entry (column `i`) of every row `i` in `rows`
+    /// (diagonal.wgsl): one dispatch per row block the range meets. `d` spans all rows.
+    pub fn set_csr_diagonal(
+        &self,
+        csr: &GpuCsr,
+        rows: Range<usize>,
+        d: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
+        need("set_diagonal: d", d, u64::from(csr.n_rows))?;
+        if rows.end > csr.n_rows as usize {
+            return Err(Error::Solver(format!(
+                "CSR matrix: diagonal of rows {}..{} of {}",
+                rows.start, rows.end, csr.n_rows
+            )));
+        }
+        let mut parts = Vec::new();
+        for b in &csr.blocks {
+            let block = b.first_row as usize..(b.first_row + b.rows) as usize;
+            let (from, to) = (rows.start.max(block.start), rows.end.min(block.end));
+            if from < to {
+                // DiagonalParams in common.wgsl: n_rows, first_row, block_first_row.
+                let params = CountUniform {
+                    n: (to - from) as u32,
+                    index: from as u32,
+                    pad0: b.first_row,
+                    pad1: 0,
+                };
+                parts.push((b, self.uniform("diagonal", &params)?, (to - from) as u64));
+            }
+        }
+        let blocks = parts
+            .iter()
+            .map(|(b, params, count)| {
+                let bindings = vec![
+                    (0, params),
+                    (1, &b.row_ptr),
+                    (2, &b.col),
+                    (3, d),
+                    (4, &b.val),
+                ];
+                Ok((bindings, self.groups_per_item(*count)?))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.dispatch_blocks(Kernel::SetDiagonal, &blocks)
+    }
+
     /// Overwrites the values of `csr` (same pattern) in place: dispatches built on it see them.
     pub fn write_csr_values(&self, csr: &GpuCsr, val: &[f32]) -> Result<()> {
         if val.len() as u64 != u64::from(csr.nnz) {

@@ -16,7 +16,7 @@ pub const LONG_ROW: u32 = 32;
 pub const COMMON: (&str, &str) = ("common.wgsl", include_str!("../../../shaders/common.wgsl"));
 
 /// Every kernel file in shaders/ except common.wgsl. build.rs fails if one is missing here.
-pub const FILES: [(&str, &str); 8] = [
+pub const FILES: [(&str, &str); 9] = [
     (
         "chebyshev.wgsl",
         include_str!("../../../shaders/chebyshev.wgsl"),
@@ -25,6 +25,10 @@ pub const FILES: [(&str, &str); 8] = [
     (
         "csr_matvec.wgsl",
         include_str!("../../../shaders/csr_matvec.wgsl"),
+    ),
+    (
+        "diagonal.wgsl",
+        include_str!("../../../shaders/diagonal.wgsl"),
     ),
     ("reduce.wgsl", include_str!("../../../shaders/reduce.wgsl")),
     (
@@ -59,6 +63,7 @@ pub enum Kernel {
     CsrMatvecAdd,
     CsrMatvecLong,
     CsrMatvecAddLong,
+    SetDiagonal,
     Axpy,
     Xpay,
     Mul,
@@ -75,13 +80,14 @@ pub enum Kernel {
 }
 
 impl Kernel {
-    pub const ALL: [Kernel; 19] = [
+    pub const ALL: [Kernel; 20] = [
         Kernel::Residual,
         Kernel::StencilMatvec,
         Kernel::CsrMatvec,
         Kernel::CsrMatvecAdd,
         Kernel::CsrMatvecLong,
         Kernel::CsrMatvecAddLong,
+        Kernel::SetDiagonal,
         Kernel::Axpy,
         Kernel::Xpay,
         Kernel::Mul,
@@ -97,6 +103,23 @@ impl Kernel {
         Kernel::TraceRays,
     ];
 
+    /// The kernels of a CG solve preconditioned by a V-cycle (solver.rs, vcycle.rs).
+    pub const SOLVE: [Kernel; 13] = [
+        Kernel::CsrMatvec,
+        Kernel::CsrMatvecAdd,
+        Kernel::CsrMatvecLong,
+        Kernel::CsrMatvecAddLong,
+        Kernel::SetDiagonal,
+        Kernel::Axpy,
+        Kernel::Xpay,
+        Kernel::VecCopy,
+        Kernel::DotPartial,
+        Kernel::SumFinal,
+        Kernel::ChebStart,
+        Kernel::ChebCorrection,
+        Kernel::ChebCorrectionLong,
+    ];
+
     /// The shader file (a name in `FILES`).
     pub fn file(self) -> &'static str {
         match self {
@@ -106,6 +129,7 @@ impl Kernel {
             | Kernel::CsrMatvecAdd
             | Kernel::CsrMatvecLong
             | Kernel::CsrMatvecAddLong => "csr_matvec.wgsl",
+            Kernel::SetDiagonal => "diagonal.wgsl",
             Kernel::Axpy | Kernel::Xpay | Kernel::Mul | Kernel::VecCopy => "vector.wgsl",
             Kernel::DotPartial | Kernel::MaxAbsPartial | Kernel::SumFinal | Kernel::MaxFinal => {
                 "reduce.wgsl"
@@ -127,6 +151,7 @@ impl Kernel {
             Kernel::CsrMatvecAdd => "csr_matvec_add",
             Kernel::CsrMatvecLong => "csr_matvec_long",
             Kernel::CsrMatvecAddLong => "csr_matvec_add_long",
+            Kernel::SetDiagonal => "set_diagonal",
             Kernel::Axpy => "vec_axpy",
             Kernel::Xpay => "vec_xpay",
             Kernel::Mul => "vec_mul",

@@ -296,6 +296,49 @@ fn device_pcg_solves_like_the_cpu() -> Result<()> {
 }
 
 #[test]
+fn a_new_finest_diagonal_alone_reaches_the_device() -> Result<()> {
+    let (Some(ctx), Some(fresh_ctx)) = (context(), context()) else {
+        return Ok(());
+    };
+    let a = panel_with_heat_pipes(90, 60, 4.0, 8);
+    let b = rhs(a.n, 9);
+    let mut amg = Amg::owning(a, AmgOptions::default());
+    let mut solver = GpuPcg::new(ctx);
+    let mut first = vec![0.0; b.len()];
+    solver.solve(amg.finest(), &amg, &b, &mut first, 1e-6)?;
+
+    // What a Newton step changes: the diagonal, the rest of the hierarchy left as it is.
+    let old = amg.finest().diagonal();
+    let (generation, entries) = (amg.generation(), amg.off_diagonal_generation());
+    amg.set_finest_diagonal(|i| 1.5 * old[i] + 1e-3);
+    assert_eq!(
+        (amg.generation(), amg.off_diagonal_generation()),
+        (generation, entries)
+    );
+    let mut kept = vec![0.0; b.len()];
+    let stats = solver.solve(amg.finest(), &amg, &b, &mut kept, 1e-6)?;
+    assert!(stats.converged, "{stats:?}");
+    // A device that receives everything: the same operator and hierarchy, the same bits.
+    let mut fresh = vec![0.0; b.len()];
+    GpuPcg::new(fresh_ctx).solve(amg.finest(), &amg, &b, &mut fresh, 1e-6)?;
+    assert_eq!(kept, fresh, "the kept lane lacks the new diagonal");
+    assert_ne!(kept, first);
+
+    // A refresh rewrites every value and the device follows it.
+    let mut refreshed = amg.finest().clone();
+    refreshed.values.iter_mut().for_each(|v| *v *= 2.0);
+    amg.refresh(&refreshed).expect("same pattern");
+    assert_ne!(amg.off_diagonal_generation(), entries);
+    solver.solve(amg.finest(), &amg, &b, &mut kept, 1e-6)?;
+    let Some(fresh_ctx) = context() else {
+        return Ok(());
+    };
+    GpuPcg::new(fresh_ctx).solve(amg.finest(), &amg, &b, &mut fresh, 1e-6)?;
+    assert_eq!(kept, fresh, "the kept lane lacks the refreshed values");
+    Ok(())
+}
+
+#[test]
 fn memory_estimate_counts_every_level() {
     let a = panel_with_heat_pipes(40, 30, 1.0, 1);
     let amg = Amg::new(&a);

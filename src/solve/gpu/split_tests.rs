@@ -127,6 +127,73 @@ fn split_csr_kernels_match_unsplit_and_twins() -> Result<()> {
 }
 
 #[test]
+fn set_diagonal_matches_its_twin_across_row_blocks() -> Result<()> {
+    let Some(mut ctx) = context() else {
+        return Ok(());
+    };
+    let n = 3001usize;
+    let (row_ptr, mut col, val) = random_csr(n, 31);
+    // Most rows get a diagonal entry, somewhere in the row (the long row 7 near its end);
+    // rows with a multiple of 5 keep none and must come out unchanged.
+    for row in (0..n).filter(|r| r % 5 != 0) {
+        let range = row_ptr[row] as usize..row_ptr[row + 1] as usize;
+        if !range.is_empty() {
+            col[range.start + (row * 7) % range.len()] = row as u32;
+        }
+    }
+    let whole = ctx.upload_csr(n as u32, &row_ptr, &col, &val)?;
+    ctx.set_binding_limit(4 * 1024);
+    let split = ctx.upload_csr(n as u32, &row_ptr, &col, &val)?;
+    ctx.set_binding_limit(u64::MAX);
+    assert!(split.blocks() >= 8, "{} blocks", split.blocks());
+
+    let mut rng = Rng(32);
+    let (d, x) = (rng.vec(n, 2.0, 3.0), rng.vec(n, -1.0, 1.0));
+    let (db, xb) = (ctx.upload("d", &d)?, ctx.upload("x", &x)?);
+    // A range that starts and ends inside row blocks, and one lane's worth at the end.
+    let rows = 100..2700;
+    let mut results = Vec::new();
+    for csr in [&whole, &split] {
+        let set = ctx.set_csr_diagonal(csr, rows.clone(), &db)?;
+        ctx.run(&[&set])?;
+        let yb = ctx.upload("y", &vec![0f32; n])?;
+        ctx.run(&[&ctx.csr_matvec(csr, &xb, &yb, false)?])?;
+        results.push(ctx.read::<f32>(&yb, 0, n)?);
+    }
+    assert_eq!(results[0], results[1], "split and whole");
+    let mut cpu_val = wide(&val);
+    twins::set_diagonal(&row_ptr, &col, rows.clone(), &wide(&d), &mut cpu_val);
+    let changed = (0..col.len())
+        .filter(|&e| cpu_val[e] != f64::from(val[e]))
+        .count();
+    assert!(changed > 1500, "{changed} entries changed");
+    let mut cpu = vec![0.0; n];
+    twins::csr_matvec(&row_ptr, &col, &cpu_val, &wide(&x), &mut cpu, false);
+    let abs_val: Vec<f64> = cpu_val.iter().map(|v| v.abs()).collect();
+    let mut scale = vec![0.0; n];
+    twins::csr_matvec(
+        &row_ptr,
+        &col,
+        &abs_val,
+        &abs_scale(&wide(&x)),
+        &mut scale,
+        false,
+    );
+    let scale: Vec<f64> = scale.iter().map(|s| s.max(1e-30)).collect();
+    assert_close(
+        "set_diagonal then csr_matvec",
+        &results[1],
+        &cpu,
+        &scale,
+        1e-5,
+    );
+
+    let past = ctx.set_csr_diagonal(&split, 10..n + 1, &db).map(|_| ());
+    assert!(past.is_err(), "rows past the matrix are refused");
+    Ok(())
+}
+
+#[test]
 fn steady_solve_with_split_matrices_agrees_with_the_cpu() -> Result<()> {
     let Some(mut ctx) = context() else {
         return Ok(());

@@ -113,6 +113,23 @@ pub fn csr_matvec(
     }
 }
 
+/// diagonal.wgsl: `d[i]` into the entry of row `i` whose column is `i`, for each row in `rows`.
+pub fn set_diagonal(
+    row_ptr: &[u32],
+    col: &[u32],
+    rows: std::ops::Range<usize>,
+    d: &[f64],
+    val: &mut [f64],
+) {
+    for row in rows {
+        for e in row_ptr[row] as usize..row_ptr[row + 1] as usize {
+            if col[e] as usize == row {
+                val[e] = d[row];
+            }
+        }
+    }
+}
+
 /// chebyshev.wgsl cheb_start: d = c_new * inv_diag * b, x = d, with row i's lane's c_new
 /// (`coefs[i / stride]`, as (c_prev, c_new)).
 pub fn cheb_start(

@@ -599,6 +599,45 @@ impl DeviceAmg {
         ctx.write_csr_values_at(&level.a, place.a.0, values)
     }
 
+    /// Overwrites the diagonal of lane `lane`'s finest matrix with `diagonal`, one value per
+    /// row, leaving its other entries, and its smoother's inverse diagonal with `inv_diagonal`:
+    /// what a Newton step changes between refreshes.
+    pub fn write_finest_diagonal(
+        &self,
+        ctx: &GpuContext,
+        lane: usize,
+        diagonal: &[f32],
+        inv_diagonal: &[f32],
+    ) -> Result<()> {
+        let (Some(level), Some(place)) = (
+            self.levels.first(),
+            self.lanes.get(lane).and_then(|l| l.levels.first()),
+        ) else {
+            return Err(Error::Solver("no such lane on the device".to_string()));
+        };
+        if diagonal.len() != place.rows || inv_diagonal.len() != place.rows {
+            return Err(Error::Solver(format!(
+                "the GPU hierarchy has {} rows on its finest level, the diagonal {} and its \
+                 inverse {}",
+                place.rows,
+                diagonal.len(),
+                inv_diagonal.len()
+            )));
+        }
+        // The level's residual vector is scratch between cycles: it carries the new diagonal.
+        let first = lane * level.stride as usize;
+        ctx.queue()
+            .write_buffer(&level.r, 4 * first as u64, bytemuck::cast_slice(diagonal));
+        ctx.queue().write_buffer(
+            &level.inv_diag,
+            4 * first as u64,
+            bytemuck::cast_slice(inv_diagonal),
+        );
+        let set = ctx.set_csr_diagonal(&level.a, first..first + place.rows, &level.r)?;
+        ctx.submit(&[&set]);
+        Ok(())
+    }
+
     /// The finest level's stacked matrix (every lane's system matrix).
     pub fn finest(&self) -> Option<&GpuCsr> {
         self.levels.first().map(|l| &l.a)
