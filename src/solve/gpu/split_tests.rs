@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use super::solver::GpuPcg;
-use super::tests::{Rng, abs_scale, assert_close, context, wide};
+use super::tests::{Rng, assert_close, context, csr_product_scale, wide};
 use super::*;
 use crate::error::Result;
 use crate::solve::SolveOptions;
@@ -76,17 +76,7 @@ fn split_csr_kernels_match_unsplit_and_twins() -> Result<()> {
         assert_eq!(results[0], results[1], "accumulate {accumulate}");
         let mut cpu = wide(&y0);
         twins::csr_matvec(&row_ptr, &col, &wide(&val), &wide(&x), &mut cpu, accumulate);
-        let abs_val: Vec<f64> = val.iter().map(|v| f64::from(v.abs())).collect();
-        let mut scale = abs_scale(&wide(&y0));
-        twins::csr_matvec(
-            &row_ptr,
-            &col,
-            &abs_val,
-            &abs_scale(&wide(&x)),
-            &mut scale,
-            true,
-        );
-        let scale: Vec<f64> = scale.iter().map(|s| s.max(1e-30)).collect();
+        let scale = csr_product_scale((&row_ptr, &col, &wide(&val)), &wide(&x), &wide(&y0));
         assert_close("split csr_matvec", &results[1], &cpu, &scale, 1e-5);
     }
 
@@ -169,17 +159,7 @@ fn set_diagonal_matches_its_twin_across_row_blocks() -> Result<()> {
     assert!(changed > 1500, "{changed} entries changed");
     let mut cpu = vec![0.0; n];
     twins::csr_matvec(&row_ptr, &col, &cpu_val, &wide(&x), &mut cpu, false);
-    let abs_val: Vec<f64> = cpu_val.iter().map(|v| v.abs()).collect();
-    let mut scale = vec![0.0; n];
-    twins::csr_matvec(
-        &row_ptr,
-        &col,
-        &abs_val,
-        &abs_scale(&wide(&x)),
-        &mut scale,
-        false,
-    );
-    let scale: Vec<f64> = scale.iter().map(|s| s.max(1e-30)).collect();
+    let scale = csr_product_scale((&row_ptr, &col, &cpu_val), &wide(&x), &vec![0.0; n]);
     assert_close(
         "set_diagonal then csr_matvec",
         &results[1],

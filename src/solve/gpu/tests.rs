@@ -66,6 +66,19 @@ pub(super) fn abs_scale(v: &[f64]) -> Vec<f64> {
     v.iter().map(|x| x.abs()).collect()
 }
 
+/// The size of the terms of `y0 + A x` row by row, `|y0| + |A| |x|` (floored above zero), for
+/// comparing a CSR product relative to what it sums.
+pub(super) fn csr_product_scale(
+    (row_ptr, col, val): (&[u32], &[u32], &[f64]),
+    x: &[f64],
+    y0: &[f64],
+) -> Vec<f64> {
+    let abs_val = abs_scale(val);
+    let mut scale = abs_scale(y0);
+    twins::csr_matvec(row_ptr, col, &abs_val, &abs_scale(x), &mut scale, true);
+    scale.iter().map(|s| s.max(1e-30)).collect()
+}
+
 /// Two panels in one array with a gap before, between and after them.
 fn two_panels() -> ([PanelStencil; 2], usize) {
     let a = PanelStencil {
@@ -185,21 +198,12 @@ fn csr_matvec_matches_twin() -> Result<()> {
         let gpu: Vec<f32> = ctx.read(&yb, 0, rows)?;
         let mut cpu = wide(&y0);
         twins::csr_matvec(&row_ptr, &col, &wide(&val), &wide(&x), &mut cpu, accumulate);
-        let abs_val: Vec<f64> = val.iter().map(|v| f64::from(v.abs())).collect();
-        let mut scale = if accumulate {
-            abs_scale(&wide(&y0))
+        let start = if accumulate {
+            wide(&y0)
         } else {
             vec![0.0; rows]
         };
-        twins::csr_matvec(
-            &row_ptr,
-            &col,
-            &abs_val,
-            &abs_scale(&wide(&x)),
-            &mut scale,
-            true,
-        );
-        let scale: Vec<f64> = scale.iter().map(|s| s.max(1e-30)).collect();
+        let scale = csr_product_scale((&row_ptr, &col, &wide(&val)), &wide(&x), &start);
         assert_close(
             &format!("csr_matvec (accumulate {accumulate})"),
             &gpu,
