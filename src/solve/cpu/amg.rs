@@ -38,7 +38,6 @@ use super::pcg::Preconditioner;
 use super::sparse::CsrMatrix;
 use aggregate::{aggregate, dense_rows, strength};
 use coarse::DenseCholesky;
-use rayon::prelude::*;
 use smoother::Chebyshev;
 use std::fmt;
 use std::sync::Mutex;
@@ -337,14 +336,7 @@ impl Amg {
     /// diagonal; the coarser levels follow at [`Amg::refresh_from_finest`].
     pub fn set_finest_diagonal(&mut self, value: impl Fn(usize) -> f64 + Sync + Send) {
         let Level { a, smoother, .. } = &mut self.levels[0];
-        let new: Vec<f64> = (0..a.diag_index.len())
-            .into_par_iter()
-            .with_min_len(1 << 14)
-            .map(value)
-            .collect();
-        for (&k, v) in a.diag_index.iter().zip(new) {
-            a.values[k] = v;
-        }
+        a.set_diagonal_with(value);
         smoother.follow_diagonal(a);
     }
 

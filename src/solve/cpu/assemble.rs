@@ -254,17 +254,9 @@ impl Jacobian {
     /// Set the diagonal to conduction + 4 sigma eps A T^3 at temperatures `t`, plus `alpha`
     /// times each node's heat capacity (a time step's leading coefficient; 0 when steady).
     pub fn update_diagonal(&mut self, model: &Model, t: &[f64], alpha: f64) {
-        let CsrMatrix {
-            diag_index, values, ..
-        } = &mut self.matrix;
-        let new: Vec<f64> = (0..diag_index.len())
-            .into_par_iter()
-            .with_min_len(1 << 14)
-            .map(|node| self.diagonal.value(model, t, alpha, node))
-            .collect();
-        for (&k, v) in diag_index.iter().zip(new) {
-            values[k] = v;
-        }
+        let diagonal = &self.diagonal;
+        self.matrix
+            .set_diagonal_with(|node| diagonal.value(model, t, alpha, node));
     }
 }
 

@@ -266,6 +266,17 @@ impl CsrMatrix {
         }
     }
 
+    /// Sets row `i`'s diagonal entry to `value(i)` for every row, the values computed in
+    /// parallel.
+    pub fn set_diagonal_with(&mut self, value: impl Fn(usize) -> f64 + Sync + Send) {
+        let new: Vec<f64> = (0..self.n)
+            .into_par_iter()
+            .with_min_len(1 << 14)
+            .map(value)
+            .collect();
+        self.set_diagonal(&new);
+    }
+
     /// `y = A x`, parallel over blocks of rows; deterministic.
     ///
     /// # Panics

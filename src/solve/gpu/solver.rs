@@ -457,7 +457,7 @@ impl GpuBatch {
                 stack.n, job.matrix.n
             )));
         }
-        let finest_is_matrix = match export {
+        let exported = match export {
             Some(export) => {
                 let start = std::time::Instant::now();
                 stack.amg.refresh_lane(&self.ctx, l, export)?;
@@ -465,11 +465,11 @@ impl GpuBatch {
                 if let Some(lane) = stack.lanes[l].as_mut() {
                     lane.generation = job.amg.generation();
                 }
-                finest_is(export, job.matrix)
+                true
             }
             None => false,
         };
-        write_operator(&self.ctx, stack, l, job, finest_is_matrix)
+        write_operator(&self.ctx, stack, l, job, exported)
     }
 
     /// Uploads the hierarchies of `group` (one shape) as a new stack, one lane each in order, and
@@ -479,7 +479,7 @@ impl GpuBatch {
         let exports: Vec<&AmgExport<'_>> = group.iter().map(|(_, e)| *e).collect();
         let mut stack = upload(&self.ctx, &exports)?;
         crate::trace::phase("GPU hierarchy uploaded", start);
-        for (lane, (job, export)) in group.iter().enumerate() {
+        for (lane, (job, _)) in group.iter().enumerate() {
             stack.lanes[lane] = Some(Lane {
                 slot: job.slot,
                 generation: job.amg.generation(),
@@ -491,13 +491,7 @@ impl GpuBatch {
                     stack.n, job.matrix.n
                 )));
             }
-            write_operator(
-                &self.ctx,
-                &mut stack,
-                lane,
-                job,
-                finest_is(export, job.matrix),
-            )?;
+            write_operator(&self.ctx, &mut stack, lane, job, true)?;
         }
         self.stacks.push(stack);
         Ok(self.stacks.len() - 1)
@@ -569,18 +563,20 @@ impl GpuBatch {
     }
 }
 
-/// Makes the job's matrix lane `l`'s finest operator. `written`: the hierarchy upload has just
-/// written it. Otherwise, when the lane holds the off-diagonal entries of the job's own
-/// hierarchy matrix, only the new diagonal and the smoother's inverse of it are sent (two
-/// fifths of the values of a 5-point stencil), else every value.
+/// Makes the job's matrix lane `l`'s finest operator; `exported`: the job's hierarchy has just
+/// been written to the lane. When the job's matrix is its hierarchy's own finest level (as
+/// Newton's is, `Amg::owning`), an export has written it already, and a lane holding its
+/// off-diagonal entries needs only the new diagonal and the smoother's inverse of it (two
+/// fifths of the values of a 5-point stencil); otherwise every value is sent.
 fn write_operator(
     ctx: &GpuContext,
     stack: &mut Stack,
     l: usize,
     job: &BatchJob<'_>,
-    written: bool,
+    exported: bool,
 ) -> Result<()> {
     let owned = std::ptr::eq(job.matrix, job.amg.finest());
+    let written = exported && owned;
     let current = owned.then(|| job.amg.off_diagonal_generation());
     let Some(lane) = stack.lanes[l].as_mut() else {
         return Err(Error::Solver("no such lane on the device".to_string()));
@@ -609,17 +605,7 @@ fn write_operator(
     Ok(())
 }
 
-/// Whether the export's finest level is `matrix` itself, as when Newton's hierarchy owns its
-/// matrix (`Amg::owning`): then the upload of the export has already written the operator.
-fn finest_is(export: &AmgExport<'_>, matrix: &CsrMatrix) -> bool {
-    export
-        .levels
-        .first()
-        .is_some_and(|level| std::ptr::eq(level.a.values, matrix.values.as_slice()))
-}
-
-/// Takes a finished solve's `x` (its lane of the device solution) and judges it by its true
-/// residual in f64.
+/// Takes a finished solve's `x` (its lane of the device solution) and its statistics.
 fn finish(job: &mut BatchJob<'_>, solution: &[f32], cg: &Cg) -> Result<LinearStats> {
     job.x
         .par_iter_mut()
