@@ -581,14 +581,20 @@ impl DeviceAmg {
         Ok(())
     }
 
-    /// Overwrites lane `lane`'s finest matrix with `values` (same pattern): the CG operator.
-    pub fn write_finest(&self, ctx: &GpuContext, lane: usize, values: &[f32]) -> Result<()> {
-        let (Some(level), Some(place)) = (
+    /// The finest level and lane `lane`'s place in it.
+    fn finest_of(&self, lane: usize) -> Result<(&DeviceLevel, &LaneLevel)> {
+        match (
             self.levels.first(),
             self.lanes.get(lane).and_then(|l| l.levels.first()),
-        ) else {
-            return Err(Error::Solver("no such lane on the device".to_string()));
-        };
+        ) {
+            (Some(level), Some(place)) => Ok((level, place)),
+            _ => Err(Error::Solver("no such lane on the device".to_string())),
+        }
+    }
+
+    /// Overwrites lane `lane`'s finest matrix with `values` (same pattern): the CG operator.
+    pub fn write_finest(&self, ctx: &GpuContext, lane: usize, values: &[f32]) -> Result<()> {
+        let (level, place) = self.finest_of(lane)?;
         if values.len() != place.a.1 {
             return Err(Error::Solver(format!(
                 "the GPU hierarchy has {} entries on its finest level, the Newton matrix {}",
@@ -609,12 +615,7 @@ impl DeviceAmg {
         diagonal: &[f32],
         inv_diagonal: &[f32],
     ) -> Result<()> {
-        let (Some(level), Some(place)) = (
-            self.levels.first(),
-            self.lanes.get(lane).and_then(|l| l.levels.first()),
-        ) else {
-            return Err(Error::Solver("no such lane on the device".to_string()));
-        };
+        let (level, place) = self.finest_of(lane)?;
         if diagonal.len() != place.rows || inv_diagonal.len() != place.rows {
             return Err(Error::Solver(format!(
                 "the GPU hierarchy has {} rows on its finest level, the diagonal {} and its \

@@ -183,7 +183,7 @@ impl Chebyshev {
         boost: f64,
         trust_gershgorin: bool,
     ) {
-        self.inv_diag = a.diagonal().into_iter().map(positive_inverse).collect();
+        self.follow_diagonal(a);
         let inv_diag = &self.inv_diag;
         let gershgorin = max_row_sum(a, |i| inv_diag[i]);
         let lambda = if trust_gershgorin && is_m_matrix(a) {
