@@ -110,6 +110,45 @@ struct ChebParams {
     pad2: u32,
 }
 
+// One structured panel of the finest multigrid level's operator (grid.wgsl): rows first ..
+// first + nu * nv, row (i, j) at first + i + nu * j, coupled to its grid neighbours by -g_u
+// along i and -g_v along j.
+struct GridPanel {
+    first: u32,
+    nu: u32,
+    nv: u32,
+    pad0: u32,
+    g_u: f32,
+    g_v: f32,
+    pad1: f32,
+    pad2: f32,
+}
+
+// The grid operator over n_rows rows with a table of `panels` panels sorted by first row; a
+// Chebyshev step's (c_prev, c_new) are coefs[coef_index + i / stride] (as in ChebParams).
+struct GridParams {
+    n_rows: u32,
+    panels: u32,
+    stride: u32,
+    coef_index: u32,
+}
+
+// The rest of the grid operator (grid_rest.wgsl): `rows` listed rows with their entries in CSR
+// form. One u32 array holds the row pointers (rows + 1), then each listed row's index in the
+// vectors (from rows_first), then the listed rows of more than LONG_ROW entries (from
+// long_first; `long_rows` of them). mode: 0 y += E x, 1 y -= E x, 2 a Chebyshev correction
+// d -= c_new * inv_diag * E x.
+struct RestParams {
+    rows: u32,
+    rows_first: u32,
+    long_first: u32,
+    long_rows: u32,
+    mode: u32,
+    stride: u32,
+    coef_index: u32,
+    pad0: u32,
+}
+
 // Workgroup memory of the tree reductions (reduce.wgsl, the long-row CSR kernels).
 var<workgroup> tree: array<f32, WG>;
 

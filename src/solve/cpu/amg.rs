@@ -35,7 +35,7 @@ pub(crate) mod testing;
 mod transfer;
 
 use super::pcg::Preconditioner;
-use super::sparse::CsrMatrix;
+use super::sparse::{CsrMatrix, GridRows};
 use aggregate::{aggregate, dense_rows, strength};
 use coarse::DenseCholesky;
 use smoother::Chebyshev;
@@ -451,6 +451,9 @@ pub struct CsrView<'a> {
 #[derive(Debug, Clone)]
 pub struct LevelExport<'a> {
     pub a: CsrView<'a>,
+    /// The level matrix's structured grids (`CsrMatrix::grids`: Newton's panels on the finest
+    /// level, none on coarser ones).
+    pub grids: &'a [GridRows],
     pub inv_diag: Vec<f64>,
     pub lambda_max: f64,
     pub ratio: f64,
@@ -494,6 +497,7 @@ impl Amg {
             .iter()
             .map(|l| LevelExport {
                 a: view(l.a.n, l.a.n, &l.a.row_ptr, &l.a.col_idx, &l.a.values),
+                grids: &l.a.grids,
                 // The smoother's own: the finest level's diagonal may have moved on since.
                 inv_diag: l.smoother.inv_diag().to_vec(),
                 lambda_max: l.smoother.lambda_max(),

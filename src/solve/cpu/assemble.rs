@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use super::sparse::{CsrMatrix, RowBlock, join_row_blocks};
+use super::sparse::{CsrMatrix, GridRows, RowBlock, join_row_blocks};
 use crate::error::{Error, Result};
 use crate::model::{Model, SIGMA};
 
@@ -241,8 +241,18 @@ impl Jacobian {
         }
         let (row_ptr, col_idx, values) = join_row_blocks(&blocks);
         let conduction_diagonal = diagonals.concat();
-        let matrix = CsrMatrix::from_csr(n, row_ptr, col_idx, values)
+        let mut matrix = CsrMatrix::from_csr(n, row_ptr, col_idx, values)
             .map_err(|e| Error::Solver(format!("cannot assemble the conduction matrix: {e}")))?;
+        matrix.grids = model
+            .panels
+            .iter()
+            .map(|panel| GridRows {
+                first: panel.first_cell,
+                nu: panel.cells[0],
+                nv: panel.cells[1],
+                g: panel.conductance,
+            })
+            .collect();
         Ok(Jacobian {
             matrix,
             diagonal: NewtonDiagonal {

@@ -92,6 +92,22 @@ pub struct CsrMatrix {
     pub values: Vec<f64>,
     /// Position of each row's diagonal entry; length `n`.
     pub diag_index: Vec<usize>,
+    /// Rows that form structured grids coupled by a 5-point stencil (the panels of a Newton
+    /// matrix): a hint that lets a backend store those couplings as stencils. Empty unless the
+    /// assembler sets it; the entries stay the truth (see [`GridRows`]).
+    pub grids: Vec<GridRows>,
+}
+
+/// Rows `first .. first + nu * nv` of a matrix laid out as a `nu x nv` grid, row `(i, j)` at
+/// `first + i + nu * j`, whose entry to each grid neighbour is expected to be `-g[0]` along i
+/// and `-g[1]` along j. The expectation is only a hint: an entry that differs (or is missing)
+/// is still the matrix's value, and a consumer must check.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GridRows {
+    pub first: usize,
+    pub nu: usize,
+    pub nv: usize,
+    pub g: [f64; 2],
 }
 
 impl CsrMatrix {
@@ -175,6 +191,7 @@ impl CsrMatrix {
             col_idx,
             values,
             diag_index: diag_index.into_iter().flatten().collect(),
+            grids: Vec::new(),
         })
     }
 
@@ -230,6 +247,7 @@ impl CsrMatrix {
             col_idx,
             values,
             diag_index,
+            grids: Vec::new(),
         })
     }
 

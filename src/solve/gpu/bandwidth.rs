@@ -1,12 +1,13 @@
-//! A small roofline measurement: the plain copy kernel against stencil_matvec and csr_matvec
-//! on the same adapter, in GB/s of compulsory traffic (copy: 8 bytes per float; stencil: 12,
-//! reading x and d and writing y once; CSR: each entry's value and column, the row pointers,
-//! x and y once). Timed with timestamp queries when the device has them, else by the wall
+//! A small roofline measurement: the plain copy kernel against stencil_matvec, csr_matvec and
+//! the grid form's product (grid_matvec) on the same adapter, in GB/s of compulsory traffic
+//! (copy: 8 bytes per float; stencil: 12, reading x and d and writing y once; CSR: each entry's
+//! value and column, the row pointers, x and y once; grid: see [`CsrBandwidth`]). Timed with timestamp queries when the device has them, else by the wall
 //! clock over several runs after a warm-up.
 
 use serde::Serialize;
 
 use super::context::{Dispatch, Encode, GpuContext};
+use super::grid_split::GridSplit;
 use super::kernels::PanelStencil;
 use super::vcycle::upload_view;
 use crate::error::{Error, Result};
@@ -94,11 +95,15 @@ pub fn measure_bandwidth(ctx: &GpuContext, floats: u64, iterations: u32) -> Resu
     })
 }
 
-/// Effective bandwidth of csr_matvec (f32), the product that dominates the GPU solve, on the
-/// matrix `a` (a model's Newton matrix): it moves each entry's value and column once, the row
-/// pointers, x once (neighbours' values are cache hits) and y.
+/// Effective bandwidth of the finest operator's product (f32), the product that dominates the
+/// GPU solve, on the matrix `a` (a model's Newton matrix). csr_matvec moves each entry's value
+/// and column once, the row pointers, x once (neighbours' values are cache hits) and y; the grid
+/// form (grid.rs) moves the diagonal, x and y once per row, the panel table, and the rest's
+/// entries (value, column), row pointers, row indices and the update of its rows.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CsrBandwidth {
+    /// "csr matvec (f32)" or "grid matvec (f32)".
+    pub kernel: String,
     pub rows: u64,
     pub entries: u64,
     pub iterations: u32,
@@ -133,6 +138,7 @@ pub fn measure_csr_bandwidth(
     let (seconds, method) = time_runs(ctx, &product, iterations)?;
     let bytes = 8 * a.nnz() + 4 * (a.n + 1) + 8 * a.n;
     Ok(CsrBandwidth {
+        kernel: "csr matvec (f32)".to_string(),
         rows: a.n as u64,
         entries: a.nnz() as u64,
         iterations,
@@ -143,6 +149,51 @@ pub fn measure_csr_bandwidth(
 }
 
 /// Seconds per run of `dispatch`, and how they were measured.
+/// [`CsrBandwidth`] of the grid form of `a` (grid_matvec and its rest pass), as the solver
+/// uses it; `None` when `a` names no panels or its split does not pay (`GridSplit::of`).
+pub fn measure_grid_bandwidth(
+    ctx: &GpuContext,
+    a: &CsrMatrix,
+    iterations: u32,
+) -> Result<Option<CsrBandwidth>> {
+    let view = CsrView {
+        n_rows: a.n,
+        n_cols: a.n,
+        row_ptr: &a.row_ptr,
+        col_idx: &a.col_idx,
+        values: &a.values,
+    };
+    let Some(split) = GridSplit::of(&[(view, a.grids.as_slice())], a.n) else {
+        return Ok(None);
+    };
+    if a.n == 0 || iterations == 0 {
+        return Err(Error::Input(
+            "bandwidth: the matrix and the number of iterations must not be empty".to_string(),
+        ));
+    }
+    let grid = ctx.upload_grid(&split)?;
+    let values: Vec<f32> = (0..a.n).map(|i| 250.0 + (i % 1000) as f32 * 0.1).collect();
+    let x = ctx.upload("bandwidth x", &values)?;
+    let y = ctx.zeroed("bandwidth y", 4 * a.n as u64)?;
+    let product = ctx.grid_matvec(&grid, &x, &y)?;
+    let (seconds, method) = time_runs(ctx, &product, iterations)?;
+    let rest = &split.rest;
+    let bytes = 12 * a.n
+        + 32 * split.panels.len()
+        + 8 * rest.entries()
+        + 4 * rest.row_ptr.len()
+        + 12 * rest.rows.len();
+    Ok(Some(CsrBandwidth {
+        kernel: "grid matvec (f32)".to_string(),
+        rows: a.n as u64,
+        entries: (rest.entries() + a.n) as u64,
+        iterations,
+        method: method.to_string(),
+        seconds,
+        gb_s: bytes as f64 / seconds / 1e9,
+    }))
+}
+
 fn time_runs(
     ctx: &GpuContext,
     dispatch: &Dispatch,

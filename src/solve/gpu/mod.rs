@@ -5,6 +5,7 @@
 //! - buffers.rs: storage and uniform buffers, the buffer pool, readback.
 //! - shaders.rs: the embedded WGSL and how a module is composed (build.rs validates the same).
 //! - csr.rs: CSR matrices split into row blocks that fit one storage binding, their kernels.
+//! - grid_split.rs, grid.rs: the finest operator as panel stencils plus a short CSR rest.
 //! - kernels.rs: one typed constructor per kernel; twins.rs: the CPU twin of each.
 //! - bandwidth.rs: copy against stencil_matvec, in GB/s.
 //! - vcycle.rs: the host's multigrid hierarchy on the device, one V-cycle as dispatches.
@@ -20,12 +21,16 @@ pub mod batch;
 pub mod buffers;
 pub mod context;
 pub mod csr;
+pub mod grid;
+pub mod grid_split;
 pub mod kernels;
 pub mod shaders;
 pub mod solver;
 pub mod twins;
 pub mod vcycle;
 
+#[cfg(test)]
+mod grid_tests;
 #[cfg(test)]
 mod solver_tests;
 #[cfg(test)]
@@ -34,7 +39,9 @@ mod split_tests;
 mod tests;
 
 pub use adapter::{AdapterSummary, Candidate, Choice, Precision, devices, pick};
-pub use bandwidth::{Bandwidth, CsrBandwidth, measure_bandwidth, measure_csr_bandwidth};
+pub use bandwidth::{
+    Bandwidth, CsrBandwidth, measure_bandwidth, measure_csr_bandwidth, measure_grid_bandwidth,
+};
 pub use context::{ContextOptions, Dispatch, Encode, GpuContext};
 pub use csr::GpuCsr;
 pub use kernels::{Coef, PanelStencil, Reduction};

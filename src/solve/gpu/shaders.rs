@@ -16,7 +16,7 @@ pub const LONG_ROW: u32 = 32;
 pub const COMMON: (&str, &str) = ("common.wgsl", include_str!("../../../shaders/common.wgsl"));
 
 /// Every kernel file in shaders/ except common.wgsl. build.rs fails if one is missing here.
-pub const FILES: [(&str, &str); 9] = [
+pub const FILES: [(&str, &str); 11] = [
     (
         "chebyshev.wgsl",
         include_str!("../../../shaders/chebyshev.wgsl"),
@@ -29,6 +29,11 @@ pub const FILES: [(&str, &str); 9] = [
     (
         "diagonal.wgsl",
         include_str!("../../../shaders/diagonal.wgsl"),
+    ),
+    ("grid.wgsl", include_str!("../../../shaders/grid.wgsl")),
+    (
+        "grid_rest.wgsl",
+        include_str!("../../../shaders/grid_rest.wgsl"),
     ),
     ("reduce.wgsl", include_str!("../../../shaders/reduce.wgsl")),
     (
@@ -76,11 +81,16 @@ pub enum Kernel {
     ChebStart,
     ChebCorrection,
     ChebCorrectionLong,
+    GridMatvec,
+    GridResidual,
+    GridChebCorrection,
+    GridRest,
+    GridRestLong,
     TraceRays,
 }
 
 impl Kernel {
-    pub const ALL: [Kernel; 20] = [
+    pub const ALL: [Kernel; 25] = [
         Kernel::Residual,
         Kernel::StencilMatvec,
         Kernel::CsrMatvec,
@@ -100,11 +110,16 @@ impl Kernel {
         Kernel::ChebStart,
         Kernel::ChebCorrection,
         Kernel::ChebCorrectionLong,
+        Kernel::GridMatvec,
+        Kernel::GridResidual,
+        Kernel::GridChebCorrection,
+        Kernel::GridRest,
+        Kernel::GridRestLong,
         Kernel::TraceRays,
     ];
 
     /// The kernels of a CG solve preconditioned by a V-cycle (solver.rs, vcycle.rs).
-    pub const SOLVE: [Kernel; 13] = [
+    pub const SOLVE: [Kernel; 18] = [
         Kernel::CsrMatvec,
         Kernel::CsrMatvecAdd,
         Kernel::CsrMatvecLong,
@@ -118,6 +133,11 @@ impl Kernel {
         Kernel::ChebStart,
         Kernel::ChebCorrection,
         Kernel::ChebCorrectionLong,
+        Kernel::GridMatvec,
+        Kernel::GridResidual,
+        Kernel::GridChebCorrection,
+        Kernel::GridRest,
+        Kernel::GridRestLong,
     ];
 
     /// The shader file (a name in `FILES`).
@@ -138,6 +158,8 @@ impl Kernel {
             Kernel::ChebStart | Kernel::ChebCorrection | Kernel::ChebCorrectionLong => {
                 "chebyshev.wgsl"
             }
+            Kernel::GridMatvec | Kernel::GridResidual | Kernel::GridChebCorrection => "grid.wgsl",
+            Kernel::GridRest | Kernel::GridRestLong => "grid_rest.wgsl",
             Kernel::TraceRays => "trace.wgsl",
         }
     }
@@ -164,6 +186,11 @@ impl Kernel {
             Kernel::ChebStart => "cheb_start",
             Kernel::ChebCorrection => "cheb_correction",
             Kernel::ChebCorrectionLong => "cheb_correction_long",
+            Kernel::GridMatvec => "grid_matvec",
+            Kernel::GridResidual => "grid_residual",
+            Kernel::GridChebCorrection => "grid_cheb_correction",
+            Kernel::GridRest => "grid_rest",
+            Kernel::GridRestLong => "grid_rest_long",
             Kernel::TraceRays => "trace_rays",
         }
     }

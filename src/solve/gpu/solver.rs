@@ -12,9 +12,12 @@ use rayon::prelude::*;
 
 use super::adapter::{AdapterSummary, Precision, candidates};
 use super::context::{ContextOptions, Dispatch, Encode, GpuContext};
+use super::grid_split::GridSplit;
 use super::kernels::{Coef, Lanes, lane_partial_count};
 use super::shaders::Kernel;
-use super::vcycle::{DeviceAmg, DeviceArray, StackShape, stack_array_bytes, to_f32};
+use super::vcycle::{
+    DeviceAmg, DeviceArray, Finest, StackShape, finest_grid, stack_array_bytes, to_f32,
+};
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::solve::cpu::amg::{Amg, AmgExport};
@@ -115,6 +118,22 @@ impl Stack {
         cg_lanes(self.lanes.len(), self.n)
     }
 
+    /// Whether a refresh of lane `l` for `job` may keep the finest matrix the lane holds: the
+    /// job's matrix is its hierarchy's own finest level and the lane holds its current
+    /// off-diagonal entries (then only the diagonal changed).
+    fn finest_for(&self, l: usize, job: &BatchJob<'_>) -> Finest {
+        let owned = std::ptr::eq(job.matrix, job.amg.finest());
+        let held = self
+            .lanes
+            .get(l)
+            .and_then(|lane| lane.as_ref()?.off_diagonal);
+        if owned && held == Some(job.amg.off_diagonal_generation()) {
+            Finest::KeepOffDiagonal
+        } else {
+            Finest::Rewrite
+        }
+    }
+
     fn lane_of(&self, slot: usize) -> Option<usize> {
         self.lanes
             .iter()
@@ -143,6 +162,11 @@ impl GpuPcg {
     /// Row blocks of the finest A, P and R uploaded by the last solve (see csr.rs).
     pub fn finest_blocks(&self) -> Option<[usize; 3]> {
         self.batch.stacks.first()?.amg.finest_blocks()
+    }
+
+    /// When the last solve's finest operator is in grid form (grid.rs), the entries of its rest.
+    pub fn finest_grid_rest(&self) -> Option<usize> {
+        self.batch.stacks.first()?.amg.finest_grid_rest()
     }
 }
 
@@ -374,7 +398,11 @@ impl GpuBatch {
         for ((&(j, _), export), &current) in wanted.iter().zip(&exports).zip(&current) {
             if let (Some(export), false) = (export, current)
                 && let Some((s, l)) = self.find(jobs[j].slot)
-                && !self.stacks[s].amg.lane_matches(l, export)
+                && !self.stacks[s].amg.lane_matches(
+                    l,
+                    export,
+                    self.stacks[s].finest_for(l, &jobs[j]),
+                )
             {
                 self.stacks[s].lanes[l] = None;
             }
@@ -460,12 +488,13 @@ impl GpuBatch {
         let exported = match export {
             Some(export) => {
                 let start = std::time::Instant::now();
-                stack.amg.refresh_lane(&self.ctx, l, export)?;
+                let finest = stack.finest_for(l, job);
+                stack.amg.refresh_lane(&self.ctx, l, export, finest)?;
                 crate::trace::phase("GPU hierarchy values rewritten", start);
                 if let Some(lane) = stack.lanes[l].as_mut() {
                     lane.generation = job.amg.generation();
                 }
-                true
+                finest == Finest::Rewrite
             }
             None => false,
         };
@@ -522,9 +551,6 @@ impl GpuBatch {
         ctx.queue()
             .write_buffer(&stack.scalars, 0, bytemuck::cast_slice(&scalars));
 
-        let Some(a) = stack.amg.finest() else {
-            return Err(Error::Solver("the GPU hierarchy has no levels".to_string()));
-        };
         let lanes = stack.layout();
         let sc = &stack.scalars;
         let dot = |u: &wgpu::Buffer, v: &wgpu::Buffer, out: u32| -> Result<Vec<Dispatch>> {
@@ -536,7 +562,7 @@ impl GpuBatch {
         start.extend(dot(&stack.r, &stack.z, RZ_A)?);
         let step = |old: u32, new: u32| -> Result<Vec<Dispatch>> {
             let alpha = |sign: f32| Coef::ratio(sign, old, PAP).gated(RUNNING);
-            let mut work = vec![ctx.csr_matvec(a, &stack.p, &stack.q, false)?];
+            let mut work = vec![stack.amg.finest_product(ctx, &stack.p, &stack.q)?];
             work.extend(dot(&stack.p, &stack.q, PAP)?);
             work.push(ctx.axpy(lanes, alpha(1.0), &stack.p, &stack.x, sc)?);
             work.push(ctx.axpy(lanes, alpha(-1.0), &stack.q, &stack.r, sc)?);
@@ -563,9 +589,10 @@ impl GpuBatch {
     }
 }
 
-/// Makes the job's matrix lane `l`'s finest operator; `exported`: the job's hierarchy has just
-/// been written to the lane. When the job's matrix is its hierarchy's own finest level (as
-/// Newton's is, `Amg::owning`), an export has written it already, and a lane holding its
+/// Makes the job's matrix lane `l`'s finest operator; `exported`: the job's hierarchy, its finest
+/// matrix included, has just been written to the lane. When the job's matrix is its
+/// hierarchy's own finest level (as Newton's is, `Amg::owning`), an export has written it
+/// already, and a lane holding its
 /// off-diagonal entries needs only the new diagonal and the smoother's inverse of it (two
 /// fifths of the values of a 5-point stencil); otherwise every value is sent.
 fn write_operator(
@@ -596,9 +623,7 @@ fn write_operator(
             .write_finest_diagonal(ctx, l, &diagonal, &inv_diagonal)?;
         crate::trace::phase("GPU operator diagonal written", start);
     } else if !written {
-        stack
-            .amg
-            .write_finest(ctx, l, &to_f32(&job.matrix.values))?;
+        stack.amg.write_finest(ctx, l, job.matrix)?;
         crate::trace::phase("GPU operator values written", start);
     }
     lane.off_diagonal = current;
@@ -636,12 +661,13 @@ fn norm_of_f32(v: &[f32]) -> f64 {
 /// lanes, every lane empty.
 fn upload(ctx: &GpuContext, exports: &[&AmgExport<'_>]) -> Result<Stack> {
     let n = finest_rows(exports);
-    check_memory(ctx, exports)?;
+    let grid = finest_grid(exports, ctx.binding_limit());
+    check_memory(ctx, exports, grid.as_ref())?;
     let lanes = cg_lanes(exports.len(), n);
     let vector = |name: &str| ctx.zeroed(name, 4 * lanes.items());
     let (r, z) = (vector("pcg r")?, vector("pcg z")?);
     let scalars = ctx.scalars(SLOTS * lanes.count)?;
-    let amg = DeviceAmg::new(ctx, exports, &r, &z, &scalars)?;
+    let amg = DeviceAmg::with_finest(ctx, exports, grid.as_ref(), [&r, &z, &scalars])?;
     Ok(Stack {
         n,
         lanes: exports.iter().map(|_| None).collect(),
@@ -674,15 +700,19 @@ fn cg_lanes(count: usize, n: usize) -> Lanes {
     }
 }
 
-/// Every array the GPU solve allocates for the hierarchy in `export`.
+/// Every array the GPU solve allocates for the hierarchy in `export` (its finest level as CSR).
 pub fn memory_estimate(export: &AmgExport<'_>) -> Vec<DeviceArray> {
-    stack_memory_estimate(&[export])
+    stack_memory_estimate(&[export], None)
 }
 
-/// Every array the GPU solve allocates for the hierarchies of `exports` stacked in lanes.
-pub fn stack_memory_estimate(exports: &[&AmgExport<'_>]) -> Vec<DeviceArray> {
+/// Every array the GPU solve allocates for the hierarchies of `exports` stacked in lanes, their
+/// finest level in the grid form `grid` (`vcycle::finest_grid`) or, with `None`, as CSR.
+pub fn stack_memory_estimate(
+    exports: &[&AmgExport<'_>],
+    grid: Option<&GridSplit>,
+) -> Vec<DeviceArray> {
     let lanes = cg_lanes(exports.len(), finest_rows(exports));
-    let mut arrays = stack_array_bytes(exports);
+    let mut arrays = stack_array_bytes(exports, grid);
     let mut whole = |name: &str, bytes: u64| {
         arrays.push(DeviceArray {
             name: name.to_string(),
@@ -701,8 +731,12 @@ pub fn stack_memory_estimate(exports: &[&AmgExport<'_>]) -> Vec<DeviceArray> {
 /// (vectors are bound whole; CSR matrices are split into row blocks, csr.rs), or a matrix with
 /// more entries than u32 indices reach. Running out of device memory while uploading is
 /// reported by the buffer's creation (an error scope), also as exit 3.
-fn check_memory(ctx: &GpuContext, exports: &[&AmgExport<'_>]) -> Result<()> {
-    let arrays = stack_memory_estimate(exports);
+fn check_memory(
+    ctx: &GpuContext,
+    exports: &[&AmgExport<'_>],
+    grid: Option<&GridSplit>,
+) -> Result<()> {
+    let arrays = stack_memory_estimate(exports, grid);
     let total: u64 = arrays.iter().map(|a| a.bytes).sum();
     let limits = ctx.limits();
     let max = ctx.binding_limit();

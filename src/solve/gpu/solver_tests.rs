@@ -4,7 +4,7 @@
 
 use super::solver::{GpuPcg, memory_estimate};
 use super::tests::{Rng, abs_scale, assert_close, context, wide};
-use super::vcycle::DeviceAmg;
+use super::vcycle::{DeviceAmg, Finest};
 use super::*;
 use crate::error::Result;
 use crate::solve::cpu::amg::testing::{panel_with_heat_pipes, rhs};
@@ -151,8 +151,8 @@ fn device_v_cycle_matches_the_cpu_preconditioner() -> Result<()> {
         b.set_diagonal(&diag);
         amg.refresh(&b).expect("same pattern");
         let export = amg.export();
-        assert!(device.lane_matches(0, &export));
-        device.refresh_lane(&ctx, 0, &export)?;
+        assert!(device.lane_matches(0, &export, Finest::Rewrite));
+        device.refresh_lane(&ctx, 0, &export, Finest::Rewrite)?;
         drop(export);
         let what = format!("{what}, refreshed");
         check_cycle(&ctx, (&amg, &device), [&input, &output], &rhs(n, 6), &what);
@@ -222,12 +222,12 @@ fn stacked_v_cycle_lanes_equal_lone_cycles_bit_for_bit() -> Result<()> {
             b.set_diagonal(&diag);
             amgs[1].refresh(&b).expect("same pattern");
             let export = amgs[1].export();
-            assert!(stacked.lane_matches(1, &export));
+            assert!(stacked.lane_matches(1, &export, Finest::Rewrite));
             assert!(
-                !stacked.lane_matches(0, &export),
+                !stacked.lane_matches(0, &export, Finest::Rewrite),
                 "lane 0 holds another hierarchy"
             );
-            stacked.refresh_lane(&ctx, 1, &export)?;
+            stacked.refresh_lane(&ctx, 1, &export, Finest::Rewrite)?;
         }
         let exports: Vec<_> = amgs.iter().map(Amg::export).collect();
         let r: Vec<f32> = (0..lanes)
@@ -323,6 +323,20 @@ fn a_new_finest_diagonal_alone_reaches_the_device() -> Result<()> {
     GpuPcg::new(fresh_ctx).solve(amg.finest(), &amg, &b, &mut fresh, 1e-6)?;
     assert_eq!(kept, fresh, "the kept lane lacks the new diagonal");
     assert_ne!(kept, first);
+    // The matrix names its panel: the finest operator is in grid form.
+    assert!(solver.finest_grid_rest().is_some());
+
+    // A Newton step's refresh: a new diagonal, every coarser level recomputed, the off-diagonal
+    // entries kept (the lane keeps its finest operator and takes the new diagonal).
+    amg.set_finest_diagonal(|i| 0.8 * old[i] + 2e-3);
+    amg.refresh_from_finest();
+    assert_eq!(amg.off_diagonal_generation(), entries);
+    solver.solve(amg.finest(), &amg, &b, &mut kept, 1e-6)?;
+    let Some(fresh_ctx) = context() else {
+        return Ok(());
+    };
+    GpuPcg::new(fresh_ctx).solve(amg.finest(), &amg, &b, &mut fresh, 1e-6)?;
+    assert_eq!(kept, fresh, "the kept lane lacks the refreshed hierarchy");
 
     // A refresh rewrites every value and the device follows it.
     let mut refreshed = amg.finest().clone();

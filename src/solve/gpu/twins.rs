@@ -1,6 +1,7 @@
 //! The CPU twin of every kernel: the same arithmetic in plain f64 Rust, the oracle that the GPU
 //! tests compare with. Each function mirrors one entry point of shaders/*.wgsl.
 
+use super::grid_split::GridSplit;
 use super::kernels::{Coef, Lanes, PanelStencil};
 
 /// residual.wgsl: r_c = q_c + a_c - sigma e_c (T_c^4 - ts4) + sum_nb G (T_nb - T_c) for the
@@ -161,6 +162,61 @@ pub fn cheb_correction(
     for i in 0..d.len() {
         let [c_prev, c_new] = coefs[i / stride];
         d[i] = c_prev * d[i] + c_new * inv_diag[i] * (b[i] - ax[i]);
+    }
+}
+
+/// grid.wgsl and grid_rest.wgsl: `A x` of a split operator, A = D + S + E, with `abs` the
+/// size of its terms instead (|D x| + |S| |x| + |E| |x|, for relative comparisons).
+pub fn grid_matvec(split: &GridSplit, x: &[f64], abs: bool) -> Vec<f64> {
+    let size = |v: f64| if abs { v.abs() } else { v };
+    let mut y: Vec<f64> = (0..split.n_rows)
+        .map(|r| size(f64::from(split.diag[r]) * x[r]))
+        .collect();
+    for p in &split.panels {
+        let (nu, nv) = (p.nu as usize, p.nv as usize);
+        for r in p.rows() {
+            let k = r - p.first as usize;
+            let (i, j) = (k % nu, k / nu);
+            let along = |exists: bool, at: usize| if exists { size(x[at]) } else { 0.0 };
+            let u = along(i > 0, r.wrapping_sub(1)) + along(i + 1 < nu, r + 1);
+            let v = along(j > 0, r.wrapping_sub(nu)) + along(j + 1 < nv, r + nu);
+            let (g_u, g_v) = (f64::from(p.g_u), f64::from(p.g_v));
+            y[r] += if abs {
+                g_u * u + g_v * v
+            } else {
+                -g_u * u - g_v * v
+            };
+        }
+    }
+    let rest = &split.rest;
+    for (q, &r) in rest.rows.iter().enumerate() {
+        for k in rest.row_ptr[q] as usize..rest.row_ptr[q + 1] as usize {
+            y[r as usize] += size(f64::from(rest.val[k]) * x[rest.col[k] as usize]);
+        }
+    }
+    y
+}
+
+/// grid_residual: r = b - A x.
+pub fn grid_residual(split: &GridSplit, b: &[f64], x: &[f64]) -> Vec<f64> {
+    let ax = grid_matvec(split, x, false);
+    b.iter().zip(ax).map(|(b, ax)| b - ax).collect()
+}
+
+/// grid_cheb_correction: d = c_prev * d + c_new * inv_diag * (b - A x), with row i's lane's
+/// (c_prev, c_new) = `coefs[i / split.stride]`.
+pub fn grid_cheb_correction(
+    split: &GridSplit,
+    coefs: &[[f64; 2]],
+    inv_diag: &[f64],
+    b: &[f64],
+    x: &[f64],
+    d: &mut [f64],
+) {
+    let r = grid_residual(split, b, x);
+    for i in 0..d.len() {
+        let [c_prev, c_new] = coefs[i / split.stride];
+        d[i] = c_prev * d[i] + c_new * inv_diag[i] * r[i];
     }
 }
 

@@ -21,16 +21,19 @@ use std::borrow::Cow;
 
 use super::context::{Dispatch, GpuContext};
 use super::csr::GpuCsr;
+use super::grid::GpuGrid;
+use super::grid_split::{GridSplit, lane_values};
 use super::kernels::{ChebCoefs, Coef};
 use crate::error::{Error, Result};
-use crate::solve::cpu::amg::{AmgExport, CoarseExport, CsrView};
+use crate::solve::cpu::amg::{AmgExport, CoarseExport, CsrView, LevelExport};
+use crate::solve::cpu::sparse::CsrMatrix;
 
 struct DeviceLevel {
     /// Rows per lane (the most any lane has on this level); the stacked vectors hold
     /// `n = lanes * stride`.
     stride: u64,
     n: u64,
-    a: GpuCsr,
+    a: LevelMatrix,
     inv_diag: wgpu::Buffer,
     /// `(P, R)` to the next coarser level.
     transfer: Option<(GpuCsr, GpuCsr)>,
@@ -45,10 +48,27 @@ struct DeviceLevel {
     first_coef: u32,
 }
 
+/// A level's matrix on the device: CSR, or on the finest level, when the matrix names its
+/// panels and they are stencils, the grid form (grid.rs), which moves a third of the bytes.
+enum LevelMatrix {
+    Csr(GpuCsr),
+    Grid(GpuGrid),
+}
+
 enum DeviceCoarse {
     /// The inverse of the coarsest matrix as a dense CSR matrix.
     Dense(GpuCsr),
     Sweeps(usize),
+}
+
+/// What a lane's refresh does with the finest level's matrix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Finest {
+    /// Rewrite every value (and, in grid form, check that they fit its pattern).
+    Rewrite,
+    /// The lane holds this matrix's off-diagonal entries already: leave the level, the caller
+    /// writes the new diagonal.
+    KeepOffDiagonal,
 }
 
 /// What lanes must share to be stacked.
@@ -144,16 +164,22 @@ fn strides(exports: &[&AmgExport<'_>]) -> Vec<usize> {
         .collect()
 }
 
-/// Every array the device hierarchy allocates, for the memory estimate.
+/// Every array the device hierarchy allocates, for the memory estimate (the finest level as
+/// CSR).
 pub fn array_bytes(export: &AmgExport<'_>) -> Vec<DeviceArray> {
-    stack_array_bytes(&[export])
+    stack_array_bytes(&[export], None)
 }
 
-/// Every array the stacked hierarchy of `exports` allocates.
-pub fn stack_array_bytes(exports: &[&AmgExport<'_>]) -> Vec<DeviceArray> {
+/// Every array the stacked hierarchy of `exports` allocates, its finest level in the grid form
+/// `finest_grid` or, with `None`, as CSR.
+pub fn stack_array_bytes(
+    exports: &[&AmgExport<'_>],
+    finest_grid: Option<&GridSplit>,
+) -> Vec<DeviceArray> {
     let lanes = exports.len() as u64;
     let strides = strides(exports);
     let mut arrays = Vec::new();
+    let mut grid_arrays = Vec::new();
     let mut csr = |what: String, rows: u64, nnz: u64| {
         for (part, bytes) in [
             ("row pointers", 4 * (rows + 1)),
@@ -171,11 +197,28 @@ pub fn stack_array_bytes(exports: &[&AmgExport<'_>]) -> Vec<DeviceArray> {
         |f: &dyn Fn(&AmgExport<'_>) -> usize| -> u64 { exports.iter().map(|e| f(e) as u64).sum() };
     for (l, &stride) in strides.iter().enumerate() {
         let rows = lanes * stride as u64;
-        csr(
-            format!("level {l} matrix"),
-            rows,
-            total(&|e| e.levels.get(l).map_or(0, |x| x.a.values.len())),
-        );
+        match finest_grid.filter(|_| l == 0) {
+            Some(split) => {
+                let rest = &split.rest;
+                for (part, bytes) in [
+                    ("diagonal", 4 * split.diag.len()),
+                    ("panels", 32 * split.panels.len()),
+                    ("rest rows", 4 * (rest.row_ptr.len() + 2 * rest.rows.len())),
+                    ("rest entries", 8 * rest.col.len()),
+                ] {
+                    grid_arrays.push(DeviceArray {
+                        name: format!("level 0 grid {part}"),
+                        bytes: bytes as u64,
+                        split: false,
+                    });
+                }
+            }
+            None => csr(
+                format!("level {l} matrix"),
+                rows,
+                total(&|e| e.levels.get(l).map_or(0, |x| x.a.values.len())),
+            ),
+        }
         let transfer = |e: &AmgExport<'_>, which: usize| {
             e.levels
                 .get(l)
@@ -209,6 +252,7 @@ pub fn stack_array_bytes(exports: &[&AmgExport<'_>]) -> Vec<DeviceArray> {
             );
         }
     }
+    arrays.extend(grid_arrays);
     for (l, &stride) in strides.iter().enumerate() {
         for name in ["inverse diagonal", "b", "x", "r", "d"] {
             arrays.push(DeviceArray {
@@ -328,6 +372,45 @@ fn stack_dense(inverses: &[&[f64]], stride: usize) -> Result<StackedCsr<'static>
     })
 }
 
+/// Each lane's first entry and number of entries in a stacked matrix of lanes with `counts`
+/// entries.
+fn lane_entries(counts: impl Iterator<Item = usize>) -> Vec<(usize, usize)> {
+    let mut first = 0;
+    counts
+        .map(|count| {
+            first += count;
+            (first - count, count)
+        })
+        .collect()
+}
+
+/// The grid form of the stacked finest matrices of `exports` (grid_split.rs), when every lane's
+/// matrix names its panels, the split pays (`GridSplit::of`) and each of its arrays fits one
+/// storage binding of `binding_limit` bytes; `None` keeps the CSR matrix.
+pub fn finest_grid(exports: &[&AmgExport<'_>], binding_limit: u64) -> Option<GridSplit> {
+    let finest: Vec<&LevelExport<'_>> = exports
+        .iter()
+        .map(|e| e.levels.first())
+        .collect::<Option<_>>()?;
+    if finest.iter().any(|v| v.grids.is_empty()) {
+        return None;
+    }
+    let stride = strides(exports).first().copied()?;
+    let lanes: Vec<(CsrView<'_>, &[_])> = finest.iter().map(|v| (v.a, v.grids)).collect();
+    let split = GridSplit::of(&lanes, stride)?;
+    let rest = &split.rest;
+    let largest = [
+        4 * split.diag.len(),
+        4 * (rest.row_ptr.len() + 2 * rest.rows.len()),
+        4 * rest.col.len(),
+        32 * split.panels.len(),
+    ]
+    .into_iter()
+    .max()
+    .unwrap_or(0);
+    (largest as u64 <= binding_limit).then_some(split)
+}
+
 fn upload_stacked(ctx: &GpuContext, n_cols: usize, m: &StackedCsr<'_>) -> Result<GpuCsr> {
     ctx.upload_csr(u32_index(n_cols, "columns")?, &m.row_ptr, &m.col, &m.val)
 }
@@ -366,6 +449,18 @@ impl DeviceAmg {
         output: &wgpu::Buffer,
         scalars: &wgpu::Buffer,
     ) -> Result<DeviceAmg> {
+        let grid = finest_grid(exports, ctx.binding_limit());
+        DeviceAmg::with_finest(ctx, exports, grid.as_ref(), [input, output, scalars])
+    }
+
+    /// [`DeviceAmg::new`] with the finest level in the grid form `finest_grid` (from
+    /// [`finest_grid`]) or, with `None`, as a CSR matrix.
+    pub fn with_finest(
+        ctx: &GpuContext,
+        exports: &[&AmgExport<'_>],
+        finest_grid: Option<&GridSplit>,
+        [input, output, scalars]: [&wgpu::Buffer; 3],
+    ) -> Result<DeviceAmg> {
         let Some(first) = exports.first() else {
             return Err(Error::Solver("no hierarchy to upload".to_string()));
         };
@@ -396,11 +491,19 @@ impl DeviceAmg {
                 (vector("amg b")?, vector("amg x")?)
             };
             let views: Vec<&_> = exports.iter().map(|e| &e.levels[l]).collect();
-            let a = stack_csr(
-                &views.iter().map(|v| v.a).collect::<Vec<_>>(),
-                stride,
-                stride,
-            )?;
+            let a = match finest_grid.filter(|_| l == 0) {
+                Some(split) => LevelMatrix::Grid(ctx.upload_grid(split)?),
+                None => LevelMatrix::Csr(upload_stacked(
+                    ctx,
+                    lanes * stride,
+                    &stack_csr(
+                        &views.iter().map(|v| v.a).collect::<Vec<_>>(),
+                        stride,
+                        stride,
+                    )?,
+                )?),
+            };
+            let a_entries = lane_entries(views.iter().map(|v| v.a.values.len()));
             let transfer = match strides.get(l + 1) {
                 Some(&next) => {
                     let pr: Vec<(CsrView<'_>, CsrView<'_>)> = views
@@ -420,7 +523,7 @@ impl DeviceAmg {
             for (lane, layout) in layouts.iter_mut().enumerate() {
                 layout.levels.push(LaneLevel {
                     rows: views[lane].a.n_rows,
-                    a: a.entries[lane],
+                    a: a_entries[lane],
                     transfer: transfer
                         .as_ref()
                         .map(|(p, r, _)| (p.entries[lane], r.entries[lane])),
@@ -436,7 +539,7 @@ impl DeviceAmg {
             levels.push(DeviceLevel {
                 stride: stride as u64,
                 n,
-                a: upload_stacked(ctx, lanes * stride, &a)?,
+                a,
                 inv_diag: ctx.upload("amg inverse diagonal", &inv_diag)?,
                 transfer: match &transfer {
                     Some((p, r, next)) => Some((
@@ -521,8 +624,9 @@ impl DeviceAmg {
     }
 
     /// Whether lane `lane` holds a hierarchy with `export`'s patterns (the same `Amg`, maybe
-    /// refreshed since), so that [`DeviceAmg::refresh_lane`] can rewrite its values in place.
-    pub fn lane_matches(&self, lane: usize, export: &AmgExport<'_>) -> bool {
+    /// refreshed since), so that [`DeviceAmg::refresh_lane`] can rewrite its values in place
+    /// (with `finest`, which may keep the finest matrix that the lane holds).
+    pub fn lane_matches(&self, lane: usize, export: &AmgExport<'_>, finest: Finest) -> bool {
         let Some(here) = self.lanes.get(lane) else {
             return false;
         };
@@ -535,31 +639,80 @@ impl DeviceAmg {
             && coarse_matches
             && export.levels.len() == here.levels.len()
             && here.same_sizes(&self.layout_of(lane, export))
+            && (finest == Finest::KeepOffDiagonal || self.finest_values(lane, export).is_some())
+    }
+
+    /// Lane `lane`'s finest diagonal and rest values from `export` when the finest level is in
+    /// grid form (`Some(None)` for a CSR level); `None` when they no longer fit its pattern.
+    #[allow(clippy::type_complexity)]
+    fn finest_values(
+        &self,
+        lane: usize,
+        export: &AmgExport<'_>,
+    ) -> Option<Option<(Vec<f32>, Vec<f32>)>> {
+        let (level, finest) = (self.levels.first()?, export.levels.first()?);
+        match &level.a {
+            LevelMatrix::Csr(_) => Some(None),
+            LevelMatrix::Grid(grid) => {
+                let (stencils, pattern) = grid.lane_pattern(lane)?;
+                let stride = level.stride as usize;
+                lane_values(&finest.a, finest.grids, stencils, pattern, stride).map(Some)
+            }
+        }
     }
 
     /// Rewrites lane `lane`'s values and smoothing coefficients for a refreshed hierarchy with
-    /// the same patterns (see `lane_matches`). The cycle's dispatches stay as they are.
+    /// the same patterns (see `lane_matches`). The cycle's dispatches stay as they are. With
+    /// `Finest::KeepOffDiagonal` the finest matrix and its inverse diagonal are left as they are:
+    /// the caller writes the new diagonal (`write_finest_diagonal`).
     pub fn refresh_lane(
         &mut self,
         ctx: &GpuContext,
         lane: usize,
         export: &AmgExport<'_>,
+        finest: Finest,
     ) -> Result<()> {
-        if !self.lane_matches(lane, export) {
+        if !self.lane_matches(lane, export, Finest::KeepOffDiagonal) {
             return Err(Error::Solver(
                 "the multigrid hierarchy changed shape; upload it anew".to_string(),
             ));
         }
         let lanes = self.lanes.len();
+        let grid_values = match finest {
+            Finest::Rewrite => self.finest_values(lane, export).flatten(),
+            Finest::KeepOffDiagonal => None,
+        };
         let layout = &self.lanes[lane];
-        for ((device, level), place) in self.levels.iter().zip(&export.levels).zip(&layout.levels) {
-            ctx.write_csr_values_at(&device.a, place.a.0, &to_f32(level.a.values))?;
-            write_f32_at(
-                ctx,
-                &device.inv_diag,
-                lane as u64 * device.stride,
-                &level.inv_diag,
-            );
+        for (l, ((device, level), place)) in self
+            .levels
+            .iter()
+            .zip(&export.levels)
+            .zip(&layout.levels)
+            .enumerate()
+        {
+            let kept = l == 0 && finest == Finest::KeepOffDiagonal;
+            match (&device.a, &grid_values) {
+                _ if kept => {}
+                (LevelMatrix::Csr(a), _) => {
+                    ctx.write_csr_values_at(a, place.a.0, &to_f32(level.a.values))?
+                }
+                (LevelMatrix::Grid(grid), Some((diag, rest))) => {
+                    ctx.write_grid_values(grid, lane, diag, rest)?
+                }
+                (LevelMatrix::Grid(_), None) => {
+                    return Err(Error::Solver(
+                        "the finest matrix no longer fits its grid form; upload it anew".into(),
+                    ));
+                }
+            }
+            if !kept {
+                write_f32_at(
+                    ctx,
+                    &device.inv_diag,
+                    lane as u64 * device.stride,
+                    &level.inv_diag,
+                );
+            }
             if let (Some((p, r)), Some((ep, er)), Some((at_p, at_r))) =
                 (&device.transfer, &level.transfer, place.transfer)
             {
@@ -592,17 +745,42 @@ impl DeviceAmg {
         }
     }
 
-    /// Overwrites lane `lane`'s finest matrix with `values` (same pattern): the CG operator.
-    pub fn write_finest(&self, ctx: &GpuContext, lane: usize, values: &[f32]) -> Result<()> {
+    /// Overwrites lane `lane`'s finest matrix with `matrix` (same pattern): the CG operator.
+    pub fn write_finest(&self, ctx: &GpuContext, lane: usize, matrix: &CsrMatrix) -> Result<()> {
         let (level, place) = self.finest_of(lane)?;
-        if values.len() != place.a.1 {
+        if matrix.nnz() != place.a.1 || matrix.n != place.rows {
             return Err(Error::Solver(format!(
-                "the GPU hierarchy has {} entries on its finest level, the Newton matrix {}",
+                "the GPU hierarchy has {} rows and {} entries on its finest level, the Newton \
+                 matrix {} and {}",
+                place.rows,
                 place.a.1,
-                values.len()
+                matrix.n,
+                matrix.nnz()
             )));
         }
-        ctx.write_csr_values_at(&level.a, place.a.0, values)
+        match &level.a {
+            LevelMatrix::Csr(a) => ctx.write_csr_values_at(a, place.a.0, &to_f32(&matrix.values)),
+            LevelMatrix::Grid(grid) => {
+                let view = CsrView {
+                    n_rows: matrix.n,
+                    n_cols: matrix.n,
+                    row_ptr: &matrix.row_ptr,
+                    col_idx: &matrix.col_idx,
+                    values: &matrix.values,
+                };
+                let stride = level.stride as usize;
+                let values = grid.lane_pattern(lane).and_then(|(stencils, pattern)| {
+                    lane_values(&view, &matrix.grids, stencils, pattern, stride)
+                });
+                let Some((diag, rest)) = values else {
+                    return Err(Error::Solver(
+                        "the Newton matrix does not fit the grid form of the GPU hierarchy"
+                            .to_string(),
+                    ));
+                };
+                ctx.write_grid_values(grid, lane, &diag, &rest)
+            }
+        }
     }
 
     /// Overwrites the diagonal of lane `lane`'s finest matrix with `diagonal`, one value per
@@ -625,31 +803,64 @@ impl DeviceAmg {
                 inv_diagonal.len()
             )));
         }
-        // The level's residual vector is scratch between cycles: it carries the new diagonal.
         let first = lane * level.stride as usize;
-        ctx.queue()
-            .write_buffer(&level.r, 4 * first as u64, bytemuck::cast_slice(diagonal));
         ctx.queue().write_buffer(
             &level.inv_diag,
             4 * first as u64,
             bytemuck::cast_slice(inv_diagonal),
         );
-        let set = ctx.set_csr_diagonal(&level.a, first..first + place.rows, &level.r)?;
-        ctx.submit(&[&set]);
-        Ok(())
+        match &level.a {
+            LevelMatrix::Csr(a) => {
+                // The level's residual vector is scratch between cycles: it carries the new
+                // diagonal.
+                ctx.queue().write_buffer(
+                    &level.r,
+                    4 * first as u64,
+                    bytemuck::cast_slice(diagonal),
+                );
+                let set = ctx.set_csr_diagonal(a, first..first + place.rows, &level.r)?;
+                ctx.submit(&[&set]);
+                Ok(())
+            }
+            LevelMatrix::Grid(grid) => ctx.write_grid_diagonal(grid, lane, diagonal),
+        }
     }
 
-    /// The finest level's stacked matrix (every lane's system matrix).
-    pub fn finest(&self) -> Option<&GpuCsr> {
-        self.levels.first().map(|l| &l.a)
+    /// y = A x with the finest level's stacked matrix (every lane's system matrix).
+    pub fn finest_product(
+        &self,
+        ctx: &GpuContext,
+        x: &wgpu::Buffer,
+        y: &wgpu::Buffer,
+    ) -> Result<Dispatch> {
+        let level = self
+            .levels
+            .first()
+            .ok_or_else(|| Error::Solver("the GPU hierarchy has no levels".to_string()))?;
+        match &level.a {
+            LevelMatrix::Csr(a) => ctx.csr_matvec(a, x, y, false),
+            LevelMatrix::Grid(grid) => ctx.grid_matvec(grid, x, y),
+        }
     }
 
-    /// Row blocks of the finest level's A, P and R (tests check that a low binding limit split
-    /// them).
+    /// Whether the finest level is in grid form, and then the entries of its rest.
+    pub fn finest_grid_rest(&self) -> Option<usize> {
+        match &self.levels.first()?.a {
+            LevelMatrix::Grid(grid) => Some(grid.rest_entries()),
+            LevelMatrix::Csr(_) => None,
+        }
+    }
+
+    /// Row blocks of the finest level's A (1 in grid form, whose arrays are bound whole), P and
+    /// R (tests check that a low binding limit split them).
     pub fn finest_blocks(&self) -> Option<[usize; 3]> {
         let level = self.levels.first()?;
         let (p, r) = level.transfer.as_ref()?;
-        Some([level.a.blocks(), p.blocks(), r.blocks()])
+        let a = match &level.a {
+            LevelMatrix::Csr(a) => a.blocks(),
+            LevelMatrix::Grid(_) => 1,
+        };
+        Some([a, p.blocks(), r.blocks()])
     }
 
     /// The dispatches of one V-cycle, in order.
@@ -683,14 +894,21 @@ impl DeviceAmg {
         };
         self.smooth(ctx, level, true, out)?;
         // r = b - A x
-        out.push(ctx.csr_matvec(&level.a, &level.x, &level.r, false)?);
-        out.push(ctx.xpay(
-            level.n,
-            Coef::constant(-1.0),
-            &level.b,
-            &level.r,
-            &self.scalars,
-        )?);
+        match &level.a {
+            LevelMatrix::Csr(a) => {
+                out.push(ctx.csr_matvec(a, &level.x, &level.r, false)?);
+                out.push(ctx.xpay(
+                    level.n,
+                    Coef::constant(-1.0),
+                    &level.b,
+                    &level.r,
+                    &self.scalars,
+                )?);
+            }
+            LevelMatrix::Grid(grid) => {
+                out.push(ctx.grid_residual(grid, &level.b, &level.x, &level.r)?)
+            }
+        }
         out.push(ctx.csr_matvec(r, &level.r, &next.b, false)?);
         self.cycle_level(ctx, l + 1, out)?;
         out.push(ctx.csr_matvec(p, &next.x, &level.x, true)?);
@@ -718,7 +936,10 @@ impl DeviceAmg {
                 out.push(ctx.cheb_start(level.n, step(0), buffers)?);
                 continue;
             }
-            out.push(ctx.cheb_correction(&level.a, step(s), buffers)?);
+            out.push(match &level.a {
+                LevelMatrix::Csr(a) => ctx.cheb_correction(a, step(s), buffers)?,
+                LevelMatrix::Grid(grid) => ctx.grid_cheb_correction(grid, step(s), buffers)?,
+            });
             out.push(ctx.axpy(
                 level.n,
                 Coef::constant(1.0),

@@ -1,7 +1,7 @@
 //! Test matrices shaped like the thermal model: five-point conduction on panel grids, a positive
 //! radiation diagonal, heat-pipe vapour nodes, links, Dirichlet (identity) rows.
 
-use super::super::sparse::CsrMatrix;
+use super::super::sparse::{CsrMatrix, GridRows};
 
 /// Small deterministic pseudo-random generator (uniform in `[0, 1)`).
 pub(crate) struct Lcg(pub(crate) u64);
@@ -21,6 +21,8 @@ impl Lcg {
 pub(crate) struct Assembly {
     pub(crate) n: usize,
     pub(crate) triplets: Vec<(usize, usize, f64)>,
+    /// The grids added, which the built matrix names (`CsrMatrix::grids`).
+    pub(crate) grids: Vec<GridRows>,
 }
 
 impl Assembly {
@@ -50,6 +52,12 @@ impl Assembly {
     ) -> usize {
         let first = self.n;
         self.n += nx * ny;
+        self.grids.push(GridRows {
+            first,
+            nu: nx,
+            nv: ny,
+            g: [gx * scale, gy * scale],
+        });
         let id = |x: usize, y: usize| first + y * nx + x;
         for y in 0..ny {
             for x in 0..nx {
@@ -78,7 +86,10 @@ impl Assembly {
 
     pub(crate) fn build(&self) -> CsrMatrix {
         match CsrMatrix::from_triplets(self.n, &self.triplets) {
-            Ok(a) => a,
+            Ok(mut a) => {
+                a.grids = self.grids.clone();
+                a
+            }
             Err(e) => panic!("test matrix: {e}"),
         }
     }

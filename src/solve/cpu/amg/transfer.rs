@@ -386,6 +386,7 @@ fn galerkin_product(r: &RectCsr, a: &CsrMatrix, p: &RectCsr) -> CsrMatrix {
         col_idx,
         values,
         diag_index,
+        grids: Vec::new(),
     }
 }
 
