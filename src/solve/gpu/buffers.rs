@@ -26,6 +26,18 @@ impl GpuContext {
         self.create(label, bytes.max(16).next_multiple_of(4), storage_usage())
     }
 
+    /// Zeroes items `range` (4 bytes each) of each buffer on the device, submitted without
+    /// waiting (later submissions come after it): nothing crosses the bus.
+    pub fn clear_items(&self, parts: &[(&wgpu::Buffer, std::ops::Range<u64>)]) {
+        let mut encoder = self.encoder();
+        for (buffer, range) in parts {
+            if range.end > range.start {
+                encoder.clear_buffer(buffer, 4 * range.start, Some(4 * (range.end - range.start)));
+            }
+        }
+        self.queue().submit([encoder.finish()]);
+    }
+
     /// A uniform buffer holding one parameter struct.
     pub fn uniform<T: Pod>(&self, label: &str, value: &T) -> Result<wgpu::Buffer> {
         let usage = wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST;

@@ -270,7 +270,6 @@ impl GpuBatch {
         let rhs32: Vec<Vec<f32>> = jobs.iter().map(|job| to_f32(job.rhs)).collect();
         let mut wanted = Vec::new();
         for (j, job) in jobs.iter_mut().enumerate() {
-            job.x.fill(0.0);
             let b_norm = norm_of_f32(&rhs32[j]);
             let n = job.matrix.n;
             if job.rhs.len() != n || job.x.len() != n {
@@ -281,6 +280,7 @@ impl GpuBatch {
                     job.x.len()
                 ))));
             } else if b_norm == 0.0 {
+                job.x.fill(0.0);
                 results[j] = Some(Ok(LinearStats {
                     iterations: 0,
                     converged: true,
@@ -532,22 +532,24 @@ impl GpuBatch {
         let ctx = &self.ctx;
         let stack = &self.stacks[s];
         let (n, count) = (stack.n, stack.lanes.len());
-        let zeros = vec![0f32; n];
         let mut scalars = vec![0f32; SLOTS as usize * count];
+        // CG starts from x = 0; a lane without a system keeps r = 0. Zeroed on the device.
+        let mut clears = vec![(&stack.x, 0..(count * n) as u64)];
         for lane in 0..count {
-            let rhs = match cgs.iter().find(|cg| cg.lane == lane) {
+            let lane_items = (lane * n) as u64..((lane + 1) * n) as u64;
+            match cgs.iter().find(|cg| cg.lane == lane) {
                 Some(cg) => {
                     scalars[lane * SLOTS as usize + RUNNING as usize] = 1.0;
-                    &rhs32[cg.job]
+                    ctx.queue().write_buffer(
+                        &stack.r,
+                        4 * lane_items.start,
+                        bytemuck::cast_slice(&rhs32[cg.job]),
+                    );
                 }
-                None => &zeros,
-            };
-            let at = 4 * (lane * n) as u64;
-            ctx.queue()
-                .write_buffer(&stack.r, at, bytemuck::cast_slice(rhs));
-            ctx.queue()
-                .write_buffer(&stack.x, at, bytemuck::cast_slice(&zeros));
+                None => clears.push((&stack.r, lane_items)),
+            }
         }
+        ctx.clear_items(&clears);
         ctx.queue()
             .write_buffer(&stack.scalars, 0, bytemuck::cast_slice(&scalars));
 
@@ -661,7 +663,9 @@ fn norm_of_f32(v: &[f32]) -> f64 {
 /// lanes, every lane empty.
 fn upload(ctx: &GpuContext, exports: &[&AmgExport<'_>]) -> Result<Stack> {
     let n = finest_rows(exports);
+    let start = std::time::Instant::now();
     let grid = finest_grid(exports, ctx.binding_limit());
+    crate::trace::phase("GPU finest level split into stencils", start);
     check_memory(ctx, exports, grid.as_ref())?;
     let lanes = cg_lanes(exports.len(), n);
     let vector = |name: &str| ctx.zeroed(name, 4 * lanes.items());
