@@ -114,9 +114,11 @@ pub struct BenchRow {
     pub main_kernel_gb_s: f64,
     /// A plain copy of as many values on the same processor: the roofline.
     pub copy_gb_s: f64,
-    /// GPU only: the 5-point panel stencil product (stencil_matvec) on as many cells, what a
-    /// matrix-free fine level would reach.
+    /// GPU only: the bare 5-point panel stencil product (stencil_matvec) on as many cells.
     pub stencil_gb_s: Option<f64>,
+    /// How the bandwidths were timed: "timestamps" (GPU timestamp queries), "wall clock" (a GPU
+    /// without them), "mixed", or "best of runs" (the CPU).
+    pub bandwidth_timing: String,
 }
 
 /// Generate, build and solve the benchmark radiator at each size on `backend`.
@@ -138,13 +140,20 @@ pub fn run(
             jacobian.update_diagonal(&model, &solution.temperatures_k, 0.0);
             Ok(jacobian.matrix)
         };
-        let (main_kernel, main_kernel_gb_s, copy_gb_s, stencil_gb_s) = match backend {
+        let (main_kernel, main_kernel_gb_s, copy_gb_s, stencil_gb_s, timing) = match backend {
             Backend::Cpu { .. } => {
                 let (matvec, copy) = cpu_bandwidth(&newton_matrix()?)?;
-                ("csr matvec (f64)".to_string(), matvec, copy, None)
+                let timing = "best of runs".to_string();
+                ("csr matvec (f64)".to_string(), matvec, copy, None, timing)
             }
             Backend::Gpu { adapter, .. } => {
-                let ctx = crate::solve::gpu::solver::open(adapter)?;
+                // Timestamp queries where the adapter has them: the wall clock adds a
+                // submission's latency to every measurement.
+                let options = crate::solve::gpu::ContextOptions {
+                    timestamps: true,
+                    ..Default::default()
+                };
+                let ctx = crate::solve::gpu::solver::open_with(adapter, options)?;
                 let b = crate::solve::gpu::measure_bandwidth(&ctx, model.n_cells as u64, 5)?;
                 // The finest operator as the solve stores it: the grid form when it pays.
                 let a = newton_matrix()?;
@@ -152,7 +161,18 @@ pub fn run(
                     Some(grid) => grid,
                     None => crate::solve::gpu::measure_csr_bandwidth(&ctx, &a, 5)?,
                 };
-                (main.kernel, main.gb_s, b.copy_gb_s, Some(b.stencil_gb_s))
+                let timing = if main.method == b.method {
+                    main.method
+                } else {
+                    "mixed".to_string()
+                };
+                (
+                    main.kernel,
+                    main.gb_s,
+                    b.copy_gb_s,
+                    Some(b.stencil_gb_s),
+                    timing,
+                )
             }
         };
         let row = BenchRow {
@@ -170,6 +190,7 @@ pub fn run(
             main_kernel_gb_s,
             copy_gb_s,
             stencil_gb_s,
+            bandwidth_timing: timing,
         };
         progress(&row);
         rows.push(row);

@@ -194,6 +194,10 @@ pub fn measure_grid_bandwidth(
     }))
 }
 
+/// Seconds per run of `dispatch`: GPU timestamps around `iterations` runs in one pass where the
+/// device has them; else the wall clock over one submission of as many runs, doubled until it
+/// takes at least `WALL_CLOCK_MIN_S` (a submission and its wait cost tens of microseconds,
+/// as much as one run of a large kernel on a fast GPU).
 fn time_runs(
     ctx: &GpuContext,
     dispatch: &Dispatch,
@@ -205,14 +209,22 @@ fn time_runs(
     {
         return Ok((seconds / f64::from(iterations), "timestamps"));
     }
-    let start = std::time::Instant::now();
-    let work: Vec<&dyn Encode> = (0..iterations).map(|_| dispatch as &dyn Encode).collect();
-    ctx.run(&work)?;
-    Ok((
-        start.elapsed().as_secs_f64() / f64::from(iterations),
-        "wall clock",
-    ))
+    let mut runs = iterations.max(1);
+    loop {
+        let start = std::time::Instant::now();
+        let work: Vec<&dyn Encode> = (0..runs).map(|_| dispatch as &dyn Encode).collect();
+        ctx.run(&work)?;
+        let elapsed = start.elapsed().as_secs_f64();
+        if elapsed >= WALL_CLOCK_MIN_S || runs >= WALL_CLOCK_MAX_RUNS {
+            return Ok((elapsed / f64::from(runs), "wall clock"));
+        }
+        runs *= 2;
+    }
 }
+
+/// The shortest wall-clock measurement, seconds, and the most runs it doubles to.
+const WALL_CLOCK_MIN_S: f64 = 0.05;
+const WALL_CLOCK_MAX_RUNS: u32 = 1 << 12;
 
 /// GPU time of `iterations` runs in one pass, or None if the timestamps make no sense.
 fn timestamped(ctx: &GpuContext, dispatch: &Dispatch, iterations: u32) -> Result<Option<f64>> {

@@ -36,13 +36,13 @@ pub trait Encode {
 /// iteration).
 #[derive(Clone, Debug)]
 pub struct Dispatch {
-    blocks: Vec<(wgpu::ComputePipeline, wgpu::BindGroup, [u32; 3])>,
+    blocks: Vec<(Kernel, wgpu::ComputePipeline, wgpu::BindGroup, [u32; 3])>,
 }
 
 impl Dispatch {
     /// Workgroups along x, y, z of the first block.
     pub fn groups(&self) -> [u32; 3] {
-        self.blocks.first().map_or([0, 1, 1], |b| b.2)
+        self.blocks.first().map_or([0, 1, 1], |b| b.3)
     }
 
     /// Number of blocks, each one `dispatch_workgroups`.
@@ -59,10 +59,36 @@ impl Dispatch {
 
 impl Encode for Dispatch {
     fn encode(&self, pass: &mut wgpu::ComputePass<'_>) {
-        for (pipeline, bind_group, [x, y, z]) in &self.blocks {
-            pass.set_pipeline(pipeline);
-            pass.set_bind_group(0, bind_group, &[]);
-            pass.dispatch_workgroups(*x, *y, *z);
+        for block in &self.blocks {
+            encode_block(block, pass);
+        }
+    }
+}
+
+fn encode_block(
+    (_, pipeline, bind_group, [x, y, z]): &(
+        Kernel,
+        wgpu::ComputePipeline,
+        wgpu::BindGroup,
+        [u32; 3],
+    ),
+    pass: &mut wgpu::ComputePass<'_>,
+) {
+    pass.set_pipeline(pipeline);
+    pass.set_bind_group(0, bind_group, &[]);
+    pass.dispatch_workgroups(*x, *y, *z);
+}
+
+impl Dispatch {
+    /// Each block's kernel and workgroup count, in order.
+    pub fn launches(&self) -> impl Iterator<Item = (Kernel, [u32; 3])> + '_ {
+        self.blocks.iter().map(|b| (b.0, b.3))
+    }
+
+    /// Encodes block `k` alone into `pass`.
+    pub(super) fn encode_launch(&self, k: usize, pass: &mut wgpu::ComputePass<'_>) {
+        if let Some(block) = self.blocks.get(k) {
+            encode_block(block, pass);
         }
     }
 }
@@ -253,7 +279,7 @@ impl GpuContext {
                     entries: &entries,
                 })
             })?;
-            prepared.push((pipeline.clone(), bind_group, *groups));
+            prepared.push((kernel, pipeline.clone(), bind_group, *groups));
         }
         Ok(Dispatch { blocks: prepared })
     }

@@ -7,7 +7,7 @@
 //! - csr.rs: CSR matrices split into row blocks that fit one storage binding, their kernels.
 //! - grid_split.rs, grid.rs: the finest operator as panel stencils plus a short CSR rest.
 //! - kernels.rs: one typed constructor per kernel; twins.rs: the CPU twin of each.
-//! - bandwidth.rs: copy against stencil_matvec, in GB/s.
+//! - bandwidth.rs: copy against stencil_matvec, in GB/s; profile.rs: a CG round kernel by kernel.
 //! - vcycle.rs: the host's multigrid hierarchy on the device, one V-cycle as dispatches.
 //! - solver.rs: the steady solve: host Newton (shared with the CPU) with device PCG in f32.
 //! - batch.rs: several steady solves (sweep points) in lockstep, their CG rounds in one submission.
@@ -24,6 +24,7 @@ pub mod csr;
 pub mod grid;
 pub mod grid_split;
 pub mod kernels;
+pub mod profile;
 pub mod shaders;
 pub mod solver;
 pub mod twins;

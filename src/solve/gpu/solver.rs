@@ -14,6 +14,7 @@ use super::adapter::{AdapterSummary, Precision, candidates};
 use super::context::{ContextOptions, Dispatch, Encode, GpuContext};
 use super::grid_split::GridSplit;
 use super::kernels::{Coef, Lanes, lane_partial_count};
+use super::profile;
 use super::shaders::Kernel;
 use super::vcycle::{
     DeviceAmg, DeviceArray, Finest, StackShape, finest_grid, stack_array_bytes, to_f32,
@@ -74,6 +75,16 @@ pub fn solve_steady(
 
 /// Opens a device on the adapter that `choose_backend` picked.
 pub fn open(adapter: &AdapterSummary) -> Result<GpuContext> {
+    // Tracing profiles a CG round with timestamp queries (profile.rs).
+    let options = ContextOptions {
+        timestamps: crate::trace::enabled(),
+        ..ContextOptions::default()
+    };
+    open_with(adapter, options)
+}
+
+/// [`open`] with `options` (e.g. timestamp queries for measurements).
+pub fn open_with(adapter: &AdapterSummary, options: ContextOptions) -> Result<GpuContext> {
     let candidate = candidates()
         .into_iter()
         .find(|c| &c.summary == adapter)
@@ -83,7 +94,7 @@ pub fn open(adapter: &AdapterSummary) -> Result<GpuContext> {
                 adapter.name
             ))
         })?;
-    GpuContext::new(&candidate, ContextOptions::default())
+    GpuContext::new(&candidate, options)
 }
 
 /// One lane of a stack: the batch slot (sweep point) it holds, the `Amg::generation` of the
@@ -191,6 +202,8 @@ pub struct BatchJob<'a> {
 pub struct GpuBatch {
     ctx: GpuContext,
     stacks: Vec<Stack>,
+    /// Rounds traced so far (see `run_round`).
+    rounds_traced: u8,
 }
 
 /// One CG solve in progress, in lane `lane` of stack `stack`, for job `job`.
@@ -239,6 +252,7 @@ impl GpuBatch {
         GpuBatch {
             ctx,
             stacks: Vec::new(),
+            rounds_traced: 0,
         }
     }
 
@@ -326,12 +340,12 @@ impl GpuBatch {
             self.ctx.run(&start)?;
         }
         while cgs.iter().any(|cg| cg.running) {
-            let round: Vec<&dyn Encode> = work
+            let round: Vec<&Dispatch> = work
                 .iter()
                 .filter(|w| cgs.iter().any(|cg| cg.running && cg.stack == w.stack))
-                .flat_map(|w| w.round.iter().map(|d| d as &dyn Encode))
+                .flat_map(|w| w.round.iter())
                 .collect();
-            self.ctx.run(&round)?;
+            self.run_round(&round)?;
             let sources: Vec<(&wgpu::Buffer, u64)> = cgs
                 .iter()
                 .filter(|cg| cg.running)
@@ -366,6 +380,32 @@ impl GpuBatch {
             .into_iter()
             .map(|r| r.unwrap_or_else(|| Err(Error::Solver("a batched solve was lost".into()))))
             .collect())
+    }
+
+    /// Runs one round; when tracing, the batch's first round runs kernel by kernel under
+    /// timestamp queries (profile.rs) and the next one is timed from submission to completion.
+    fn run_round(&mut self, round: &[&Dispatch]) -> Result<()> {
+        if !crate::trace::enabled() || self.rounds_traced >= 2 {
+            let encode: Vec<&dyn Encode> = round.iter().map(|d| *d as &dyn Encode).collect();
+            return self.ctx.run(&encode);
+        }
+        self.rounds_traced += 1;
+        if self.rounds_traced == 1 {
+            if let Some(times) = self.ctx.run_profiled(round)? {
+                for line in profile::summary(&times) {
+                    eprintln!("trace: GPU round profile ({CHECK_EVERY} CG iterations): {line}");
+                }
+            }
+            return Ok(());
+        }
+        let start = std::time::Instant::now();
+        let encode: Vec<&dyn Encode> = round.iter().map(|d| *d as &dyn Encode).collect();
+        self.ctx.run(&encode)?;
+        crate::trace::phase(
+            &format!("GPU round of {CHECK_EVERY} CG iterations in one pass, submit to done"),
+            start,
+        );
+        Ok(())
     }
 
     /// Puts each wanted job (index, `||b||`) in a lane whose hierarchy is its own, up to date,

@@ -10,7 +10,7 @@ pub(super) fn context() -> Option<GpuContext> {
     context_with(ContextOptions::default())
 }
 
-fn context_with(options: ContextOptions) -> Option<GpuContext> {
+pub(super) fn context_with(options: ContextOptions) -> Option<GpuContext> {
     let require = std::env::var("SKYSINK_REQUIRE_GPU").is_ok_and(|v| v == "1");
     let opened = pick(Choice::Gpu)
         .and_then(|c| c.ok_or_else(|| Error::Solver("no adapter".to_string())))
