@@ -92,6 +92,11 @@ impl IrregularRows {
         }
     }
 
+    /// Entries of nodes `nodes` (an upper bound of their off-diagonal entries).
+    fn entries_of(&self, nodes: std::ops::Range<usize>) -> usize {
+        self.start[nodes.end] - self.start[nodes.start]
+    }
+
     /// Push node's off-diagonal entries to free neighbours onto `row`; return the conductance
     /// they add to the diagonal (fixed neighbours included).
     fn add_row(&self, node: usize, fixed: &[bool], row: &mut Vec<(usize, f64)>) -> f64 {
@@ -127,6 +132,19 @@ struct Rows {
 }
 
 impl Rows {
+    /// Room for `rows` rows of `entries` entries in all: the blocks of a 10^7-cell matrix
+    /// would otherwise grow by doubling, touching (and the kernel zeroing) each page twice.
+    fn with_capacity(rows: usize, entries: usize) -> Rows {
+        Rows {
+            block: RowBlock {
+                row_end: Vec::with_capacity(rows),
+                col_idx: Vec::with_capacity(entries),
+                values: Vec::with_capacity(entries),
+            },
+            conduction_diagonal: Vec::with_capacity(rows),
+        }
+    }
+
     /// Appends `node`'s row from its off-diagonal entries `row` (emptied) and its conduction
     /// diagonal; a fixed node's row is the identity. The diagonal's value is set later
     /// (`update_diagonal`).
@@ -189,7 +207,19 @@ impl Jacobian {
         let parts: Vec<Rows> = spans
             .par_iter()
             .map(|span| {
-                let mut rows = Rows::default();
+                // A cell row: itself and four neighbours at most, plus its irregular entries.
+                let nodes = match span {
+                    RowSpan::Panel { panel, rows: js } => {
+                        let panel = &model.panels[*panel];
+                        panel.cell_index(0, js.start)..panel.cell_index(0, js.end)
+                    }
+                    RowSpan::Extra => model.n_cells..n,
+                };
+                let per_row = if matches!(span, RowSpan::Extra) { 1 } else { 5 };
+                let mut rows = Rows::with_capacity(
+                    nodes.len(),
+                    per_row * nodes.len() + irregular.entries_of(nodes.clone()),
+                );
                 let mut row = Vec::new();
                 match span {
                     RowSpan::Panel { panel, rows: js } => {
