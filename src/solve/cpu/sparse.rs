@@ -216,23 +216,34 @@ impl CsrMatrix {
         if row_ptr[n] != col_idx.len() || col_idx.len() != values.len() {
             return bad("row_ptr[n], col_idx and values disagree on the entry count".into());
         }
-        let mut diag_index = Vec::with_capacity(n);
-        for i in 0..n {
+        // Row blocks checked in parallel (10^7 rows at a Newton matrix of 10^7 cells); the
+        // first bad row in row order is the one reported.
+        let check_row = |i: usize| -> Result<usize, SparseError> {
             let (s, e) = (row_ptr[i], row_ptr[i + 1]);
             if s > e || e > col_idx.len() {
-                return bad(format!("row_ptr is not non-decreasing at row {i}"));
+                return Err(SparseError::Malformed(format!(
+                    "row_ptr is not non-decreasing at row {i}"
+                )));
             }
             let cols = &col_idx[s..e];
             if cols.windows(2).any(|w| w[0] >= w[1]) {
-                return bad(format!("columns of row {i} are not strictly increasing"));
+                return Err(SparseError::Malformed(format!(
+                    "columns of row {i} are not strictly increasing"
+                )));
             }
             if cols.last().is_some_and(|&c| c as usize >= n) {
-                return bad(format!("row {i} has a column index >= {n}"));
+                return Err(SparseError::Malformed(format!(
+                    "row {i} has a column index >= {n}"
+                )));
             }
-            match cols.binary_search(&(i as u32)) {
-                Ok(k) => diag_index.push(s + k),
-                Err(_) => return bad(format!("row {i} stores no diagonal entry")),
-            }
+            let diagonal = match cols.binary_search(&(i as u32)) {
+                Ok(k) => s + k,
+                Err(_) => {
+                    return Err(SparseError::Malformed(format!(
+                        "row {i} stores no diagonal entry"
+                    )));
+                }
+            };
             if let Some(k) = values[s..e].iter().position(|v| !v.is_finite()) {
                 return Err(SparseError::NonFinite {
                     entry: s + k,
@@ -240,6 +251,19 @@ impl CsrMatrix {
                     col: cols[k] as usize,
                 });
             }
+            Ok(diagonal)
+        };
+        let blocks: Vec<Result<Vec<usize>, SparseError>> = (0..n.div_ceil(ROW_BLOCK))
+            .into_par_iter()
+            .map(|b| {
+                (b * ROW_BLOCK..((b + 1) * ROW_BLOCK).min(n))
+                    .map(check_row)
+                    .collect()
+            })
+            .collect();
+        let mut diag_index = Vec::with_capacity(n);
+        for block in blocks {
+            diag_index.extend(block?);
         }
         Ok(CsrMatrix {
             n,
