@@ -3,9 +3,9 @@
 
 use rayon::prelude::*;
 
-use super::sparse::{CsrMatrix, GridRows, RowBlock, join_row_blocks};
+use super::sparse::{CsrMatrix, GridRows, split_lengths};
 use crate::error::{Error, Result};
-use crate::model::{Model, SIGMA};
+use crate::model::{Model, PanelMesh, SIGMA};
 
 /// Net heat flowing into each node (W) at temperatures `t`: dissipation + absorbed - emitted
 /// + conduction in. Fixed nodes get their raw balance too (the fixture supplies minus it).
@@ -124,53 +124,110 @@ enum RowSpan {
     Extra,
 }
 
-/// Rows of one span in CSR order, with each row's conduction diagonal.
-#[derive(Default)]
-struct Rows {
-    block: RowBlock,
-    conduction_diagonal: Vec<f64>,
+/// Builds the Newton matrix's rows (see [`Jacobian::new`]).
+struct RowMaker<'a> {
+    model: &'a Model,
+    fixed: Vec<bool>,
+    irregular: IrregularRows,
 }
 
-impl Rows {
-    /// Room for `rows` rows of `entries` entries in all: the blocks of a 10^7-cell matrix
-    /// would otherwise grow by doubling, touching (and the kernel zeroing) each page twice.
-    fn with_capacity(rows: usize, entries: usize) -> Rows {
-        Rows {
-            block: RowBlock {
-                row_end: Vec::with_capacity(rows),
-                col_idx: Vec::with_capacity(entries),
-                values: Vec::with_capacity(entries),
-            },
-            conduction_diagonal: Vec::with_capacity(rows),
-        }
-    }
+/// Where a node lies: cell (i, j) of a panel, or a node after the cells.
+type Place<'a> = Option<(&'a PanelMesh, usize, usize)>;
 
-    /// Appends `node`'s row from its off-diagonal entries `row` (emptied) and its conduction
-    /// diagonal; a fixed node's row is the identity. The diagonal's value is set later
-    /// (`update_diagonal`).
-    fn emit(&mut self, node: usize, fixed: bool, row: &mut Vec<(usize, f64)>, diagonal: f64) {
-        self.conduction_diagonal.push(diagonal);
-        if fixed {
+impl RowMaker<'_> {
+    /// `node`'s row into `row`: its entries sorted by column, duplicates merged, the diagonal
+    /// entry in place with value 0 (set later by `update_diagonal`); a fixed node's row is the
+    /// identity. Returns the row's conduction diagonal.
+    fn row(&self, node: usize, place: Place<'_>, row: &mut Vec<(usize, f64)>) -> f64 {
+        row.clear();
+        let mut diagonal = 0.0;
+        if let Some((panel, i, j)) = place {
+            for (exists, other, g) in stencil(panel, i, j) {
+                if exists {
+                    diagonal += g;
+                    if !self.fixed[other] {
+                        row.push((other, -g));
+                    }
+                }
+            }
+        }
+        diagonal += self.irregular.add_row(node, &self.fixed, row);
+        if self.fixed[node] {
             row.clear();
         }
         row.push((node, 0.0));
         row.sort_unstable_by_key(|&(col, _)| col);
-        let block = &mut self.block;
-        let mut last = usize::MAX;
-        for &(col, value) in row.iter() {
-            if col == last {
-                if let Some(v) = block.values.last_mut() {
-                    *v += value;
-                }
+        let mut kept = 0;
+        for k in 0..row.len() {
+            if kept > 0 && row[kept - 1].0 == row[k].0 {
+                row[kept - 1].1 += row[k].1;
             } else {
-                block.col_idx.push(col as u32);
-                block.values.push(value);
-                last = col;
+                row[kept] = row[k];
+                kept += 1;
             }
         }
-        block.end_row();
-        row.clear();
+        row.truncate(kept);
+        diagonal
     }
+
+    /// The number of entries of `node`'s row, counted without building it when the node has
+    /// no irregular coupling (nearly every cell).
+    fn row_len(&self, node: usize, place: Place<'_>, row: &mut Vec<(usize, f64)>) -> usize {
+        if self.fixed[node] {
+            return 1;
+        }
+        match place {
+            Some((panel, i, j)) if self.irregular.entries_of(node..node + 1) == 0 => {
+                let free = |&(exists, other, _): &(bool, usize, f64)| exists && !self.fixed[other];
+                1 + stencil(panel, i, j).iter().filter(|n| free(n)).count()
+            }
+            _ => {
+                self.row(node, place, row);
+                row.len()
+            }
+        }
+    }
+
+    /// Calls `f` on each node of `span`, in node order, with its place.
+    fn for_each_node(&self, span: &RowSpan, mut f: impl FnMut(usize, Place<'_>)) {
+        match span {
+            RowSpan::Panel { panel, rows } => {
+                let panel = &self.model.panels[*panel];
+                for j in rows.clone() {
+                    for i in 0..panel.cells[0] {
+                        f(panel.cell_index(i, j), Some((panel, i, j)));
+                    }
+                }
+            }
+            RowSpan::Extra => {
+                (self.model.n_cells..self.model.n_nodes).for_each(|node| f(node, None))
+            }
+        }
+    }
+
+    /// The nodes of `span`.
+    fn nodes(&self, span: &RowSpan) -> std::ops::Range<usize> {
+        match span {
+            RowSpan::Panel { panel, rows } => {
+                let panel = &self.model.panels[*panel];
+                panel.cell_index(0, rows.start)..panel.cell_index(0, rows.end)
+            }
+            RowSpan::Extra => self.model.n_cells..self.model.n_nodes,
+        }
+    }
+}
+
+/// Cell (i, j)'s four stencil neighbours: whether each exists, its node and the conductance.
+fn stencil(panel: &PanelMesh, i: usize, j: usize) -> [(bool, usize, f64); 4] {
+    let [nu, nv] = panel.cells;
+    let [gu, gv] = panel.conductance;
+    let c = panel.cell_index(i, j);
+    [
+        (i > 0, c.wrapping_sub(1), gu),
+        (i + 1 < nu, c + 1, gu),
+        (j > 0, c.wrapping_sub(nu), gv),
+        (j + 1 < nv, c + nu, gv),
+    ]
 }
 
 /// The Newton matrix K + D(T) over all nodes with fixed nodes eliminated (identity rows, their
@@ -192,8 +249,11 @@ impl Jacobian {
     /// panel rows in parallel, then joined in node order.
     pub fn new(model: &Model) -> Result<Jacobian> {
         let n = model.n_nodes;
-        let fixed: Vec<bool> = (0..n).map(|i| model.is_fixed(i)).collect();
-        let irregular = IrregularRows::new(model);
+        let maker = RowMaker {
+            model,
+            fixed: (0..n).map(|i| model.is_fixed(i)).collect(),
+            irregular: IrregularRows::new(model),
+        };
         let mut spans: Vec<RowSpan> = Vec::new();
         for (p, panel) in model.panels.iter().enumerate() {
             let nv = panel.cells[1];
@@ -204,73 +264,72 @@ impl Jacobian {
             }));
         }
         spans.push(RowSpan::Extra);
-        let parts: Vec<Rows> = spans
-            .par_iter()
-            .map(|span| {
-                // A cell row: itself and four neighbours at most, plus its irregular entries.
-                let nodes = match span {
-                    RowSpan::Panel { panel, rows: js } => {
-                        let panel = &model.panels[*panel];
-                        panel.cell_index(0, js.start)..panel.cell_index(0, js.end)
-                    }
-                    RowSpan::Extra => model.n_cells..n,
-                };
-                let per_row = if matches!(span, RowSpan::Extra) { 1 } else { 5 };
-                let mut rows = Rows::with_capacity(
-                    nodes.len(),
-                    per_row * nodes.len() + irregular.entries_of(nodes.clone()),
-                );
-                let mut row = Vec::new();
-                match span {
-                    RowSpan::Panel { panel, rows: js } => {
-                        let panel = &model.panels[*panel];
-                        let [nu, nv] = panel.cells;
-                        let [gu, gv] = panel.conductance;
-                        for j in js.clone() {
-                            for i in 0..nu {
-                                let c = panel.cell_index(i, j);
-                                let mut diagonal = 0.0;
-                                let neighbours = [
-                                    (i > 0, c.wrapping_sub(1), gu),
-                                    (i + 1 < nu, c + 1, gu),
-                                    (j > 0, c.wrapping_sub(nu), gv),
-                                    (j + 1 < nv, c + nu, gv),
-                                ];
-                                for (exists, other, g) in neighbours {
-                                    if exists {
-                                        diagonal += g;
-                                        if !fixed[other] {
-                                            row.push((other, -g));
-                                        }
-                                    }
-                                }
-                                diagonal += irregular.add_row(c, &fixed, &mut row);
-                                rows.emit(c, fixed[c], &mut row, diagonal);
-                            }
-                        }
-                    }
-                    RowSpan::Extra => {
-                        for node in model.n_cells..n {
-                            let diagonal = irregular.add_row(node, &fixed, &mut row);
-                            rows.emit(node, fixed[node], &mut row, diagonal);
-                        }
-                    }
-                }
-                rows
-            })
-            .collect();
-        let (blocks, diagonals): (Vec<RowBlock>, Vec<Vec<f64>>) = parts
-            .into_iter()
-            .map(|rows| (rows.block, rows.conduction_diagonal))
-            .unzip();
-        let rows: usize = blocks.iter().map(|b| b.row_end.len()).sum();
-        if rows != n {
+        let mut next = 0;
+        for span in &spans {
+            let nodes = maker.nodes(span);
+            if nodes.start != next {
+                return Err(Error::Solver(format!(
+                    "assembling rows from node {} after node {next}: the panels do not cover \
+                     the cells in order",
+                    nodes.start
+                )));
+            }
+            next = nodes.end;
+        }
+        if next != n {
             return Err(Error::Solver(format!(
-                "assembled {rows} rows for {n} nodes: the panels do not cover the cells"
+                "assembled {next} rows for {n} nodes: the panels do not cover the cells"
             )));
         }
-        let (row_ptr, col_idx, values) = join_row_blocks(&blocks);
-        let conduction_diagonal = diagonals.concat();
+        // Two passes straight into the final arrays (no per-span blocks to join, which at
+        // 10^7 cells would be another 0.6 GB for the kernel to zero): each row's length, then
+        // its entries.
+        let lengths: Vec<Vec<usize>> = spans
+            .par_iter()
+            .map(|span| {
+                let mut row = Vec::new();
+                let mut out = Vec::with_capacity(maker.nodes(span).len());
+                maker.for_each_node(span, |node, place| {
+                    out.push(maker.row_len(node, place, &mut row));
+                });
+                out
+            })
+            .collect();
+        let span_rows: Vec<usize> = lengths.iter().map(Vec::len).collect();
+        let span_entries: Vec<usize> = lengths.iter().map(|l| l.iter().sum()).collect();
+        let nnz: usize = span_entries.iter().sum();
+        let mut row_ptr = vec![0usize; n + 1];
+        let mut col_idx = vec![0u32; nnz];
+        let mut values = vec![0.0f64; nnz];
+        let mut conduction_diagonal = vec![0.0f64; n];
+        let firsts: Vec<usize> = span_entries
+            .iter()
+            .scan(0, |sum, &count| {
+                *sum += count;
+                Some(*sum - count)
+            })
+            .collect();
+        spans
+            .par_iter()
+            .zip(split_lengths(&mut row_ptr[1..], &span_rows))
+            .zip(split_lengths(&mut col_idx, &span_entries))
+            .zip(split_lengths(&mut values, &span_entries))
+            .zip(split_lengths(&mut conduction_diagonal, &span_rows))
+            .zip(&firsts)
+            .for_each(|(((((span, ends), cols), vals), diagonals), &first)| {
+                let mut row = Vec::new();
+                let (mut k, mut at) = (0, 0);
+                maker.for_each_node(span, |node, place| {
+                    diagonals[k] = maker.row(node, place, &mut row);
+                    for &(col, value) in &row {
+                        cols[at] = col as u32;
+                        vals[at] = value;
+                        at += 1;
+                    }
+                    ends[k] = first + at;
+                    k += 1;
+                });
+            });
         let mut matrix = CsrMatrix::from_csr(n, row_ptr, col_idx, values)
             .map_err(|e| Error::Solver(format!("cannot assemble the conduction matrix: {e}")))?;
         matrix.grids = model
