@@ -445,6 +445,19 @@ pub struct CsrView<'a> {
     pub values: &'a [f64],
 }
 
+impl<'a> CsrView<'a> {
+    /// The whole of the square matrix `a`.
+    pub fn of(a: &'a CsrMatrix) -> CsrView<'a> {
+        CsrView {
+            n_rows: a.n,
+            n_cols: a.n,
+            row_ptr: &a.row_ptr,
+            col_idx: &a.col_idx,
+            values: &a.values,
+        }
+    }
+}
+
 /// One level as the V-cycle uses it: the level matrix, its Chebyshev smoother on `D^-1 A`
 /// (interval `[lambda_max / ratio, lambda_max]`, `degree` products per smoothing step) and the
 /// transfer operators `(P, R = P^T)` to the next coarser level (`None` on the coarsest).

@@ -123,13 +123,7 @@ pub fn measure_csr_bandwidth(
             "bandwidth: the matrix and the number of iterations must not be empty".to_string(),
         ));
     }
-    let view = CsrView {
-        n_rows: a.n,
-        n_cols: a.n,
-        row_ptr: &a.row_ptr,
-        col_idx: &a.col_idx,
-        values: &a.values,
-    };
+    let view = CsrView::of(a);
     let matrix = upload_view(ctx, &view)?;
     let values: Vec<f32> = (0..a.n).map(|i| 250.0 + (i % 1000) as f32 * 0.1).collect();
     let x = ctx.upload("bandwidth x", &values)?;
@@ -148,7 +142,6 @@ pub fn measure_csr_bandwidth(
     })
 }
 
-/// Seconds per run of `dispatch`, and how they were measured.
 /// [`CsrBandwidth`] of the grid form of `a` (grid_matvec and its rest pass), as the solver
 /// uses it; `None` when `a` names no panels or its split does not pay (`GridSplit::of`).
 pub fn measure_grid_bandwidth(
@@ -156,13 +149,7 @@ pub fn measure_grid_bandwidth(
     a: &CsrMatrix,
     iterations: u32,
 ) -> Result<Option<CsrBandwidth>> {
-    let view = CsrView {
-        n_rows: a.n,
-        n_cols: a.n,
-        row_ptr: &a.row_ptr,
-        col_idx: &a.col_idx,
-        values: &a.values,
-    };
+    let view = CsrView::of(a);
     let Some(split) = GridSplit::of(&[(view, a.grids.as_slice())], a.n) else {
         return Ok(None);
     };

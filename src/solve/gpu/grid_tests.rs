@@ -16,18 +16,8 @@ use crate::solve::cpu::amg::{Amg, CsrView};
 use crate::solve::cpu::sparse::{CsrMatrix, GridRows};
 use crate::solve::cpu::{Jacobian, LinearSolver, first_guess};
 
-fn view(a: &CsrMatrix) -> CsrView<'_> {
-    CsrView {
-        n_rows: a.n,
-        n_cols: a.n,
-        row_ptr: &a.row_ptr,
-        col_idx: &a.col_idx,
-        values: &a.values,
-    }
-}
-
 fn split_of(a: &CsrMatrix) -> Option<GridSplit> {
-    GridSplit::of(&[(view(a), a.grids.as_slice())], a.n)
+    GridSplit::of(&[(CsrView::of(a), a.grids.as_slice())], a.n)
 }
 
 /// `twins::grid_matvec` of `split` against the f64 CSR product, relative to the size of the
@@ -129,15 +119,30 @@ fn the_split_absorbs_links_fixed_cells_and_vapour_nodes() {
     assert_eq!(longest, 2 * 24);
     // The same values with the stencils chosen: the same pattern, the same values.
     let lane = &split.lanes[0];
-    let (diag, rest) =
-        lane_values(&view(&a), &a.grids, &lane.stencils, lane.pattern, a.n).expect("same pattern");
+    let (diag, rest) = lane_values(
+        &CsrView::of(&a),
+        &a.grids,
+        &lane.stencils,
+        lane.pattern,
+        a.n,
+    )
+    .expect("same pattern");
     assert_eq!((diag, rest), (split.diag.clone(), split.rest.val.clone()));
     // A new link on a stencil entry changes the rest's pattern: the values do not fit.
     let mut linked = a.clone();
     let (cols, _) = linked.row(30);
     let k = linked.row_ptr[30] + cols.iter().position(|&c| c == 31).expect("a neighbour");
     linked.values[k] -= 1.0;
-    assert!(lane_values(&view(&linked), &a.grids, &lane.stencils, lane.pattern, a.n).is_none());
+    assert!(
+        lane_values(
+            &CsrView::of(&linked),
+            &a.grids,
+            &lane.stencils,
+            lane.pattern,
+            a.n
+        )
+        .is_none()
+    );
 }
 
 #[test]
@@ -179,7 +184,7 @@ fn grid_kernels_match_twins_on_stacked_lanes() -> Result<()> {
     let stride = lanes.iter().map(|a| a.n).max().unwrap_or(0);
     let views: Vec<(CsrView<'_>, &[GridRows])> = lanes
         .iter()
-        .map(|a| (view(a), a.grids.as_slice()))
+        .map(|a| (CsrView::of(a), a.grids.as_slice()))
         .collect();
     let split = GridSplit::of(&views, stride).expect("stencils pay");
     let grid = ctx.upload_grid(&split)?;

@@ -761,13 +761,7 @@ impl DeviceAmg {
         match &level.a {
             LevelMatrix::Csr(a) => ctx.write_csr_values_at(a, place.a.0, &to_f32(&matrix.values)),
             LevelMatrix::Grid(grid) => {
-                let view = CsrView {
-                    n_rows: matrix.n,
-                    n_cols: matrix.n,
-                    row_ptr: &matrix.row_ptr,
-                    col_idx: &matrix.col_idx,
-                    values: &matrix.values,
-                };
+                let view = CsrView::of(matrix);
                 let stride = level.stride as usize;
                 let values = grid.lane_pattern(lane).and_then(|(stencils, pattern)| {
                     lane_values(&view, &matrix.grids, stencils, pattern, stride)
