@@ -69,20 +69,25 @@ fn cheb_correction(
     }
 }
 
-// One long row per workgroup; params.n_rows counts the block's long rows.
+// params.row_threads invocations per listed row (as long_row in csr_matvec.wgsl);
+// params.n_rows counts the listed rows.
 @compute @workgroup_size(WG)
 fn cheb_correction_long(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,
     @builtin(local_invocation_index) lid: u32,
 ) {
-    let q = group_index(wid, nwg);
-    if q >= params.n_rows {
-        return;
+    let width = params.row_threads;
+    let q = group_index(wid, nwg) * (WG / width) + lid / width;
+    let lane = lid % width;
+    var local = 0u;
+    var partial = 0.0;
+    if q < params.n_rows {
+        local = row_ptr[params.long_first + q];
+        partial = strided_sum(row_ptr[local] + lane, row_ptr[local + 1u], width);
     }
-    let local = row_ptr[params.long_first + q];
-    let ax = tree_sum(lid, strided_sum(row_ptr[local] + lid, row_ptr[local + 1u], WG));
-    if lid == 0u {
+    let ax = segment_sum(lid, partial, width);
+    if q < params.n_rows && lane == 0u {
         correct(local, ax);
     }
 }

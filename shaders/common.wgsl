@@ -11,8 +11,9 @@ const REDUCE_ITEMS: u32 = 8u;
 const REDUCE_CHUNK: u32 = 2048u; // WG * REDUCE_ITEMS; REDUCE_CHUNK in shaders.rs must match
 
 // CSR rows with more entries than this (heat-pipe vapour nodes, payload junctions, the rows
-// their aggregates leave on coarse levels, a dense coarsest inverse) are summed by a whole
-// workgroup (csr_matvec.wgsl, chebyshev.wgsl). LONG_ROW in shaders.rs must match.
+// their aggregates leave on coarse levels, a dense coarsest inverse) are summed by several
+// invocations each: 32, or a whole workgroup for rows of more than MEDIUM_ROW entries
+// (csr_matvec.wgsl, chebyshev.wgsl; shaders.rs). LONG_ROW in shaders.rs must match.
 const LONG_ROW: u32 = 32u;
 
 // "No scalar": a coefficient index that is not used.
@@ -64,12 +65,14 @@ struct VecParams {
 // matrix split over several bindings (src/solve/gpu/csr.rs), its row pointers rebased to the
 // block's first entry. The block's rows of more than LONG_ROW entries are listed in the same
 // u32 array as its row pointers, from index long_first (the long-row kernels' n_rows counts
-// them): one binding fewer, so that the Chebyshev kernels stay within 8 storage buffers.
+// them): one binding fewer, so that the Chebyshev kernels stay within 8 storage buffers. The
+// long-row kernels sum each listed row with row_threads invocations (32 for rows of up to
+// MEDIUM_ROW entries, WG for longer ones), WG / row_threads rows per workgroup.
 struct CsrParams {
     n_rows: u32,
     first_row: u32,
     long_first: u32,
-    pad0: u32,
+    row_threads: u32,
 }
 
 // Rows first_row .. first_row + n_rows of a CSR row block whose first row is block_first_row
@@ -98,14 +101,15 @@ struct ReduceParams {
 // One Chebyshev smoothing step over rows first_row .. first_row + n_rows (one row block, as in
 // CsrParams). The coefficients of the previous correction and of the new preconditioned
 // residual, (c_prev, c_new), are per lane: row i reads coefs[coef_index + i / stride]. Long rows
-// are listed from row_ptr[long_first], as in CsrParams.
+// are listed from row_ptr[long_first] and summed by row_threads invocations each, as in
+// CsrParams.
 struct ChebParams {
     n_rows: u32,
     first_row: u32,
     stride: u32,
     coef_index: u32,
     long_first: u32,
-    pad0: u32,
+    row_threads: u32,
     pad1: u32,
     pad2: u32,
 }
@@ -164,4 +168,19 @@ fn tree_sum(lid: u32, value: f32) -> f32 {
         workgroupBarrier();
     }
     return tree[0];
+}
+
+// Sums of the values of consecutive segments of `width` invocations (a power of two dividing
+// WG, the same for the whole workgroup: a uniform), each in a fixed order; every invocation
+// gets its own segment's sum. Every invocation of the workgroup must call it.
+fn segment_sum(lid: u32, value: f32, width: u32) -> f32 {
+    tree[lid] = value;
+    workgroupBarrier();
+    for (var stride = width / 2u; stride > 0u; stride /= 2u) {
+        if lid % width < stride {
+            tree[lid] += tree[lid + stride];
+        }
+        workgroupBarrier();
+    }
+    return tree[lid - lid % width];
 }

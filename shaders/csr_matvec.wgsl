@@ -43,16 +43,20 @@ fn short_row(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, accumulate: bool) {
     }
 }
 
-// The whole workgroup sums one long row: strided loads, then tree_sum. The row index is the
-// same for every thread, so every thread reaches every barrier.
+// params.row_threads invocations sum one listed row: strided loads, then segment_sum. Every
+// invocation reaches every barrier, those past the list with nothing to add.
 fn long_row(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, accumulate: bool) {
-    let q = group_index(wid, nwg);
-    if q >= params.n_rows {
-        return;
+    let width = params.row_threads;
+    let q = group_index(wid, nwg) * (WG / width) + lid / width;
+    let lane = lid % width;
+    var row = 0u;
+    var partial = 0.0;
+    if q < params.n_rows {
+        row = row_ptr[params.long_first + q];
+        partial = strided_sum(row_ptr[row] + lane, row_ptr[row + 1u], width);
     }
-    let row = row_ptr[params.long_first + q];
-    let total = tree_sum(lid, strided_sum(row_ptr[row] + lid, row_ptr[row + 1u], WG));
-    if lid == 0u {
+    let total = segment_sum(lid, partial, width);
+    if q < params.n_rows && lane == 0u {
         store(row, total, accumulate);
     }
 }

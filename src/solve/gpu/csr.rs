@@ -13,7 +13,7 @@ use std::ops::Range;
 
 use super::context::{Dispatch, GpuContext};
 use super::kernels::{ChebCoefs, CountUniform, cheb_uniform, count_u32, need, need_coefficients};
-use super::shaders::{Kernel, LONG_ROW};
+use super::shaders::{Kernel, LONG_ROW, MEDIUM_ROW, MEDIUM_ROW_THREADS, WORKGROUP_SIZE};
 use crate::error::{Error, Result};
 
 /// A CSR matrix on the device (f32 values, u32 indices) in one or more row blocks.
@@ -30,24 +30,38 @@ pub struct GpuCsr {
 struct CsrBlock {
     first_row: u32,
     rows: u32,
-    /// Index in `row_ptr` of the list of long rows.
+    /// Index in `row_ptr` of the lists of long rows.
     long_first: u32,
     entries: Range<usize>,
     row_ptr: wgpu::Buffer,
     col: wgpu::Buffer,
     val: wgpu::Buffer,
     params: wgpu::Buffer,
-    long: Option<LongRows>,
+    long: Vec<LongRows>,
 }
 
-/// The rows of one block with more than `LONG_ROW` entries, which the `_long` kernels sum one
-/// workgroup per row. Their block-local indices follow the block's row pointers in the same
-/// buffer (CsrParams in common.wgsl).
+/// Rows of one block with more than `LONG_ROW` entries of one size class, which the `_long`
+/// kernels sum `threads` invocations per row: rows of up to `MEDIUM_ROW` entries, then the
+/// longer ones. Their block-local indices follow the block's row pointers in the same buffer,
+/// class after class (CsrParams in common.wgsl).
 #[derive(Clone, Debug)]
 struct LongRows {
     count: u32,
-    /// CsrParams of the long-row kernels: n_rows counts the long rows.
+    threads: u32,
+    /// Index in the row-pointer buffer of this class's list.
+    list_first: u32,
+    /// CsrParams of the long-row kernels: n_rows counts this class's rows.
     params: wgpu::Buffer,
+}
+
+impl LongRows {
+    /// Workgroups that sum the class: `WORKGROUP_SIZE / threads` rows each.
+    fn groups(&self, ctx: &GpuContext) -> Result<[u32; 3]> {
+        ctx.groups_for(
+            u64::from(self.count),
+            u64::from(WORKGROUP_SIZE / self.threads.max(1)),
+        )
+    }
 }
 
 impl GpuCsr {
@@ -56,9 +70,10 @@ impl GpuCsr {
         self.blocks.len()
     }
 
-    /// Number of row blocks holding rows of more than `LONG_ROW` entries (each adds a launch).
-    pub fn blocks_with_long_rows(&self) -> usize {
-        self.blocks.iter().filter(|b| b.long.is_some()).count()
+    /// Launches for rows of more than `LONG_ROW` entries: one per size class of each block
+    /// (`MEDIUM_ROW`).
+    pub fn long_row_launches(&self) -> usize {
+        self.blocks.iter().map(|b| b.long.len()).sum()
     }
 }
 
@@ -133,23 +148,30 @@ impl GpuContext {
                 .collect();
             let first_row = rows.start as u32;
             let count = (rows.end - rows.start) as u32;
-            let long_rows = long_rows_of(&local);
+            let (medium, longest): (Vec<u32>, Vec<u32>) = long_rows_of(&local)
+                .into_iter()
+                .partition(|&r| local[r as usize + 1] - local[r as usize] <= MEDIUM_ROW);
             let long_first = local.len() as u32;
-            let long = if long_rows.is_empty() {
-                None
-            } else {
+            let mut long = Vec::new();
+            for (list, threads) in [(&medium, MEDIUM_ROW_THREADS), (&longest, WORKGROUP_SIZE)] {
+                if list.is_empty() {
+                    continue;
+                }
+                let list_first = local.len() as u32;
                 let params = CountUniform {
-                    n: long_rows.len() as u32,
+                    n: list.len() as u32,
                     index: first_row,
-                    pad0: long_first,
-                    pad1: 0,
+                    pad0: list_first,
+                    pad1: threads,
                 };
-                Some(LongRows {
-                    count: long_rows.len() as u32,
+                long.push(LongRows {
+                    count: list.len() as u32,
+                    threads,
+                    list_first,
                     params: self.uniform("csr long rows", &params)?,
-                })
-            };
-            local.extend(long_rows);
+                });
+                local.extend(list);
+            }
             // CsrParams in common.wgsl: n_rows, first_row, long_first.
             let params = CountUniform {
                 n: count,
@@ -204,10 +226,10 @@ impl GpuContext {
                 (4, x),
                 (5, y),
             ];
-            if let Some(long) = &b.long {
+            for long in &b.long {
                 let mut long_bindings = bindings.clone();
                 long_bindings[0] = (0, &long.params);
-                long_blocks.push((long_bindings, self.groups_for(u64::from(long.count), 1)?));
+                long_blocks.push((long_bindings, long.groups(self)?));
             }
             blocks.push((bindings, self.groups_per_item(u64::from(b.rows))?));
         }
@@ -328,16 +350,19 @@ impl GpuContext {
         let mut long_params = Vec::with_capacity(a.blocks.len());
         for block in &a.blocks {
             let rows = (block.first_row, u64::from(block.rows));
-            let uniform = cheb_uniform(rows, coefs, block.long_first)?;
+            let uniform = cheb_uniform(rows, coefs, (block.long_first, 0))?;
             params.push(self.uniform("chebyshev", &uniform)?);
-            long_params.push(match &block.long {
-                Some(long) => {
-                    let rows = (block.first_row, u64::from(long.count));
-                    let uniform = cheb_uniform(rows, coefs, block.long_first)?;
-                    Some(self.uniform("chebyshev long rows", &uniform)?)
-                }
-                None => None,
-            });
+            long_params.push(
+                block
+                    .long
+                    .iter()
+                    .map(|long| {
+                        let rows = (block.first_row, u64::from(long.count));
+                        let uniform = cheb_uniform(rows, coefs, (long.list_first, long.threads))?;
+                        self.uniform("chebyshev long rows", &uniform)
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+            );
         }
         let mut blocks = Vec::with_capacity(a.blocks.len());
         let mut long_blocks = Vec::new();
@@ -353,10 +378,10 @@ impl GpuContext {
                 (7, d),
                 (8, coefs.buffer),
             ];
-            if let (Some(long), Some(long_params)) = (&block.long, long_params) {
+            for (long, long_params) in block.long.iter().zip(long_params) {
                 let mut long_bindings = bindings.clone();
                 long_bindings[0] = (0, long_params);
-                long_blocks.push((long_bindings, self.groups_for(u64::from(long.count), 1)?));
+                long_blocks.push((long_bindings, long.groups(self)?));
             }
             blocks.push((bindings, self.groups_per_item(u64::from(block.rows))?));
         }

@@ -180,7 +180,8 @@ pub(super) struct ChebUniform {
     stride: u32,
     coef_index: u32,
     long_first: u32,
-    pad: [u32; 3],
+    row_threads: u32,
+    pad: [u32; 2],
 }
 
 #[repr(C)]
@@ -305,7 +306,7 @@ impl GpuContext {
         need_coefficients("cheb_start", coefs, n)?;
         // The pipeline's layout is derived from cheb_start, which uses no matrix: bind only
         // what it reads and writes.
-        let params = self.uniform("chebyshev", &cheb_uniform((0, n), coefs, 0)?)?;
+        let params = self.uniform("chebyshev", &cheb_uniform((0, n), coefs, (0, 0))?)?;
         let groups = self.groups_per_item(n)?;
         self.dispatch(
             Kernel::ChebStart,
@@ -533,10 +534,12 @@ fn panel_uniform(p: &PanelStencil) -> PanelUniform {
 }
 
 /// Chebyshev parameters over `n` rows starting at row `first_row`.
+/// ChebParams of `n` rows from `first_row`; for a list of long rows, where it starts in the row
+/// pointer array and the invocations that sum each row (`(long_first, row_threads)`).
 pub(super) fn cheb_uniform(
     (first_row, n): (u32, u64),
     coefs: ChebCoefs<'_>,
-    long_first: u32,
+    (long_first, row_threads): (u32, u32),
 ) -> Result<ChebUniform> {
     Ok(ChebUniform {
         n_rows: count_u32("chebyshev", n)?,
@@ -544,7 +547,8 @@ pub(super) fn cheb_uniform(
         stride: count_u32("chebyshev lanes", coefs.stride.max(1))?,
         coef_index: coefs.first,
         long_first,
-        pad: [0; 3],
+        row_threads,
+        pad: [0; 2],
     })
 }
 

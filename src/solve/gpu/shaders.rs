@@ -12,6 +12,13 @@ pub const REDUCE_CHUNK: u32 = 2048;
 /// (`LONG_ROW` in common.wgsl; csr.rs lists them at upload).
 pub const LONG_ROW: u32 = 32;
 
+/// Listed long rows of up to this many entries are summed by `MEDIUM_ROW_THREADS` invocations
+/// each (eight rows per workgroup); longer ones by a whole workgroup. Coarse levels of a model
+/// with many heat pipes have thousands of rows of 33 to a few hundred entries, for which a whole
+/// workgroup (and its eight-step tree) per row wasted most of its threads.
+pub const MEDIUM_ROW: u32 = 512;
+pub const MEDIUM_ROW_THREADS: u32 = 32;
+
 /// The file prepended to every other shader.
 pub const COMMON: (&str, &str) = ("common.wgsl", include_str!("../../../shaders/common.wgsl"));
 
