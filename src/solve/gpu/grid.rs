@@ -91,15 +91,6 @@ impl GpuGrid {
     }
 }
 
-/// Bytes the grid form of `split` takes on the device.
-pub fn grid_bytes(split: &GridSplit) -> u64 {
-    let rest = &split.rest;
-    (32 * split.panels.len()
-        + 4 * split.diag.len()
-        + 4 * (rest.row_ptr.len() + rest.rows.len() + rest.rows.len())
-        + 8 * rest.col.len()) as u64
-}
-
 impl GpuContext {
     /// Uploads `split`; an error when its rest exceeds one storage binding (the caller keeps the
     /// CSR matrix then).

@@ -57,7 +57,6 @@ impl RestRows {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LaneSplit {
     pub stencils: Vec<usize>,
-    pub rest_rows: std::ops::Range<usize>,
     pub rest_entries: std::ops::Range<usize>,
     pub pattern: u64,
 }
@@ -155,7 +154,7 @@ fn stack(
         split.diag.extend(&part.diag);
         split.diag.resize((p + 1) * stride, 0.0);
         let rest = &mut split.rest;
-        let (first_row, first_entry) = (rest.rows.len(), rest.col.len());
+        let first_entry = rest.col.len();
         let base = first_entry as u32;
         rest.rows.extend(part.rest.rows.iter().map(|&r| r + offset));
         rest.row_ptr
@@ -165,7 +164,6 @@ fn stack(
         u32::try_from(rest.col.len()).ok()?;
         split.lanes.push(LaneSplit {
             stencils: part.stencils,
-            rest_rows: first_row..rest.rows.len(),
             rest_entries: first_entry..rest.col.len(),
             pattern: part.pattern,
         });
