@@ -644,14 +644,13 @@ fn write_operator(
     job: &BatchJob<'_>,
     exported: bool,
 ) -> Result<()> {
+    if stack.lanes.get(l).is_none_or(Option::is_none) {
+        return Err(Error::Solver("no such lane on the device".to_string()));
+    }
     let owned = std::ptr::eq(job.matrix, job.amg.finest());
     let written = exported && owned;
-    let current = owned.then(|| job.amg.off_diagonal_generation());
-    let Some(lane) = stack.lanes[l].as_mut() else {
-        return Err(Error::Solver("no such lane on the device".to_string()));
-    };
     let start = std::time::Instant::now();
-    if !written && current.is_some() && lane.off_diagonal == current {
+    if !written && stack.finest_for(l, job) == Finest::KeepOffDiagonal {
         let matrix = job.matrix;
         let diagonal: Vec<f32> = matrix
             .diag_index
@@ -668,7 +667,9 @@ fn write_operator(
         stack.amg.write_finest(ctx, l, job.matrix)?;
         crate::trace::phase("GPU operator values written", start);
     }
-    lane.off_diagonal = current;
+    if let Some(lane) = stack.lanes[l].as_mut() {
+        lane.off_diagonal = owned.then(|| job.amg.off_diagonal_generation());
+    }
     Ok(())
 }
 
