@@ -16,3 +16,39 @@ pub fn phase(what: &str, start: Instant) {
         eprintln!("trace: {what}: {:.3} s", start.elapsed().as_secs_f64());
     }
 }
+
+/// Durations of the consecutive steps of one task, printed on one line when tracing.
+pub struct Steps {
+    last: Instant,
+    parts: Vec<(&'static str, f64)>,
+}
+
+impl Default for Steps {
+    fn default() -> Self {
+        Steps {
+            last: Instant::now(),
+            parts: Vec::new(),
+        }
+    }
+}
+
+impl Steps {
+    /// Records step `what` as the time since the previous step ended (or since `default`).
+    pub fn end(&mut self, what: &'static str) {
+        let now = Instant::now();
+        self.parts.push((what, (now - self.last).as_secs_f64()));
+        self.last = now;
+    }
+
+    /// Prints `heading: step 0.123 s, step 0.456 s, ...`, when tracing.
+    pub fn print(&self, heading: &str) {
+        if enabled() {
+            let parts: Vec<String> = self
+                .parts
+                .iter()
+                .map(|(what, seconds)| format!("{what} {seconds:.3} s"))
+                .collect();
+            eprintln!("trace: {heading}: {}", parts.join(", "));
+        }
+    }
+}

@@ -36,6 +36,7 @@ mod transfer;
 
 use super::pcg::Preconditioner;
 use super::sparse::{CsrMatrix, GridRows};
+use crate::trace::Steps;
 use aggregate::{aggregate, dense_rows, strength};
 use coarse::DenseCholesky;
 use smoother::Chebyshev;
@@ -231,7 +232,10 @@ impl Amg {
         let mut dense = dense_rows(&current, None, opt.dense_row_min, opt.dense_row_factor);
         let mut theta = opt.strength_threshold;
         loop {
+            let mut steps = Steps::default();
+            let level_rows = current.n;
             let smoother = new_smoother(&current, opt, levels.is_empty());
+            steps.end("smoother");
             if current.n <= opt.max_coarse_rows || levels.len() + 1 >= opt.max_levels {
                 levels.push(Level {
                     a: current,
@@ -241,7 +245,9 @@ impl Amg {
                 break;
             }
             let strong = strength(&current, theta, &dense);
+            steps.end("strength");
             let agg = aggregate(&current, &strong, &dense, opt.isolated_ratio);
+            steps.end("aggregates");
             if agg.n_coarse == 0 || agg.n_coarse as f64 > 0.9 * current.n as f64 {
                 levels.push(Level {
                     a: current,
@@ -256,6 +262,7 @@ impl Amg {
                 agg.n_coarse,
                 strong,
                 opt.prolongator_weight,
+                &mut steps,
             );
             dense = dense_rows(
                 &coarse,
@@ -263,6 +270,10 @@ impl Amg {
                 opt.dense_row_min,
                 opt.dense_row_factor,
             );
+            steps.print(&format!(
+                "multigrid level {} set-up ({level_rows} rows)",
+                levels.len()
+            ));
             levels.push(Level {
                 a: current,
                 smoother,

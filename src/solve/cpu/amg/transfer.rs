@@ -9,6 +9,7 @@
 use super::super::sparse::{self, CsrMatrix, ROW_BLOCK, RowBlock, join_row_blocks, row_blocks_mut};
 use super::aggregate::NO_AGGREGATE;
 use super::smoother::positive_inverse;
+use crate::trace::Steps;
 use rayon::prelude::*;
 
 /// Coarse rows per parallel task in the Galerkin product.
@@ -64,9 +65,12 @@ impl Transfer {
         n_coarse: usize,
         strong: Vec<bool>,
         weight: f64,
+        steps: &mut Steps,
     ) -> (Transfer, CsrMatrix) {
         let p = prolongator_pattern(a, &aggregate, &strong, n_coarse);
+        steps.end("prolongator pattern");
         let (r, r_source) = transpose(&p, a.n);
+        steps.end("restriction pattern");
         let mut transfer = Transfer {
             aggregate,
             strong,
@@ -76,7 +80,9 @@ impl Transfer {
             omega: 0.0,
         };
         transfer.refresh_operators(a, weight);
+        steps.end("transfer values");
         let coarse = galerkin_product(&transfer.r, a, &transfer.p);
+        steps.end("Galerkin product");
         (transfer, coarse)
     }
 
