@@ -51,8 +51,6 @@ pub(super) struct Transfer {
     pub(super) p: RectCsr,
     /// Restriction `P^T`.
     pub(super) r: RectCsr,
-    /// For each entry of `r`, the entry of `p` it copies.
-    r_source: Vec<usize>,
     /// Weight of the prolongator smoothing step (`4/3 / rho(D_F^-1 A_F)`), kept for statistics.
     pub(super) omega: f64,
 }
@@ -69,14 +67,13 @@ impl Transfer {
     ) -> (Transfer, CsrMatrix) {
         let p = prolongator_pattern(a, &aggregate, &strong, n_coarse);
         steps.end("prolongator pattern");
-        let (r, r_source) = transpose(&p, a.n);
+        let r = transpose(&p, a.n);
         steps.end("restriction pattern");
         let mut transfer = Transfer {
             aggregate,
             strong,
             p,
             r,
-            r_source,
             omega: 0.0,
         };
         transfer.refresh_operators(a, weight);
@@ -89,11 +86,7 @@ impl Transfer {
     /// Heap bytes held (by vector lengths).
     pub(super) fn memory_bytes(&self) -> usize {
         let csr = |m: &RectCsr| 8 * m.row_ptr.len() + 12 * m.values.len();
-        4 * self.aggregate.len()
-            + self.strong.len()
-            + csr(&self.p)
-            + csr(&self.r)
-            + 8 * self.r_source.len()
+        4 * self.aggregate.len() + self.strong.len() + csr(&self.p) + csr(&self.r)
     }
 
     /// Recomputes the prolongator, restriction and coarse values for new fine values (same
@@ -125,10 +118,28 @@ impl Transfer {
             .reduce(|| 1.0, f64::max);
         self.omega = weight / rho;
         self.fill_prolongator(a, &filtered_diag);
-        let (p_values, r_source) = (&self.p.values, &self.r_source);
-        sparse::for_chunks(&mut self.r.values, |offset, chunk| {
-            for (k, v) in chunk.iter_mut().enumerate() {
-                *v = p_values[r_source[offset + k]];
+        self.fill_restriction();
+    }
+
+    /// `R = P^T`, entry by entry: `r_ci,i` is found in row `i` of `P` (a few entries).
+    fn fill_restriction(&mut self) {
+        let p = &self.p;
+        let RectCsr {
+            row_ptr,
+            col_idx,
+            values,
+            ..
+        } = &mut self.r;
+        let blocks = row_blocks_mut(values, row_ptr, ROW_BLOCK);
+        blocks.into_par_iter().for_each(|(c0, vals)| {
+            let base = row_ptr[c0];
+            for c in c0..(c0 + ROW_BLOCK).min(row_ptr.len() - 1) {
+                let coarse = c as u32;
+                for e in row_ptr[c]..row_ptr[c + 1] {
+                    let (p_cols, p_vals) = p.row(col_idx[e] as usize);
+                    let k = p_cols.iter().position(|&pc| pc == coarse);
+                    vals[e - base] = k.map_or(0.0, |k| p_vals[k]);
+                }
             }
         });
     }
@@ -255,61 +266,19 @@ fn prolongator_pattern(
     }
 }
 
-/// Transpose of `p` (pattern) and, for each transposed entry, the entry of `p` it comes from.
-/// Rows of the transpose list fine rows in increasing order. Built in parallel: entries are
-/// scattered to their transposed rows with atomic cursors, then each row is sorted, which
-/// gives the same arrays whatever the thread count.
-fn transpose(p: &RectCsr, nrows: usize) -> (RectCsr, Vec<usize>) {
-    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-    let counts: Vec<AtomicUsize> = (0..p.ncols).map(|_| AtomicUsize::new(0)).collect();
-    p.col_idx.par_iter().with_min_len(1 << 14).for_each(|&c| {
-        counts[c as usize].fetch_add(1, Ordering::Relaxed);
-    });
-    let mut row_ptr = Vec::with_capacity(p.ncols + 1);
-    row_ptr.push(0usize);
-    for count in &counts {
-        let last = row_ptr[row_ptr.len() - 1];
-        row_ptr.push(last + count.load(Ordering::Relaxed));
-    }
-    let cursor: Vec<AtomicUsize> = row_ptr[..p.ncols]
-        .iter()
-        .map(|&start| AtomicUsize::new(start))
-        .collect();
-    // Each transposed entry packs its fine row (high half) and source entry (low half), so
-    // that sorting a row orders it by fine row.
-    let packed: Vec<AtomicU64> = (0..p.col_idx.len()).map(|_| AtomicU64::new(0)).collect();
-    (0..nrows)
-        .into_par_iter()
-        .with_min_len(1 << 12)
-        .for_each(|i| {
-            for e in p.row_ptr[i]..p.row_ptr[i + 1] {
-                let at = cursor[p.col_idx[e] as usize].fetch_add(1, Ordering::Relaxed);
-                packed[at].store(((i as u64) << 32) | e as u64, Ordering::Relaxed);
-            }
-        });
-    let mut packed: Vec<u64> = packed.into_iter().map(AtomicU64::into_inner).collect();
-    let rows = row_blocks_mut(&mut packed, &row_ptr, ROW_BLOCK);
-    rows.into_par_iter().for_each(|(r0, block)| {
-        let base = row_ptr[r0];
-        for c in r0..(r0 + ROW_BLOCK).min(p.ncols) {
-            block[row_ptr[c] - base..row_ptr[c + 1] - base].sort_unstable();
-        }
-    });
-    let col_idx: Vec<u32> = packed.par_iter().map(|&v| (v >> 32) as u32).collect();
-    let source: Vec<usize> = packed
-        .par_iter()
-        .map(|&v| (v & u64::from(u32::MAX)) as usize)
-        .collect();
+/// Pattern of `P^T`, with zero values: row `c` lists the fine rows of `P` that hold column `c`,
+/// in increasing order.
+fn transpose(p: &RectCsr, nrows: usize) -> RectCsr {
+    let (row_ptr, col_idx) =
+        sparse::transpose_pattern(&p.row_ptr, &p.col_idx, p.ncols, |_, _| true);
+    debug_assert_eq!(row_ptr.len(), p.ncols + 1);
     let values = vec![0.0; col_idx.len()];
-    (
-        RectCsr {
-            ncols: nrows,
-            row_ptr,
-            col_idx,
-            values,
-        },
-        source,
-    )
+    RectCsr {
+        ncols: nrows,
+        row_ptr,
+        col_idx,
+        values,
+    }
 }
 
 /// Blocks each rayon task takes at least, so that the per-task scratch of a Galerkin product
