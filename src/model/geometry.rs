@@ -260,10 +260,15 @@ pub fn rect_overlaps(grid: &Grid, rect: &Rect) -> Vec<CellOverlap> {
     let mut pieces: [Vec<(usize, f64, f64)>; 2] = [Vec::new(), Vec::new()];
     for (axis, out) in pieces.iter_mut().enumerate() {
         let len = grid.length[axis];
-        let lo = grid.snap(axis, rect.min[axis].max(0.0));
-        let hi = grid.snap(axis, rect.max[axis].min(len));
-        if lo >= hi {
+        let (raw_lo, raw_hi) = (rect.min[axis].max(0.0), rect.max[axis].min(len));
+        if raw_lo >= raw_hi {
             return Vec::new();
+        }
+        let (mut lo, mut hi) = (grid.snap(axis, raw_lo), grid.snap(axis, raw_hi));
+        if lo >= hi {
+            // Narrower than the snap tolerance, across a cell edge: both ends snapped onto it.
+            // Its own ends share it between the cells on either side.
+            (lo, hi) = (raw_lo, raw_hi);
         }
         let first = grid.first_ending_after(axis, lo);
         let last = grid.last_starting_before(axis, hi);

@@ -482,7 +482,10 @@ pub(crate) fn judge(
     } else {
         String::new()
     };
-    let violation = if over {
+    // A junction that is not a number fails: no comparison with NaN would.
+    let violation = if !highest_c.is_finite() || !lowest_c.is_finite() {
+        Some("the junction temperature is not a finite number".to_string())
+    } else if over {
         Some(if required.is_empty() {
             format!("junction {highest_c:.1} C exceeds the {limit_c:.1} C limit")
         } else {

@@ -69,4 +69,12 @@ fn junction_is_the_overlap_weighted_mean_plus_the_chip_resistance() {
 
     let unconverged = payload_report(&chip(85.0, None), &t, 0.0, false);
     assert_eq!(unconverged.within_limit, None);
+
+    // A junction that is not a number never passes.
+    let nan = payload_report(&chip(85.0, Some(-20.0)), &[f64::NAN, 300.0], 0.0, true);
+    assert_eq!(nan.within_limit, Some(false));
+    assert_eq!(
+        nan.violation.as_deref(),
+        Some("the junction temperature is not a finite number")
+    );
 }

@@ -256,8 +256,18 @@ fn rect_on_cell_boundaries_and_degenerate() {
     let cells: Vec<(usize, usize)> = ov.iter().map(|o| (o.i, o.j)).collect();
     assert_eq!(cells, vec![(1, 3), (1, 4)]);
     assert_rel(total_area(&ov), 0.02, 1e-11, "boundary rect");
-    // Empty, zero-size, outside and NaN rectangles.
+    // Narrower than the snap tolerance (1e-12 of the length) across a cell edge: shared by the
+    // cells on both sides, with its own area, not dropped.
     let g = unit_grid(5, 5);
+    let thin = Rect::from_center_size([0.4, 0.5], [1e-13, 0.1]);
+    let ov = rect_overlaps(&g, &thin);
+    let cells: Vec<(usize, usize)> = ov.iter().map(|o| (o.i, o.j)).collect();
+    assert_eq!(cells, vec![(1, 2), (2, 2)]);
+    assert_rel(total_area(&ov), 1e-14, 1e-3, "thin rect on an edge");
+    let dot = rect_overlaps(&g, &Rect::from_center_size([0.4, 0.6], [1e-13, 1e-13]));
+    assert_eq!(dot.len(), 4);
+    assert!(total_area(&dot) > 0.0);
+    // Empty, zero-size, outside and NaN rectangles.
     assert!(rect_overlaps(&g, &Rect::from_center_size([0.5, 0.5], [0.0, 0.1])).is_empty());
     assert!(rect_overlaps(&g, &Rect::from_center_size([2.5, 0.5], [0.1, 0.1])).is_empty());
     assert!(rect_overlaps(&g, &Rect::from_center_size([0.5, 0.5], [-0.1, 0.1])).is_empty());
