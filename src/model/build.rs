@@ -8,7 +8,7 @@ use super::*;
 use crate::error::{Error, Result};
 use crate::scenario::place::{Invalid, Place};
 use crate::scenario::validate::{INSIDE_TOLERANCE, norm};
-use crate::scenario::{LoadedScenario, Payload, Scenario, catalog};
+use crate::scenario::{LoadedScenario, Mode, Payload, Scenario, catalog};
 
 /// Tolerance (m) for "a cell centre lies inside a fixed region" (SCENARIO.md section 3).
 const REGION_CENTRE_TOLERANCE_M: f64 = 1e-9;
@@ -92,27 +92,49 @@ pub fn build(loaded: &LoadedScenario) -> Result<Model> {
                 ),
             ));
         }
+        let schedule = region
+            .schedule
+            .as_ref()
+            .map(|s| Schedule::new(&s.time_s, &s.temperature_k));
         for &cell in &cells {
-            if let Some(other) = fixed_k[cell]
-                && other != temperature_k
-            {
-                return Err(invalid(
-                    place.clone(),
-                    format!(
-                        "fixed region \"{}\" holds a cell that another region already holds at a different temperature ({other} K against {temperature_k} K); regions may overlap only at equal temperatures",
-                        region.name
-                    ),
-                ));
+            if fixed_k[cell].is_none() {
+                fixed_k[cell] = Some(temperature_k);
+                continue;
             }
-            fixed_k[cell] = Some(temperature_k);
+            let Some(other) = fixed_regions
+                .iter()
+                .find(|q: &&FixedModel| q.cells.binary_search(&cell).is_ok())
+            else {
+                continue;
+            };
+            let times = if s.solve.mode == Mode::Transient {
+                breakpoints(&[other.schedule.as_ref(), schedule.as_ref()])
+            } else {
+                vec![0.0]
+            };
+            let held = |q_schedule: Option<&Schedule>, constant: f64, t: f64| {
+                q_schedule.map_or(constant, |q| q.at(t))
+            };
+            for t in times {
+                let (theirs, ours) = (
+                    held(other.schedule.as_ref(), other.temperature_k, t),
+                    held(schedule.as_ref(), temperature_k, t),
+                );
+                if theirs != ours {
+                    return Err(invalid(
+                        place.clone(),
+                        format!(
+                            "fixed region \"{}\" holds a cell that region \"{}\" already holds at a different temperature ({ours} K against {theirs} K at t = {t} s); regions may overlap only where they hold the same temperature at all times",
+                            region.name, other.name
+                        ),
+                    ));
+                }
+            }
         }
         fixed_regions.push(FixedModel {
             name: region.name.clone(),
             temperature_k,
-            schedule: region
-                .schedule
-                .as_ref()
-                .map(|s| Schedule::new(&s.time_s, &s.temperature_k)),
+            schedule,
             cells,
         });
     }
@@ -279,6 +301,21 @@ fn cells_with_centre_in(panel: &PanelMesh, region: Rect) -> Vec<usize> {
         }
     }
     cells
+}
+
+/// Every time at which one of `schedules` changes slope, in increasing order, and t = 0: two
+/// piecewise-linear schedules (constant outside their times) that agree at all of them agree
+/// at all times.
+fn breakpoints(schedules: &[Option<&Schedule>]) -> Vec<f64> {
+    let mut times: Vec<f64> = schedules
+        .iter()
+        .flatten()
+        .flat_map(|s| s.time_s.iter().copied())
+        .chain([0.0])
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times.dedup();
+    times
 }
 
 /// Piecewise-linear schedule value, holding the end values outside the times.

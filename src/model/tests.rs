@@ -138,6 +138,81 @@ junction_to_panel_k_w = 0.0"#,
 }
 
 #[test]
+fn a_footprint_far_smaller_than_a_cell_keeps_its_power_on_a_cell_corner() {
+    let model = model_of(&with(
+        r#"[[payloads]]
+name = "speck"
+model = "custom"
+power_w = 100.0
+limit_c = 90.0
+panel = "a"
+center_m = [0.4, 0.25]
+size_m = [1e-13, 1e-13]
+junction_to_panel_k_w = 0.0"#,
+    ))
+    .expect("builds");
+    // On the corner of cells 1, 2, 6 and 7 (u = 0.4, v = 0.25): a quarter each.
+    // (The cell edges are rounded to about 1e-16 m, a thousandth of the footprint's width.)
+    for cell in [1, 2, 6, 7] {
+        let w = model.dissipated_w[cell];
+        assert!((w - 25.0).abs() < 0.1, "cell {cell}: {w} W");
+    }
+    assert!((model.dissipated_w.iter().sum::<f64>() - 100.0).abs() < 1e-9);
+}
+
+/// Two fixed regions on the same cells of panel b, in a transient when `transient`.
+fn overlapping_regions(first: &str, second: &str, transient: bool) -> crate::Result<Model> {
+    let solve = if transient {
+        "[solve]\nmode = \"transient\"\ntime_step_s = 10.0\nduration_s = 600.0\ninitial_k = 300.0"
+    } else {
+        ""
+    };
+    let text = with(&format!(
+        r#"{solve}
+[[fixed_temperatures]]
+name = "first"
+panel = "b"
+center_m = [0.2, 0.2]
+size_m = [0.2, 0.2]
+{first}
+[[fixed_temperatures]]
+name = "second"
+panel = "b"
+center_m = [0.2, 0.2]
+size_m = [0.2, 0.2]
+{second}"#
+    ));
+    let heat_capacity =
+        "conductivity_w_mk = 100.0\ndensity_kg_m3 = 2700.0\nspecific_heat_j_kgk = 900.0";
+    model_of(&text.replace("conductivity_w_mk = 100.0", heat_capacity))
+}
+
+#[test]
+fn overlapping_fixed_regions_must_agree_at_all_times() {
+    let rising = "schedule = { time_s = [0.0, 600.0], temperature_k = [300.0, 320.0] }";
+    let faster = "schedule = { time_s = [0.0, 300.0], temperature_k = [300.0, 400.0] }";
+    let flat = "schedule = { time_s = [0.0, 100.0, 200.0], temperature_k = [300.0, 300.0, 300.0] }";
+    let err = overlapping_regions(rising, faster, true).expect_err("refused");
+    assert_eq!(err.exit_code(), 2);
+    let message = err.to_string();
+    assert!(message.contains("\"second\""), "{message}");
+    assert!(message.contains("\"first\""), "{message}");
+    assert!(message.contains("at t = 300 s"), "{message}");
+    let err = overlapping_regions("temperature_k = 300.0", rising, true).expect_err("refused");
+    assert!(err.to_string().contains("at t = 600 s"), "{err}");
+    // The same history written two ways is fine.
+    overlapping_regions("temperature_k = 300.0", flat, true).expect("the same temperature");
+    overlapping_regions(rising, rising, true).expect("the same schedule");
+    // A steady solve holds a schedule at its value at t = 0, where the two agree.
+    overlapping_regions(rising, faster, false).expect("equal at t = 0");
+    let err = overlapping_regions("temperature_k = 290.0", rising, false).expect_err("refused");
+    assert!(
+        err.to_string().contains("(300 K against 290 K at t = 0 s)"),
+        "{err}"
+    );
+}
+
+#[test]
 fn schedules_interpolate_and_hold_their_ends() {
     let times = [0.0, 10.0, 30.0];
     let values = [1.0, 3.0, -1.0];
