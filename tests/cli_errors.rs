@@ -165,6 +165,51 @@ fn wrong_value_type_is_refused_with_its_position() {
 }
 
 #[test]
+fn an_array_with_an_extra_item_is_refused() {
+    // Serde's fixed-size arrays stop reading at their length; the extra item must not be dropped.
+    let text = edit(FULL, "cells = [10, 8]", "cells = [10, 8, 5]");
+    refused_at(
+        "extra_item.toml",
+        &text,
+        "cells = [10, 8, 5]",
+        &["panels[0].cells", "length 3", "length 2"],
+    );
+    let text = edit(
+        FULL,
+        "sun_direction = [0.0, 0.6, 0.8]",
+        "sun_direction = [0.0, 0.6, 0.8, 7.0]",
+    );
+    refused_at(
+        "extra_component.toml",
+        &text,
+        "sun_direction = [",
+        &["environment.sun_direction", "length 4", "length 3"],
+    );
+}
+
+#[test]
+fn a_wrong_type_inside_an_array_names_the_item() {
+    let text = edit(FULL, "cells = [10, 8]", "cells = [10, \"ten\"]");
+    refused_at(
+        "item_type.toml",
+        &text,
+        "cells = [10, \"ten\"]",
+        &["panels[0].cells[1]", "ten"],
+    );
+}
+
+#[test]
+fn a_duplicate_key_is_named() {
+    let text = edit(FULL, "sink_k = 2.725", "sink_k = 2.725\nsink_k = 3.0");
+    refused_at(
+        "duplicate.toml",
+        &text,
+        "sink_k = 3.0",
+        &["duplicate key `sink_k`"],
+    );
+}
+
+#[test]
 fn missing_name_is_refused() {
     let text = edit(FULL, "name = \"valid base\"\n", "");
     refused("no_name.toml", &text, &["name"]);

@@ -42,13 +42,21 @@ enum Problem {
 }
 
 fn parse_scenario(text: &str) -> std::result::Result<Scenario, Problem> {
-    let document = toml_edit::Document::parse(text)
-        .map_err(|e| Problem::Syntax(e.span().map(|s| s.start), e.message().to_string()))?;
+    let document = toml_edit::Document::parse(text).map_err(|e| {
+        let offset = e.span().map(|s| s.start);
+        Problem::Syntax(offset, parse_message(text, offset, e.message()))
+    })?;
     if let Some(invalid) = first_non_finite(document.as_item(), &Place::root()) {
         return Err(Problem::Rule(invalid));
     }
-    let scenario: Scenario = toml::from_str(text)
-        .map_err(|e| Problem::Syntax(e.span().map(|s| s.start), e.message().to_string()))?;
+    let scenario: Scenario = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map(|s| s.start);
+        let message = e.message().trim_end();
+        match offset.and_then(|o| Place::at(&document, o)) {
+            Some(place) => Problem::Syntax(offset, format!("{place}: {message}")),
+            None => Problem::Syntax(offset, message.to_string()),
+        }
+    })?;
     validate::validate(&scenario).map_err(Problem::Rule)?;
     Ok(scenario)
 }
@@ -86,6 +94,23 @@ pub fn parse_variant(path: &Path, text: String) -> std::result::Result<LoadedSce
         Err(Problem::Syntax(_, message)) => Err(message.trim_end().to_string()),
         Err(Problem::Rule(invalid)) if invalid.place == Place::root() => Err(invalid.message),
         Err(Problem::Rule(invalid)) => Err(format!("{}: {}", invalid.place, invalid.message)),
+    }
+}
+
+/// The TOML parser's message, with the key named where it reports a duplicate key (at the key).
+fn parse_message(text: &str, offset: Option<usize>, message: &str) -> String {
+    let message = message.trim_end();
+    let key = offset
+        .and_then(|o| text.get(o..))
+        .and_then(|rest| rest.lines().next())
+        .and_then(|line| line.split(['=', ']']).next())
+        .map(str::trim)
+        .filter(|key| !key.is_empty());
+    match key {
+        Some(key) if message == "duplicate key" => {
+            format!("duplicate key `{key}`; a key may be given only once in a table")
+        }
+        _ => message.to_string(),
     }
 }
 

@@ -56,6 +56,68 @@ impl Place {
     }
 }
 
+impl Place {
+    /// The innermost key or value of `document` whose text holds byte `offset` (where a parser
+    /// reported a problem), or the table around it; None at the top level.
+    pub fn at(document: &toml_edit::Document<&str>, offset: usize) -> Option<Place> {
+        let place = within_item(document.as_item(), offset, &Place::root())?;
+        (place != Place::root()).then_some(place)
+    }
+}
+
+fn holds(span: Option<std::ops::Range<usize>>, offset: usize) -> bool {
+    span.is_some_and(|s| s.start <= offset && offset < s.end.max(s.start + 1))
+}
+
+fn within_item(item: &toml_edit::Item, offset: usize, place: &Place) -> Option<Place> {
+    use toml_edit::Item;
+    match item {
+        Item::Value(value) => within_value(value, offset, place),
+        Item::Table(table) => within_table(table, offset, place),
+        Item::ArrayOfTables(tables) => tables
+            .iter()
+            .enumerate()
+            .find_map(|(i, table)| within_table(table, offset, &place.index(i))),
+        Item::None => None,
+    }
+}
+
+fn within_table(table: &toml_edit::Table, offset: usize, place: &Place) -> Option<Place> {
+    for (key, child) in table.iter() {
+        let child_place = place.key(key);
+        if holds(table.key(key).and_then(|k| k.span()), offset) {
+            return Some(child_place);
+        }
+        if let Some(found) = within_item(child, offset, &child_place) {
+            return Some(found);
+        }
+    }
+    holds(table.span(), offset).then(|| place.clone())
+}
+
+fn within_value(value: &toml_edit::Value, offset: usize, place: &Place) -> Option<Place> {
+    use toml_edit::Value;
+    if !holds(value.span(), offset) {
+        return None;
+    }
+    let inner = match value {
+        Value::Array(array) => array
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| within_value(v, offset, &place.index(i))),
+        Value::InlineTable(table) => table.iter().find_map(|(k, v)| {
+            let key_span = table.key(k).and_then(|key| key.span());
+            if holds(key_span, offset) {
+                Some(place.key(k))
+            } else {
+                within_value(v, offset, &place.key(k))
+            }
+        }),
+        _ => None,
+    };
+    Some(inner.unwrap_or_else(|| place.clone()))
+}
+
 impl fmt::Display for Place {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (n, segment) in self.0.iter().enumerate() {

@@ -98,9 +98,9 @@ pub struct Environment {
     pub earth_ir_w_m2: f64,
     #[serde(default = "default_sink")]
     pub sink_k: f64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact_length_or_none")]
     pub sun_direction: Option<[f64; 3]>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact_length_or_none")]
     pub nadir_direction: Option<[f64; 3]>,
     #[serde(default)]
     pub altitude_km: Option<f64>,
@@ -163,13 +163,13 @@ pub struct Orbit {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Attitude {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact_length_or_none")]
     pub nadir_axis: Option<[f64; 3]>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact_length_or_none")]
     pub velocity_axis: Option<[f64; 3]>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact_length_or_none")]
     pub sun_axis: Option<[f64; 3]>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact_length_or_none")]
     pub orbit_normal_axis: Option<[f64; 3]>,
 }
 
@@ -231,10 +231,14 @@ pub struct Coating {
 #[serde(deny_unknown_fields)]
 pub struct Panel {
     pub name: String,
+    #[serde(deserialize_with = "exact_length")]
     pub origin_m: [f64; 3],
+    #[serde(deserialize_with = "exact_length")]
     pub u_m: [f64; 3],
+    #[serde(deserialize_with = "exact_length")]
     pub v_m: [f64; 3],
     /// Signed so that a zero or negative count gets our message, not serde's.
+    #[serde(deserialize_with = "exact_length")]
     pub cells: [i64; 2],
     pub thickness_m: f64,
     pub material: String,
@@ -246,7 +250,9 @@ pub struct Panel {
 #[serde(deny_unknown_fields)]
 pub struct PipeSegment {
     pub panel: String,
+    #[serde(deserialize_with = "exact_length")]
     pub from_m: [f64; 2],
+    #[serde(deserialize_with = "exact_length")]
     pub to_m: [f64; 2],
 }
 
@@ -256,9 +262,9 @@ pub struct HeatPipe {
     pub name: String,
     #[serde(default)]
     pub panel: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact_length_or_none")]
     pub from_m: Option<[f64; 2]>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact_length_or_none")]
     pub to_m: Option<[f64; 2]>,
     #[serde(default)]
     pub segments: Option<Vec<PipeSegment>>,
@@ -271,11 +277,11 @@ pub struct HeatPipe {
 #[serde(deny_unknown_fields)]
 pub struct LinkEnd {
     pub panel: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact_length_or_none")]
     pub from_m: Option<[f64; 2]>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact_length_or_none")]
     pub to_m: Option<[f64; 2]>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "exact_length_or_none")]
     pub at_m: Option<[f64; 2]>,
 }
 
@@ -300,7 +306,9 @@ pub struct TemperatureSchedule {
 pub struct FixedRegion {
     pub name: String,
     pub panel: String,
+    #[serde(deserialize_with = "exact_length")]
     pub center_m: [f64; 2],
+    #[serde(deserialize_with = "exact_length")]
     pub size_m: [f64; 2],
     #[serde(default)]
     pub temperature_k: Option<f64>,
@@ -323,7 +331,9 @@ pub struct Payload {
     #[serde(default = "default_count")]
     pub count: i64,
     pub panel: String,
+    #[serde(deserialize_with = "exact_length")]
     pub center_m: [f64; 2],
+    #[serde(deserialize_with = "exact_length")]
     pub size_m: [f64; 2],
     pub junction_to_panel_k_w: f64,
     #[serde(default)]
@@ -412,4 +422,30 @@ impl Default for Solve {
             duration_s: None,
         }
     }
+}
+
+/// A fixed-length array (a vector, a point, cell counts) that refuses extra items as well as
+/// missing ones: serde's arrays stop reading after their length, which would drop a fourth
+/// component without a word.
+fn exact_length<'de, D, T, const N: usize>(deserializer: D) -> Result<[T; N], D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    let items = Vec::<T>::deserialize(deserializer)?;
+    let len = items.len();
+    items.try_into().map_err(|_| {
+        serde::de::Error::invalid_length(len, &format!("an array of length {N}").as_str())
+    })
+}
+
+/// [`exact_length`] for an optional key.
+fn exact_length_or_none<'de, D, T, const N: usize>(
+    deserializer: D,
+) -> Result<Option<[T; N]>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    exact_length(deserializer).map(Some)
 }
