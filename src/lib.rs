@@ -247,38 +247,91 @@ pub fn run_keeping_frames(
 }
 
 /// Refuse a transient whose tables cannot fit, before stepping (exit 2): the previous orbit's
-/// states (f32 per node and step of an orbit) and, with `[radiation]`, the absorbed loads per
-/// orbit position (f32 per cell).
+/// states (f32 per node and step of an orbit), with `[radiation]` the absorbed loads per orbit
+/// position (f32 per cell), and the time series (a row per step of the whole run).
 fn check_transient_memory(
     loaded: &LoadedScenario,
     model: &Model,
     horizon: &solve::transient::Horizon,
 ) -> Result<()> {
-    let positions = horizon.positions() as u128;
+    let positions = horizon.positions() as f64;
+    // The steps asked for, which may be more than the horizon takes (it stops at 2^32 - 1).
+    let s = &loaded.scenario.solve;
+    let asked = match horizon {
+        solve::transient::Horizon::Duration { .. } => s
+            .duration_s
+            .zip(s.time_step_s)
+            .map_or(0.0, |(duration, step)| (duration / step).ceil()),
+        solve::transient::Horizon::Orbits { .. } => 0.0,
+    };
+    let steps = (horizon.total_steps() as f64).max(asked);
     let ring_states = match horizon {
         solve::transient::Horizon::Orbits { .. } => positions,
-        solve::transient::Horizon::Duration { .. } => 0,
+        solve::transient::Horizon::Duration { .. } => 0.0,
     };
     let load_rows = if model.exchange.is_some() {
         positions
     } else {
-        0
+        0.0
     };
+    // A series row: the time, each junction, each panel's mean and maximum, the eclipse flag,
+    // and the row's own vector (~64 bytes with the allocator's).
+    let row_bytes = 8.0 * (2 + model.payloads.len() + 2 * model.panels.len()) as f64 + 64.0;
     // Per orbit position also an exposure (~100 bytes).
-    let needed = 4 * (ring_states * model.n_nodes as u128 + load_rows * model.n_cells as u128)
-        + 100 * positions;
-    let available = model::build::available_memory_bytes().map_or(u128::MAX, u128::from);
+    let needed = 4.0 * (ring_states * model.n_nodes as f64 + load_rows * model.n_cells as f64)
+        + 100.0 * positions
+        + row_bytes * (steps + 1.0);
+    let available = model::build::available_memory_bytes().map_or(f64::INFINITY, |b| b as f64);
     if needed > available {
+        let what = match horizon {
+            solve::transient::Horizon::Orbits { .. } => format!(
+                "{positions} steps per orbit ({steps} in all) of a model with {} nodes",
+                model.n_nodes
+            ),
+            solve::transient::Horizon::Duration { .. } => {
+                let (duration, step) = (
+                    s.duration_s.unwrap_or(f64::NAN),
+                    s.time_step_s.unwrap_or(f64::NAN),
+                );
+                format!(
+                    "{} s in steps of {} s ({} steps)",
+                    readable(duration),
+                    readable(step),
+                    readable(duration / step)
+                )
+            }
+        };
         return Err(Error::Input(format!(
-            "{}: solve.time_step_s: {} steps per orbit of {} nodes need about {:.1} GiB of tables, more than the {:.1} GiB available; use a longer time step or fewer cells",
+            "{}: solve.time_step_s: {what} need about {} GiB for the run's tables and time series, more than the {:.1} GiB available; use a longer time step{}",
             loaded.source.path.display(),
-            ring_states.max(positions),
-            model.n_nodes,
-            needed as f64 / 1024f64.powi(3),
-            available as f64 / 1024f64.powi(3),
+            readable_gib(needed),
+            available / 1024f64.powi(3),
+            match horizon {
+                solve::transient::Horizon::Orbits { .. } => ", fewer orbits or fewer cells",
+                solve::transient::Horizon::Duration { .. } => " or a shorter duration",
+            }
         )));
     }
     Ok(())
+}
+
+/// `x` in plain decimals, or in scientific notation when very large or small.
+fn readable(x: f64) -> String {
+    if x != 0.0 && !(1e-3..1e9).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Bytes in GiB, to one decimal (in scientific notation beyond a million).
+fn readable_gib(bytes: f64) -> String {
+    let gib = bytes / 1024f64.powi(3);
+    if gib < 1e6 {
+        format!("{gib:.1}")
+    } else {
+        format!("{gib:.1e}")
+    }
 }
 
 /// The radiation settings of a scenario's `[radiation]` (validated: both fit in u32).

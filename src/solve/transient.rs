@@ -66,7 +66,8 @@ impl Horizon {
         span.div_ceil(crate::report::transient::MAX_FRAMES).max(1)
     }
 
-    fn total_steps(&self) -> usize {
+    /// Steps of the whole run.
+    pub fn total_steps(&self) -> usize {
         match *self {
             Horizon::Orbits {
                 steps_per_orbit,
