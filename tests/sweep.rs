@@ -206,6 +206,19 @@ fn a_bad_sweep_is_refused_before_solving() {
         "\n[sweep]\n[[sweep.parameters]]\npath = \"panels.radiator.length_v_m\"\nvalues = [1.0, -1.0]\n",
         &["a length must be > 0"],
     );
+    // Designs too large to hold: refused at once (they used to abort on allocation).
+    refused(
+        "\n[sweep]\n[[sweep.parameters]]\npath = \"payloads.gpu0.power_w\"\nrange = [100.0, 200.0, 1e12]\n",
+        &["sweep.parameters", "1e12 points", "GiB"],
+    );
+    refused(
+        "\n[sweep]\n[[sweep.parameters]]\npath = \"payloads.gpu0.power_w\"\nrange = [100.0, 200.0, 100000]\n[[sweep.parameters]]\npath = \"payloads.gpu0.junction_to_panel_k_w\"\nrange = [0.01, 0.02, 100000]\n",
+        &["sweep.parameters", "1e10 points"],
+    );
+    refused(
+        "\n[sweep]\nmethod = \"latin-hypercube\"\nsamples = 1000000000000\n[[sweep.parameters]]\npath = \"payloads.gpu0.power_w\"\nrange = [1.0, 2.0]\n",
+        &["sweep.samples", "1e12 points"],
+    );
 }
 
 #[test]

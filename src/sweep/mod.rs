@@ -111,6 +111,7 @@ pub fn check_scenario(loaded: &LoadedScenario) -> Result<()> {
         })?;
     }
     if let Some(sweep) = &loaded.scenario.sweep {
+        check_design_size(loaded, sweep).map_err(|(place, m)| refuse(place, m))?;
         for (i, param) in sweep.parameters.iter().enumerate() {
             let place = Place::root().key("sweep").key("parameters").index(i);
             path::check(&base, &param.path).map_err(|m| refuse(place.key("path"), m))?;
@@ -147,11 +148,62 @@ pub fn check_scenario(loaded: &LoadedScenario) -> Result<()> {
                     .collect(),
                 (None, None) => Vec::new(),
             };
+            let mut doc = base.clone();
             for (value, at) in trial {
-                let mut doc = base.clone();
                 path::set(&mut doc, &param.path, value).map_err(|m| refuse(at, m))?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Refuses a design whose points and result rows cannot fit in memory (a sweep holds both for
+/// every point), before any of it is made: `range = [a, b, 1e12]` or `samples = 1e12` would
+/// otherwise abort on allocation.
+fn check_design_size(
+    loaded: &LoadedScenario,
+    sweep: &crate::scenario::Sweep,
+) -> std::result::Result<(), (Place, String)> {
+    let place = Place::root().key("sweep");
+    let (points, place, fix) = match sweep.method {
+        SweepMethod::Grid => (
+            sweep
+                .parameters
+                .iter()
+                .map(|p| match (&p.values, &p.range) {
+                    (Some(values), _) => values.len() as f64,
+                    (None, Some(range)) => range.get(2).copied().unwrap_or(1.0),
+                    (None, None) => 1.0,
+                })
+                .product::<f64>(),
+            place.key("parameters"),
+            "fewer values or smaller counts",
+        ),
+        SweepMethod::LatinHypercube => (
+            sweep.samples.unwrap_or(0) as f64,
+            place.key("samples"),
+            "fewer samples",
+        ),
+    };
+    let parameters = sweep.parameters.len() as f64;
+    let payloads = loaded.scenario.payloads.len() as f64;
+    // A point's values (twice: the design and its row) and its row (status, verdict, payload
+    // results, message), with the vectors' own headers.
+    let point_bytes = 2.0 * (24.0 + 8.0 * parameters) + 24.0 * payloads + 200.0;
+    let needed = points * point_bytes;
+    let available =
+        crate::model::build::available_memory_bytes().map_or(f64::INFINITY, |b| b as f64);
+    if points > u32::MAX as f64 || needed > available {
+        let gib = |bytes: f64| bytes / 1024f64.powi(3);
+        return Err((
+            place,
+            format!(
+                "the design has {points:e} points, whose values and results need about {:.1e} GiB, more than the {:.1} GiB available (and at most {} points are allowed); use {fix}",
+                gib(needed),
+                gib(available),
+                u32::MAX
+            ),
+        ));
     }
     Ok(())
 }
