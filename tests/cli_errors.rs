@@ -386,6 +386,17 @@ fn zero_length_edge_is_refused() {
 }
 
 #[test]
+fn cells_too_large_for_numbers_are_refused() {
+    // 1e300 m edges: each is a length, but a cell's area overflows.
+    let text = edit(
+        FULL,
+        "u_m = [1.0, 0.0, 0.0]\nv_m = [0.0, 0.8, 0.0]",
+        "u_m = [1e300, 0.0, 0.0]\nv_m = [0.0, 1e300, 0.0]",
+    );
+    refused("huge_cells.toml", &text, &["panels[0]", "area", "u_m"]);
+}
+
+#[test]
 fn panel_with_zero_cells_is_refused() {
     let text = edit(FULL, "cells = [10, 8]", "cells = [0, 8]");
     refused_at("zero_cells.toml", &text, "cells = [0, 8]", &["cells"]);

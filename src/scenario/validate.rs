@@ -36,8 +36,10 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
     }
 }
 
+/// Euclidean length, without overflow or underflow in the squares (1e200 and 1e-200 are
+/// lengths too).
 pub fn norm(a: [f64; 3]) -> f64 {
-    (a[0] * a[0] + a[1] * a[1] + a[2] * a[2]).sqrt()
+    a[0].hypot(a[1]).hypot(a[2])
 }
 
 pub fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
@@ -337,6 +339,37 @@ impl Validator {
             }
             self.coating_ref(p.key("front"), s, &panel.front);
             self.coating_ref(p.key("back"), s, &panel.back);
+            if let Some(material) = s.materials.get(&panel.material) {
+                self.cell_scale(p.clone(), panel, material.conductivity_w_mk);
+            }
+        }
+    }
+
+    /// A panel's cells must have a finite, non-zero size, area and conductance in f64; lengths
+    /// of 1e200 m or 1e-200 m would otherwise reach the solver as infinities or zeros.
+    fn cell_scale(&mut self, place: Place, panel: &super::Panel, conductivity: f64) {
+        let (lu, lv) = (norm(panel.u_m), norm(panel.v_m));
+        let [nu, nv] = panel.cells;
+        let usable = |x: f64| x.is_finite() && x > 0.0;
+        if !(usable(lu) && usable(lv) && nu >= 1 && nv >= 1)
+            || !(usable(panel.thickness_m) && usable(conductivity))
+        {
+            return;
+        }
+        let (du, dv) = (lu / nu as f64, lv / nv as f64);
+        let kt = conductivity * panel.thickness_m;
+        let quantities = [du, dv, du * dv, kt * dv / du, kt * du / dv];
+        if !quantities.iter().all(|&q| q.is_normal() && q > 0.0) {
+            self.fail(
+                place,
+                format!(
+                    "panel \"{}\" has cells of {du:.3e} m x {dv:.3e} m, whose area or conductance ({:.3e} m^2, {:.3e} and {:.3e} W/K) is not a finite non-zero number; check u_m, v_m, cells and thickness_m",
+                    panel.name,
+                    du * dv,
+                    kt * dv / du,
+                    kt * du / dv
+                ),
+            );
         }
     }
 
