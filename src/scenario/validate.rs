@@ -351,9 +351,8 @@ impl Validator {
         let (lu, lv) = (norm(panel.u_m), norm(panel.v_m));
         let [nu, nv] = panel.cells;
         let usable = |x: f64| x.is_finite() && x > 0.0;
-        if !(usable(lu) && usable(lv) && nu >= 1 && nv >= 1)
-            || !(usable(panel.thickness_m) && usable(conductivity))
-        {
+        let checked_elsewhere = [lu, lv, panel.thickness_m, conductivity];
+        if nu < 1 || nv < 1 || !checked_elsewhere.into_iter().all(usable) {
             return;
         }
         let (du, dv) = (lu / nu as f64, lv / nv as f64);
