@@ -448,8 +448,14 @@ struct SolveFiles<'a> {
     png: Option<&'a Path>,
 }
 
-/// Refuse "-" for a file flag other than --json, and unwritable paths, before solving.
-fn check_outputs(files: &[(Option<&Path>, &str)]) -> Result<()> {
+/// Refuse "-" for a file flag other than --json, unwritable paths, an output that would
+/// overwrite an input file, and two outputs to one file, before solving.
+fn check_outputs(inputs: &[&Path], files: &[(Option<&Path>, &str)]) -> Result<()> {
+    let mut taken: Vec<(PathBuf, String)> = inputs
+        .iter()
+        .filter_map(|input| Some((file_identity(input)?, input.display().to_string())))
+        .collect();
+    let inputs_len = taken.len();
     for &(file, flag) in files {
         if let Some(file) = file {
             if flag != "json" && is_stdout(file) {
@@ -457,10 +463,39 @@ fn check_outputs(files: &[(Option<&Path>, &str)]) -> Result<()> {
                     "--{flag} needs a file name; \"-\" is allowed only for --json"
                 )));
             }
+            let Some(identity) = file_identity(file).filter(|_| !is_stdout(file)) else {
+                check_writable(file, flag)?;
+                continue;
+            };
+            if let Some(k) = taken.iter().position(|(other, _)| *other == identity) {
+                let what = if k < inputs_len {
+                    format!("is the input file {}; it would be overwritten", taken[k].1)
+                } else {
+                    format!("is also the file of {}", taken[k].1)
+                };
+                return Err(Error::Input(format!(
+                    "--{flag} {}: {what}; give another file name",
+                    file.display()
+                )));
+            }
             check_writable(file, flag)?;
+            taken.push((identity, format!("--{flag}")));
         }
     }
     Ok(())
+}
+
+/// The absolute path a file name stands for (its folder resolved, links included), so that two
+/// spellings of one file compare equal; None when the folder does not exist.
+fn file_identity(path: &Path) -> Option<PathBuf> {
+    if let Ok(existing) = path.canonicalize() {
+        return Some(existing);
+    }
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    Some(folder.canonicalize().ok()?.join(path.file_name()?))
 }
 
 /// Print the human report to stdout, or to stderr when stdout carries the JSON.
@@ -488,12 +523,15 @@ fn solve(path: &Path, backend: Option<BackendArg>, files: SolveFiles, quiet: boo
     let start = std::time::Instant::now();
     let loaded = skysink::load(path)?;
     skysink::trace::phase("load", start);
-    check_outputs(&[
-        (files.json, "json"),
-        (files.csv, "csv"),
-        (files.vtu, "vtu"),
-        (files.png, "png"),
-    ])?;
+    check_outputs(
+        &[path],
+        &[
+            (files.json, "json"),
+            (files.csv, "csv"),
+            (files.vtu, "vtu"),
+            (files.png, "png"),
+        ],
+    )?;
     let choice = backend.map_or(loaded.scenario.solve.backend, backend_choice);
     // Build before choosing a backend so that mesh errors come first (exit 2); load cases
     // build one model each, later. The GPU adapters are found meanwhile: a driver's instance
@@ -600,7 +638,7 @@ fn sweep(
             "--png needs every point; plot the unsharded sweep, not a shard".into(),
         ));
     }
-    check_outputs(&[(Some(csv), "csv"), (png, "png")])?;
+    check_outputs(&[path], &[(Some(csv), "csv"), (png, "png")])?;
     let choice = backend.map_or(loaded.scenario.solve.backend, backend_choice);
     let backend = skysink::choose_backend(choice)?;
     if !quiet {
@@ -647,8 +685,8 @@ fn sweep(
 }
 
 fn sweep_merge(parts: &[PathBuf], csv: &Path) -> Result<u8> {
-    check_outputs(&[(Some(csv), "csv")])?;
     let parts: Vec<&Path> = parts.iter().map(PathBuf::as_path).collect();
+    check_outputs(&parts, &[(Some(csv), "csv")])?;
     let text = skysink::sweep::table::merge(&parts)?;
     write_file(csv, text.as_bytes(), "csv")?;
     Ok(0)
@@ -663,7 +701,7 @@ fn size(
 ) -> Result<u8> {
     let loaded = skysink::load(path)?;
     skysink::sweep::size::check(&loaded, &request)?;
-    check_outputs(&[(json, "json")])?;
+    check_outputs(&[path], &[(json, "json")])?;
     let choice = backend.map_or(loaded.scenario.solve.backend, backend_choice);
     let backend = skysink::choose_backend(choice)?;
     if !quiet {

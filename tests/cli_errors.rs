@@ -736,3 +736,27 @@ fn usage_errors_exit_2() {
         assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
     }
 }
+
+#[test]
+fn an_output_onto_the_scenario_or_onto_another_output_is_refused() {
+    let s = Scenario::new("keep_me.toml", FULL);
+    let scenario = s.path_str().to_owned();
+    let r = s.solve(&["--backend", "cpu", "--json", &scenario]);
+    r.expect_code(2);
+    assert!(r.stderr.contains("input file"), "{}", r.stderr);
+    assert_eq!(
+        read(std::path::Path::new(&scenario)),
+        FULL,
+        "the scenario is unchanged"
+    );
+    let out = s.out("both.out");
+    let out = out.to_str().expect("UTF-8 path");
+    let r = s.solve(&["--backend", "cpu", "--json", out, "--csv", out]);
+    r.expect_code(2);
+    assert!(
+        r.stderr.contains("--csv") && r.stderr.contains("--json"),
+        "{}",
+        r.stderr
+    );
+    assert!(!std::path::Path::new(out).exists(), "nothing written");
+}

@@ -455,6 +455,13 @@ fn bad_orbit_and_transient_inputs_are_refused() {
             "sun_direction",
         ),
         (
+            base.replace(
+                "[orbit]",
+                "[environment]\nnadir_direction = [0.0, 0.0, -1.0]\n[orbit]",
+            ),
+            "nadir_direction cannot be given with [orbit]",
+        ),
+        (
             base.replace("density_kg_m3 = 2700.0\n", ""),
             "density_kg_m3",
         ),

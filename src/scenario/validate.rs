@@ -14,7 +14,7 @@ pub const PERPENDICULAR_TOLERANCE: f64 = 1e-6;
 
 pub fn validate(s: &Scenario) -> Result<(), Invalid> {
     let mut v = Validator::default();
-    v.environment(&s.environment);
+    v.environment(&s.environment, s.orbit.is_some());
     v.materials(s);
     v.coatings(s);
     v.panels(s);
@@ -122,7 +122,7 @@ impl Validator {
         }
     }
 
-    fn environment(&mut self, e: &Environment) {
+    fn environment(&mut self, e: &Environment, with_orbit: bool) {
         let p = Place::root().key("environment");
         self.non_negative(p.key("solar_flux_w_m2"), e.solar_flux_w_m2);
         self.fraction(p.key("albedo"), e.albedo);
@@ -133,7 +133,8 @@ impl Validator {
         }
         if let Some(nadir) = e.nadir_direction {
             self.direction(p.key("nadir_direction"), nadir);
-            if e.altitude_km.is_none() {
+            // With [orbit], the orbit's check refuses nadir_direction itself.
+            if e.altitude_km.is_none() && !with_orbit {
                 self.fail(
                     p.key("nadir_direction"),
                     "nadir_direction needs altitude_km (the altitude above the Earth, km)",

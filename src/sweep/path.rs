@@ -302,7 +302,11 @@ fn resolve<'p>(root: &Item, path: &'p str) -> Result<Target<'p>, String> {
                     let keys = if depth == 0 {
                         "environment, materials, coatings, panels, heat_pipes, links, fixed_temperatures, payloads, solve".to_string()
                     } else {
-                        number_keys(item).join(", ")
+                        let mut keys = number_keys(item);
+                        if segments.first() == Some(&"panels") && depth == 2 {
+                            keys.extend(["length_u_m".to_string(), "length_v_m".to_string()]);
+                        }
+                        keys.join(", ")
                     };
                     return Err(format!(
                         "{path}: {here} has no key \"{segment}\"; allowed here: [{keys}]"
