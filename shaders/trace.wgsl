@@ -6,8 +6,7 @@
 const SPACE: u32 = 0xffffffffu;
 const EARTH: u32 = 0xfffffffeu;
 const GOLDEN: u32 = 0x9e3779b9u;
-const SHIFT_A: u32 = 0x68e31da4u;
-const SHIFT_B: u32 = 0xb5297a4du;
+const PAIRING: u32 = 0x68e31da4u;
 const TAU: f32 = 6.283185307179586;
 
 struct TraceParams {
@@ -54,6 +53,41 @@ fn lowbias32(x0: u32) -> u32 {
     return x;
 }
 
+// Kensler's hashed permutation of [0, l) chosen by p (src/radiation/rng.rs `permute`).
+fn permute(i0: u32, l: u32, p: u32) -> u32 {
+    var w = l - 1u;
+    w |= w >> 1u;
+    w |= w >> 2u;
+    w |= w >> 4u;
+    w |= w >> 8u;
+    w |= w >> 16u;
+    var i = i0;
+    loop {
+        i ^= p;
+        i *= 0xe170893du;
+        i ^= p >> 16u;
+        i ^= (i & w) >> 4u;
+        i ^= p >> 8u;
+        i *= 0x0929eb3fu;
+        i ^= p >> 23u;
+        i ^= (i & w) >> 1u;
+        i *= 1u | (p >> 27u);
+        i *= 0x6935fa69u;
+        i ^= (i & w) >> 11u;
+        i *= 0x74dcb303u;
+        i ^= (i & w) >> 2u;
+        i *= 0x9e501cc3u;
+        i ^= (i & w) >> 2u;
+        i *= 0xc860a3dfu;
+        i &= w;
+        i ^= i >> 5u;
+        if i < l {
+            break;
+        }
+    }
+    return (i + p) % l;
+}
+
 fn uniform_number(key: u32, d: u32) -> f32 {
     return f32(lowbias32(key ^ ((d + 1u) * GOLDEN)) >> 8u) * (1.0 / 16777216.0);
 }
@@ -87,10 +121,9 @@ fn trace_rays(
     if k < m * m {
         let a = k % m;
         let b = k / m;
-        let c1 = lowbias32(cell_key ^ SHIFT_A) % m;
-        let c2 = lowbias32(cell_key ^ SHIFT_B) % m;
-        let pa = (b + c1) % m;
-        let pb = (a + b + c2) % m;
+        let q = permute(k, m * m, lowbias32(cell_key ^ PAIRING));
+        let pa = q % m;
+        let pb = q / m;
         let mf = f32(m);
         x = vec2<f32>((f32(a) + u0) / mf, (f32(b) + u1) / mf);
         p = vec2<f32>((f32(pa) + u2) / mf, (f32(pb) + u3) / mf);
