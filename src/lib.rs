@@ -225,6 +225,15 @@ pub fn run_keeping_frames(
             };
             let mut report = Report::new(s, model, &solution, backend);
             report.orbit = orbit;
+            // The transient fields of that one state, at t = 0.
+            for p in &mut report.payloads {
+                p.over_interval = Some(report::JunctionExtremes {
+                    junction_max_c: p.junction_c,
+                    junction_min_c: p.junction_c,
+                    time_of_max_s: 0.0,
+                    time_of_min_s: 0.0,
+                });
+            }
             (report, report::transient::TimeSeries::default(), Vec::new())
         }
     };

@@ -184,6 +184,11 @@ fn bad_paths_and_values_are_refused_with_file_line_and_column() {
         "\n[[cases]]\nname = \"a\"\nset = { \"environment.albedo\" = 0.3 }\nextra = 1\n",
         &["extra"],
     );
+    // A sweep of a panel's length while a case sets a component of the same edge.
+    refused(
+        "\n[[cases]]\nname = \"x\"\nset = { \"panels.radiator.u_m.0\" = 1.2 }\n[sweep]\n[[sweep.parameters]]\npath = \"panels.radiator.length_u_m\"\nvalues = [0.8, 1.0]\n",
+        &["both swept and set by case \"x\"", "panels.radiator.u_m.0"],
+    );
 }
 
 #[test]

@@ -502,6 +502,17 @@ fn a_transient_that_does_not_converge_is_exit_3_with_its_json() {
         let message = v["solver"]["message"].as_str().unwrap_or_default();
         assert!(message.contains(reason), "{message}");
         assert!(v["payloads"][0]["within_limit"].is_null());
+        // The last iterate's numbers, with the fields every transient report has.
+        assert!(num(&v, "solver.max_change_k") > 0.0, "{}", v["solver"]);
+        let payload = &v["payloads"][0];
+        for key in [
+            "junction_max_c",
+            "junction_min_c",
+            "time_of_max_s",
+            "time_of_min_s",
+        ] {
+            assert!(payload[key].is_number(), "{key} missing: {payload}");
+        }
     }
 }
 

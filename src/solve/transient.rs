@@ -210,7 +210,12 @@ pub fn run(
         step_s: dt,
         iterations: initial.iterations,
         linear_iterations: initial.linear_iterations,
-        max_change_k: 0.0,
+        // An initial steady state that did not converge reports its last update.
+        max_change_k: if initial.converged {
+            0.0
+        } else {
+            initial.max_change_k
+        },
         tolerance_k: initial.tolerance_k,
         periodic_change_k: None,
         final_temperatures_k: initial.temperatures_k.clone(),

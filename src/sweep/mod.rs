@@ -115,16 +115,21 @@ pub fn check_scenario(loaded: &LoadedScenario) -> Result<()> {
         for (i, param) in sweep.parameters.iter().enumerate() {
             let place = Place::root().key("sweep").key("parameters").index(i);
             path::check(&base, &param.path).map_err(|m| refuse(place.key("path"), m))?;
-            if let Some(case) = loaded
-                .scenario
-                .cases
-                .iter()
-                .find(|c| c.set.contains_key(&param.path))
-            {
+            if let Some((case, key)) = loaded.scenario.cases.iter().find_map(|c| {
+                c.set
+                    .keys()
+                    .find(|key| path::overlap(key, &param.path))
+                    .map(|key| (c, key))
+            }) {
+                let what = if *key == param.path {
+                    String::new()
+                } else {
+                    format!(" (as {key}, which changes the same quantity)")
+                };
                 return Err(refuse(
                     place.key("path"),
                     format!(
-                        "{} is both swept and set by case \"{}\"; a key may be swept or set by cases, not both",
+                        "{} is both swept and set by case \"{}\"{what}; a key may be swept or set by cases, not both",
                         param.path, case.name
                     ),
                 ));

@@ -74,6 +74,25 @@ pub fn check(doc: &DocumentMut, path: &str) -> Result<(), String> {
     resolve(doc.as_item(), path).map(|_| ())
 }
 
+/// Whether two paths change the same number: equal, one inside the other (`u_m` and `u_m.0`),
+/// or a panel's edge by either spelling (`length_u_m` sets the length of `u_m`).
+pub fn overlap(a: &str, b: &str) -> bool {
+    fn canonical(path: &str) -> Vec<&str> {
+        let mut segments: Vec<&str> = path.split('.').collect();
+        if let ["panels", _, last, ..] = segments.as_mut_slice() {
+            match *last {
+                "length_u_m" => *last = "u_m",
+                "length_v_m" => *last = "v_m",
+                _ => {}
+            }
+        }
+        segments
+    }
+    let (a, b) = (canonical(a), canonical(b));
+    let shared = a.len().min(b.len());
+    a[..shared] == b[..shared]
+}
+
 /// Set the number at `path` to `value` (a whole number for an integer key).
 pub fn set(doc: &mut DocumentMut, path: &str, value: f64) -> Result<(), String> {
     if !value.is_finite() {
@@ -502,6 +521,21 @@ b = { panel = "q", at_m = [0.5, 0.5] }
 
     fn doc() -> DocumentMut {
         BASE.parse().unwrap()
+    }
+
+    #[test]
+    fn paths_overlap_when_they_change_the_same_number() {
+        assert!(overlap("payloads.gpu0.power_w", "payloads.gpu0.power_w"));
+        assert!(overlap("panels.r.u_m", "panels.r.u_m.0"));
+        assert!(overlap("panels.r.length_u_m", "panels.r.u_m.2"));
+        assert!(overlap("panels.r.v_m.1", "panels.r.length_v_m"));
+        assert!(!overlap("panels.r.length_u_m", "panels.r.v_m.0"));
+        assert!(!overlap("panels.r.length_u_m", "panels.s.u_m.0"));
+        assert!(!overlap("payloads.gpu0.power_w", "payloads.gpu1.power_w"));
+        assert!(!overlap(
+            "payloads.gpu0.center_m.0",
+            "payloads.gpu0.center_m.1"
+        ));
     }
 
     #[test]

@@ -160,7 +160,7 @@ pub fn check(loaded: &LoadedScenario, request: &SizeRequest) -> Result<bool> {
         .scenario
         .cases
         .iter()
-        .any(|c| c.set.contains_key(&request.path))
+        .any(|c| c.set.keys().any(|key| path::overlap(key, &request.path)))
     {
         return Err(refuse(
             "a load case sets this key; vary a key that no case sets".into(),
