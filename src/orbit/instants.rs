@@ -113,12 +113,20 @@ impl Instants for ScenarioInstants {
         for (exposure, &t) in self.exposures.iter().zip(&self.times_s) {
             model.set_exposure(exposure);
             for (sum, panel) in fluxes.iter_mut().zip(&model.panels) {
-                sum[0] += panel.front.absorbed_w_m2 / n;
-                sum[1] += panel.back.absorbed_w_m2 / n;
+                sum[0] += panel.front.absorbed_w_m2;
+                sum[1] += panel.back.absorbed_w_m2;
             }
             for (sum, payload) in powers.iter_mut().zip(&model.payloads) {
-                *sum += payload.power_at(t, exposure.in_eclipse()) / n;
+                *sum += payload.power_at(t, exposure.in_eclipse());
             }
+        }
+        // Summed, then divided once: a constant 200 W averages to 200 W exactly.
+        for flux in &mut fluxes {
+            flux[0] /= n;
+            flux[1] /= n;
+        }
+        for power in &mut powers {
+            *power /= n;
         }
         model.set_time(0.0);
         model.set_side_fluxes(&fluxes);

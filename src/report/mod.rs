@@ -541,9 +541,16 @@ pub fn heat_pipe_report(
         capacity_w,
         within_capacity: converged.then_some(!over),
         violation: over.then(|| {
+            // One decimal, unless that shows two equal numbers: then every digit.
+            let (mut shown, mut capacity) = (
+                format!("{transport:.1}"),
+                format!("{:.1}", pipe.capacity_w_m),
+            );
+            if shown == capacity {
+                (shown, capacity) = (transport.to_string(), pipe.capacity_w_m.to_string());
+            }
             format!(
-                "transport {transport:.1} W m exceeds the {:.1} W m capacity ({load_w:.1} W carried over an effective {effective_length_m:.3} m): the pipe would dry out",
-                pipe.capacity_w_m
+                "transport {shown} W m exceeds the {capacity} W m capacity ({load_w:.1} W carried over an effective {effective_length_m:.3} m): the pipe would dry out"
             )
         }),
     }

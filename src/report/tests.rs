@@ -25,6 +25,18 @@ fn heat_pipe_transport_is_the_integral_of_the_axial_flow() {
     assert!((r.capacity_w - 10.0 / 0.65).abs() < 1e-9);
     assert_eq!(r.within_capacity, Some(false));
     assert!(r.violation.is_some_and(|v| v.contains("13.0 W m")));
+
+    // Over capacity by less than the first decimal: the message shows every digit.
+    let tight = HeatPipeModel {
+        capacity_w_m: 12.99999,
+        ..pipe
+    };
+    let r = heat_pipe_report(&tight, &t, true);
+    let violation = r.violation.unwrap_or_default();
+    assert!(
+        violation.contains("exceeds the 12.99999 W m capacity"),
+        "{violation}"
+    );
 }
 
 fn chip(limit_c: f64, min_limit_c: Option<f64>) -> PayloadModel {
