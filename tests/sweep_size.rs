@@ -129,6 +129,29 @@ fn a_passing_low_end_is_the_answer_and_a_failing_high_end_exits_1() {
     let at_high = num(&v["report"]["payloads"][0], "margin_k");
     let t_high = (P / (2.0 * EPS * SIGMA * 0.6)).powf(0.25);
     assert_abs(at_high, LIMIT_C + C_TO_K - t_high, 1e-6, "margin at HIGH");
+
+    // The human answer gives each payload's junction and margin, here at HIGH.
+    let r = run(vec![
+        "size",
+        s.path_str(),
+        "--vary",
+        "panels.plate.length_v_m",
+        "--between",
+        "0.3",
+        "0.6",
+        "--backend",
+        "cpu",
+    ]);
+    r.expect_code(1);
+    let payload = v["report"]["payloads"][0]["name"]
+        .as_str()
+        .unwrap_or_default();
+    let line = format!("margin {at_high:.2} K");
+    assert!(
+        r.stdout.contains(payload) && r.stdout.contains(&line),
+        "{line} for {payload} in:\n{}",
+        r.stdout
+    );
 }
 
 #[test]

@@ -119,6 +119,19 @@ impl SizeOutcome {
                 );
             }
         }
+        for p in &self.report.payloads {
+            let _ = writeln!(
+                out,
+                "  {:<16} junction {:.2} C, margin {:.2} K{}",
+                p.name,
+                p.junction_c,
+                p.margin_k,
+                p.violation
+                    .as_deref()
+                    .map(|v| format!(" ({v})"))
+                    .unwrap_or_default()
+            );
+        }
         out
     }
 }
