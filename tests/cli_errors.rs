@@ -397,6 +397,17 @@ fn cells_too_large_for_numbers_are_refused() {
 }
 
 #[test]
+fn an_extreme_value_is_quoted_in_scientific_notation() {
+    let text = edit(FULL, "thickness_m = 0.002", "thickness_m = -1e-300");
+    let stderr = refused(
+        "tiny.toml",
+        &text,
+        &["thickness_m", "-1e-300 is not allowed"],
+    );
+    assert!(!stderr.contains("0.00000000000000000000"), "{stderr}");
+}
+
+#[test]
 fn panel_with_zero_cells_is_refused() {
     let text = edit(FULL, "cells = [10, 8]", "cells = [0, 8]");
     refused_at("zero_cells.toml", &text, "cells = [0, 8]", &["cells"]);

@@ -58,6 +58,21 @@ struct Validator {
     errors: Vec<Invalid>,
 }
 
+/// A number as a message shows it: Rust's shortest round-trip form, in scientific notation when
+/// very small or large (1e-300 rather than three hundred zeros).
+struct Num(f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let x = self.0;
+        if x != 0.0 && x.is_finite() && !(1e-4..1e15).contains(&x.abs()) {
+            write!(f, "{x:e}")
+        } else {
+            write!(f, "{x}")
+        }
+    }
+}
+
 impl Validator {
     fn fail(&mut self, place: Place, message: impl Into<String>) {
         self.errors.push(Invalid::new(place, message));
@@ -67,7 +82,7 @@ impl Validator {
         if value.is_finite() && value <= 0.0 {
             self.fail(
                 place,
-                format!("{value} is not allowed; the value must be > 0"),
+                format!("{} is not allowed; the value must be > 0", Num(value)),
             );
         }
     }
@@ -76,7 +91,7 @@ impl Validator {
         if value.is_finite() && value < 0.0 {
             self.fail(
                 place,
-                format!("{value} is not allowed; the value must be >= 0"),
+                format!("{} is not allowed; the value must be >= 0", Num(value)),
             );
         }
     }
@@ -85,7 +100,7 @@ impl Validator {
         if value.is_finite() && !(0.0..=1.0).contains(&value) {
             self.fail(
                 place,
-                format!("{value} is out of range; allowed: 0 <= value <= 1"),
+                format!("{} is out of range; allowed: 0 <= value <= 1", Num(value)),
             );
         }
     }
@@ -94,7 +109,7 @@ impl Validator {
         if value.is_finite() && value <= -273.15 {
             self.fail(
                 place,
-                format!("{value} C is at or below absolute zero (-273.15 C)"),
+                format!("{} C is at or below absolute zero (-273.15 C)", Num(value)),
             );
         }
     }
@@ -404,7 +419,10 @@ impl Validator {
                     place,
                     format!(
                         "point [{}, {}] lies outside panel \"{panel}\"; allowed: 0 <= x <= {} m along u and 0 <= y <= {} m along v",
-                        point[0], point[1], lengths[0], lengths[1]
+                        Num(point[0]),
+                        Num(point[1]),
+                        Num(lengths[0]),
+                        Num(lengths[1])
                     ),
                 );
                 return;
@@ -651,7 +669,13 @@ impl Validator {
                     place.key("center_m"),
                     format!(
                         "the footprint (centre [{}, {}], size [{}, {}]) extends outside panel \"{panel}\" ({} m x {} m) along {}; it must lie inside the panel",
-                        center[0], center[1], size[0], size[1], lengths[0], lengths[1], ["u", "v"][axis]
+                        Num(center[0]),
+                        Num(center[1]),
+                        Num(size[0]),
+                        Num(size[1]),
+                        Num(lengths[0]),
+                        Num(lengths[1]),
+                        ["u", "v"][axis]
                     ),
                 );
                 return;
