@@ -46,3 +46,28 @@ impl SourceFile {
         (line, col)
     }
 }
+
+/// A number as a message quotes it: Rust's shortest round-trip form, in scientific notation when
+/// very small or large (1e-300 rather than three hundred zeros).
+pub struct Num(pub f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let x = self.0;
+        if x != 0.0 && x.is_finite() && !(1e-4..1e9).contains(&x.abs()) {
+            write!(f, "{x:e}")
+        } else {
+            write!(f, "{x}")
+        }
+    }
+}
+
+/// Bytes as a message quotes them in GiB: one decimal, in scientific notation beyond a million.
+pub fn gib(bytes: f64) -> String {
+    let gib = bytes / 1024f64.powi(3);
+    if gib < 1e6 {
+        format!("{gib:.1}")
+    } else {
+        format!("{gib:.1e}")
+    }
+}

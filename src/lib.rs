@@ -304,17 +304,17 @@ fn check_transient_memory(
                 );
                 format!(
                     "{} s in steps of {} s ({} steps)",
-                    readable(duration),
-                    readable(step),
-                    readable(duration / step)
+                    error::Num(duration),
+                    error::Num(step),
+                    error::Num(duration / step)
                 )
             }
         };
         return Err(Error::Input(format!(
-            "{}: solve.time_step_s: {what} need about {} GiB for the run's tables and time series, more than the {:.1} GiB available; use a longer time step{}",
+            "{}: solve.time_step_s: {what} need about {} GiB for the run's tables and time series, more than the {} GiB available; use a longer time step{}",
             loaded.source.path.display(),
-            readable_gib(needed),
-            available / 1024f64.powi(3),
+            error::gib(needed),
+            error::gib(available),
             match horizon {
                 solve::transient::Horizon::Orbits { .. } => ", fewer orbits or fewer cells",
                 solve::transient::Horizon::Duration { .. } => " or a shorter duration",
@@ -322,25 +322,6 @@ fn check_transient_memory(
         )));
     }
     Ok(())
-}
-
-/// `x` in plain decimals, or in scientific notation when very large or small.
-fn readable(x: f64) -> String {
-    if x != 0.0 && !(1e-3..1e9).contains(&x.abs()) {
-        format!("{x:e}")
-    } else {
-        format!("{x}")
-    }
-}
-
-/// Bytes in GiB, to one decimal (in scientific notation beyond a million).
-fn readable_gib(bytes: f64) -> String {
-    let gib = bytes / 1024f64.powi(3);
-    if gib < 1e6 {
-        format!("{gib:.1}")
-    } else {
-        format!("{gib:.1e}")
-    }
 }
 
 /// The radiation settings of a scenario's `[radiation]` (validated: both fit in u32).

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use super::catalog;
 use super::place::{Invalid, Place};
 use super::types::*;
+use crate::error::Num;
 
 /// Relative tolerance for "inside the panel" tests (SCENARIO.md: 1e-9 of the panel's length).
 pub const INSIDE_TOLERANCE: f64 = 1e-9;
@@ -56,21 +57,6 @@ fn valid_name(name: &str) -> bool {
 #[derive(Default)]
 struct Validator {
     errors: Vec<Invalid>,
-}
-
-/// A number as a message shows it: Rust's shortest round-trip form, in scientific notation when
-/// very small or large (1e-300 rather than three hundred zeros).
-struct Num(f64);
-
-impl std::fmt::Display for Num {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let x = self.0;
-        if x != 0.0 && x.is_finite() && !(1e-4..1e15).contains(&x.abs()) {
-            write!(f, "{x:e}")
-        } else {
-            write!(f, "{x}")
-        }
-    }
 }
 
 impl Validator {

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 use toml_edit::DocumentMut;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Num, Result, gib};
 use crate::model::Model;
 use crate::report::{CaseSummary, Report, Verdict};
 use crate::scenario::place::{Invalid, Place};
@@ -199,11 +199,11 @@ fn check_design_size(
     let available =
         crate::model::build::available_memory_bytes().map_or(f64::INFINITY, |b| b as f64);
     if points > u32::MAX as f64 || needed > available {
-        let gib = |bytes: f64| bytes / 1024f64.powi(3);
         return Err((
             place,
             format!(
-                "the design has {points:e} points, whose values and results need about {:.1e} GiB, more than the {:.1} GiB available (and at most {} points are allowed); use {fix}",
+                "the design has {} points, whose values and results need about {} GiB, more than the {} GiB available (and at most {} points are allowed); use {fix}",
+                Num(points),
                 gib(needed),
                 gib(available),
                 u32::MAX
