@@ -96,24 +96,21 @@ pub fn build(loaded: &LoadedScenario) -> Result<Model> {
             .schedule
             .as_ref()
             .map(|s| Schedule::new(&s.time_s, &s.temperature_k));
-        for &cell in &cells {
-            if fixed_k[cell].is_none() {
-                fixed_k[cell] = Some(temperature_k);
-                continue;
-            }
-            let Some(other) = fixed_regions
+        // Each earlier region that shares a cell must hold the same temperature at all times
+        // (a steady solve holds schedules at t = 0): compared once per pair of regions.
+        let shares_cell = |q: &FixedModel| {
+            cells
                 .iter()
-                .find(|q: &&FixedModel| q.cells.binary_search(&cell).is_ok())
-            else {
-                continue;
-            };
+                .any(|&c| fixed_k[c].is_some() && q.cells.binary_search(&c).is_ok())
+        };
+        let held = |q_schedule: Option<&Schedule>, constant: f64, t: f64| {
+            q_schedule.map_or(constant, |q| q.at(t))
+        };
+        for other in fixed_regions.iter().filter(|q| shares_cell(q)) {
             let times = if s.solve.mode == Mode::Transient {
                 breakpoints(&[other.schedule.as_ref(), schedule.as_ref()])
             } else {
                 vec![0.0]
-            };
-            let held = |q_schedule: Option<&Schedule>, constant: f64, t: f64| {
-                q_schedule.map_or(constant, |q| q.at(t))
             };
             for t in times {
                 let (theirs, ours) = (
@@ -130,6 +127,9 @@ pub fn build(loaded: &LoadedScenario) -> Result<Model> {
                     ));
                 }
             }
+        }
+        for &cell in &cells {
+            fixed_k[cell].get_or_insert(temperature_k);
         }
         fixed_regions.push(FixedModel {
             name: region.name.clone(),
