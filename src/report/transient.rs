@@ -2,9 +2,8 @@
 //! steady solve, and the reported interval (the last orbit, or the whole `duration_s` run,
 //! both ends included) is reduced to extremes, time averages and the stored heat.
 //!
-//! Time averages use the trapezoidal rule over the step times. With BDF2 the energy balance
-//! then closes to second order in the step: the integrator's own exact identity weights the
-//! interval's ends by its three-level formula, which the trapezoid matches up to O(dt^2).
+//! Time averages use the integrator's own quadrature ([`Bdf2Quadrature`]), so the interval's
+//! energy balance closes with its stored heat to the Newton tolerance of each step, at any step.
 
 use super::{Energy, HeatPipeReport, JunctionExtremes, OrbitReport, Report, Verdict, judge};
 use crate::scenario::Scenario;
@@ -35,7 +34,12 @@ pub struct Frame {
 struct Interval {
     start_s: f64,
     last: Option<(f64, Vec<f64>)>,
+    /// `dt X_n` summed over the interval's steps; [`Bdf2Quadrature::close`] adds the ends.
     integrals: Vec<f64>,
+    /// The quadrature's running values at the interval's first instant (None while that is
+    /// the run's first instant: they are taken from the first step) and at its last.
+    start_running: Option<Vec<f64>>,
+    end_running: Option<Vec<f64>>,
     /// Per payload: (max, time of max, power at max, min, time of min).
     junctions: Vec<(f64, f64, f64, f64, f64)>,
     /// Per panel: (min, max) over the interval.
@@ -60,11 +64,13 @@ fn averaged(report: &Report) -> Vec<f64> {
 }
 
 impl Interval {
-    fn new(time_s: f64, report: &Report, stored_j: f64) -> Interval {
+    fn new(time_s: f64, report: &Report, stored_j: f64, quadrature: &Bdf2Quadrature) -> Interval {
         let mut interval = Interval {
             start_s: time_s,
             last: None,
             integrals: vec![0.0; averaged(report).len()],
+            start_running: quadrature.running.clone(),
+            end_running: None,
             junctions: report
                 .payloads
                 .iter()
@@ -75,17 +81,22 @@ impl Interval {
             stored_start_j: stored_j,
             stored_end_j: stored_j,
         };
-        interval.add(time_s, report, stored_j);
+        interval.add(time_s, report, stored_j, quadrature);
         interval
     }
 
-    fn add(&mut self, time_s: f64, report: &Report, stored_j: f64) {
+    /// Adds an instant; `quadrature` has already taken it.
+    fn add(&mut self, time_s: f64, report: &Report, stored_j: f64, quadrature: &Bdf2Quadrature) {
         let values = averaged(report);
-        if let Some((t0, v0)) = &self.last {
+        if let Some((t0, _)) = &self.last {
             let dt = time_s - t0;
-            for ((acc, a), b) in self.integrals.iter_mut().zip(v0).zip(&values) {
-                *acc += 0.5 * dt * (a + b);
+            for (acc, x) in self.integrals.iter_mut().zip(&values) {
+                *acc += dt * x;
             }
+            if self.start_running.is_none() {
+                self.start_running = quadrature.running.clone();
+            }
+            self.end_running = quadrature.running.clone();
         }
         self.last = Some((time_s, values));
         let since = time_s - self.start_s;
@@ -113,6 +124,57 @@ impl Interval {
     fn duration_s(&self) -> f64 {
         self.last.as_ref().map_or(0.0, |(t, _)| t - self.start_s)
     }
+
+    /// The integrals of the averaged quantities by [`Bdf2Quadrature`]: the `dt X_n` sums plus
+    /// the end terms.
+    fn integrals(&self) -> Vec<f64> {
+        match (&self.start_running, &self.end_running) {
+            (Some(start), Some(end)) => self
+                .integrals
+                .iter()
+                .zip(start.iter().zip(end))
+                .map(|(sum, (d0, d1))| sum + 0.5 * (d0 - d1))
+                .collect(),
+            _ => self.integrals.clone(),
+        }
+    }
+}
+
+/// The quadrature of the integrator (SCENARIO.md section 4: "time averages with the
+/// integrator's own quadrature"), for quantities sampled at the step times t_n of equal steps
+/// dt. Let d_n be a step's increment of the integral S of X: backward Euler has d_1 = dt X_1 and
+/// BDF2 (3 d_n - d_(n-1)) / 2 = dt X_n for n >= 2. Summed over the steps k0+1..N of an interval
+/// this telescopes to
+///
+///   S_N - S_k0 = dt (X_(k0+1) + ... + X_N) + (D_k0 - D_N) / 2,
+///
+/// with the running value D_n = 2/3 dt X_n + 1/3 D_(n-1) (= d_n), D_1 = dt X_1 and D_0 taken as
+/// D_1. Applied to the flows of the heat balance it gives exactly the stored heat's change that
+/// the integrator produced, so the reported balance closes; its weights sum to the interval's
+/// length (a constant averages to itself) and, over a periodic orbit, the end terms cancel.
+#[derive(Clone, Debug, Default)]
+struct Bdf2Quadrature {
+    /// D_n of each quantity after the latest step (None before the first step).
+    running: Option<Vec<f64>>,
+    last_time_s: Option<f64>,
+}
+
+impl Bdf2Quadrature {
+    /// Takes the quantities `values` at the next instant (the first is the initial state).
+    fn take(&mut self, time_s: f64, values: &[f64]) {
+        if let Some(t0) = self.last_time_s {
+            let dt = time_s - t0;
+            self.running = Some(match self.running.take() {
+                None => values.iter().map(|x| dt * x).collect(),
+                Some(d) => d
+                    .iter()
+                    .zip(values)
+                    .map(|(d, x)| (2.0 * dt * x + d) / 3.0)
+                    .collect(),
+            });
+        }
+        self.last_time_s = Some(time_s);
+    }
 }
 
 /// Collects every solved instant of a run and builds its report and time series.
@@ -121,6 +183,7 @@ pub struct TransientRecorder<'a> {
     backend: &'a Backend,
     with_orbit: bool,
     series: TimeSeries,
+    quadrature: Bdf2Quadrature,
     current: Option<Interval>,
     finished: Option<Interval>,
     last: Option<Report>,
@@ -138,6 +201,7 @@ impl<'a> TransientRecorder<'a> {
             backend,
             with_orbit,
             series: TimeSeries::default(),
+            quadrature: Bdf2Quadrature::default(),
             current: None,
             finished: None,
             last: None,
@@ -180,9 +244,11 @@ impl<'a> TransientRecorder<'a> {
         );
         let stored_j = step.model.stored_heat_j(step.temperatures_k);
         self.add_series_row(step, &report);
+        self.quadrature.take(step.time_s, &averaged(&report));
+        let quadrature = &self.quadrature;
         match &mut self.current {
-            None => self.current = Some(Interval::new(step.time_s, &report, stored_j)),
-            Some(interval) => interval.add(step.time_s, &report, stored_j),
+            None => self.current = Some(Interval::new(step.time_s, &report, stored_j, quadrature)),
+            Some(interval) => interval.add(step.time_s, &report, stored_j, quadrature),
         }
         if let Some(stride) = self.frame_stride
             && (step.step.is_multiple_of(stride) || step.ends_orbit)
@@ -191,7 +257,12 @@ impl<'a> TransientRecorder<'a> {
         }
         if step.ends_orbit {
             self.finished = self.current.take();
-            self.current = Some(Interval::new(step.time_s, &report, stored_j));
+            self.current = Some(Interval::new(
+                step.time_s,
+                &report,
+                stored_j,
+                &self.quadrature,
+            ));
             if self.frame_stride.is_some() {
                 self.finished_frames = std::mem::take(&mut self.frames);
                 self.frames.push(Self::frame(step));
@@ -247,9 +318,10 @@ impl<'a> TransientRecorder<'a> {
         let interval = interval?;
         let mut report = self.last.take()?;
         let duration = interval.duration_s();
+        let integrals = interval.integrals();
         let average = |k: usize| {
             if duration > 0.0 {
-                interval.integrals[k] / duration
+                integrals[k] / duration
             } else {
                 interval.last.as_ref().map_or(0.0, |(_, v)| v[k])
             }
@@ -342,5 +414,61 @@ impl<'a> TransientRecorder<'a> {
             precision: self.backend.precision().to_string(),
         };
         Some((report, self.series, frames))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Bdf2Quadrature;
+
+    /// Flows X_n made from an arbitrary integral S_n by the integrator's formulas (backward
+    /// Euler, then BDF2): the quadrature recovers S_N - S_k0 for an interval from the start and
+    /// for one that starts later, and averages a constant to itself.
+    #[test]
+    fn quadrature_integrates_what_the_integrator_stepped() {
+        let dt = 7.5;
+        let s: Vec<f64> = (0..40)
+            .map(|n| {
+                let t = n as f64;
+                (0.3 * t).sin() * 50.0 + 0.02 * t * t
+            })
+            .collect();
+        let x: Vec<f64> = (1..s.len())
+            .map(|n| match n {
+                1 => (s[1] - s[0]) / dt,
+                _ => (1.5 * (s[n] - s[n - 1]) - 0.5 * (s[n - 1] - s[n - 2])) / dt,
+            })
+            .collect();
+        for k0 in [0, 1, 5, 38] {
+            let mut quadrature = Bdf2Quadrature::default();
+            let mut start = None;
+            let mut sum = 0.0;
+            for n in 0..s.len() {
+                let value = if n == 0 { 123.0 } else { x[n - 1] };
+                quadrature.take(n as f64 * dt, &[value]);
+                if n == k0 {
+                    start = quadrature.running.clone();
+                }
+                if n > k0 {
+                    sum += dt * value;
+                    start = start.or_else(|| quadrature.running.clone());
+                }
+            }
+            let (d0, d1) = (
+                start.expect("start")[0],
+                quadrature.running.expect("end")[0],
+            );
+            let integral = sum + 0.5 * (d0 - d1);
+            let exact = s[s.len() - 1] - s[k0];
+            assert!(
+                (integral - exact).abs() <= 1e-9 * exact.abs().max(1.0),
+                "k0 {k0}: {integral} against {exact}"
+            );
+        }
+        let mut quadrature = Bdf2Quadrature::default();
+        for n in 0..10 {
+            quadrature.take(n as f64 * dt, &[4.0]);
+        }
+        assert!((quadrature.running.expect("running")[0] - 4.0 * dt).abs() < 1e-12);
     }
 }
