@@ -165,18 +165,7 @@ pub fn run_keeping_frames(
         })
     };
     let started = std::time::Instant::now();
-    let time_step_s = s.solve.time_step_s.unwrap_or(f64::NAN);
-    let horizon = match &geometry {
-        Some(g) => solve::transient::Horizon::orbits(
-            g.period_s,
-            time_step_s,
-            s.solve.orbits.unwrap_or(3).max(2) as usize,
-            s.solve.periodic_tolerance_k,
-        ),
-        None => {
-            solve::transient::Horizon::duration(s.solve.duration_s.unwrap_or(f64::NAN), time_step_s)
-        }
-    };
+    let horizon = transient_horizon(s, geometry.as_ref());
     check_transient_memory(loaded, model, &horizon)?;
     let instants = match &geometry {
         Some(g) => orbit::ScenarioInstants::orbit(g, &s.environment, horizon.positions()),
@@ -255,6 +244,37 @@ pub fn run_keeping_frames(
     })
 }
 
+/// The time grid of a transient scenario.
+fn transient_horizon(
+    s: &scenario::Scenario,
+    geometry: Option<&orbit::OrbitGeometry>,
+) -> solve::transient::Horizon {
+    let time_step_s = s.solve.time_step_s.unwrap_or(f64::NAN);
+    match geometry {
+        Some(g) => solve::transient::Horizon::orbits(
+            g.period_s,
+            time_step_s,
+            s.solve.orbits.unwrap_or(3).max(2) as usize,
+            s.solve.periodic_tolerance_k,
+        ),
+        None => {
+            solve::transient::Horizon::duration(s.solve.duration_s.unwrap_or(f64::NAN), time_step_s)
+        }
+    }
+}
+
+/// Refuse, as `solve` would before solving, a run whose tables cannot fit in memory (exit 2):
+/// for `check`, and for `solve` before it names its backend. (The mesh itself is checked by
+/// [`build`].)
+pub fn check_run_fits(loaded: &LoadedScenario, model: &Model) -> Result<()> {
+    let s = &loaded.scenario;
+    if s.solve.mode != scenario::Mode::Transient {
+        return Ok(());
+    }
+    let geometry = s.orbit.as_ref().and_then(orbit::OrbitGeometry::new);
+    check_transient_memory(loaded, model, &transient_horizon(s, geometry.as_ref()))
+}
+
 /// Refuse a transient whose tables cannot fit, before stepping (exit 2): the previous orbit's
 /// states (f32 per node and step of an orbit), with `[radiation]` the absorbed loads per orbit
 /// position (f32 per cell), and the time series (a row per step of the whole run).
@@ -278,7 +298,7 @@ fn check_transient_memory(
         solve::transient::Horizon::Orbits { .. } => positions,
         solve::transient::Horizon::Duration { .. } => 0.0,
     };
-    let load_rows = if model.exchange.is_some() {
+    let load_rows = if loaded.scenario.radiation.is_some() {
         positions
     } else {
         0.0

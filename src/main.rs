@@ -8,6 +8,29 @@ use clap::{Parser, Subcommand, ValueEnum};
 use skysink::scenario::BackendChoice;
 use skysink::{Error, Result};
 
+// Printing that ignores a closed pipe (`skysink solve x | head -1`): the exit status stays the
+// one the contract gives, where `print!` would panic.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+macro_rules! err {
+    ($($arg:tt)*) => {{
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 #[global_allocator]
 static ALLOCATOR: skysink::huge_pages::HugePageAllocator = skysink::huge_pages::HugePageAllocator;
 
@@ -227,7 +250,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("skysink: error: {e}");
+            errln!("skysink: error: {e}");
             ExitCode::from(e.exit_code() as u8)
         }
     }
@@ -236,7 +259,8 @@ fn main() -> ExitCode {
 fn check(path: &Path) -> Result<u8> {
     let loaded = skysink::load(path)?;
     let model = skysink::build(&loaded)?;
-    println!(
+    skysink::check_run_fits(&loaded, &model)?;
+    outln!(
         "{}: valid: \"{}\", {} panels, {} cells, {} heat pipes, {} links, {} fixed regions, {} payloads",
         path.display(),
         loaded.scenario.name,
@@ -269,13 +293,14 @@ fn bench(cells: &[usize], backend: BackendArg, json: Option<&Path>, quiet: bool)
     }
     let backend = skysink::choose_backend(backend_choice(backend))?;
     if !quiet {
-        eprintln!("{}", backend.describe());
+        errln!("{}", backend.describe());
     }
     let rows = skysink::bench::run(cells, &backend, |row| {
         if !quiet {
-            eprintln!(
+            errln!(
                 "skysink: bench: {} cells solved in {:.3} s",
-                row.cells, row.wall_s
+                row.cells,
+                row.wall_s
             );
         }
     })?;
@@ -283,15 +308,15 @@ fn bench(cells: &[usize], backend: BackendArg, json: Option<&Path>, quiet: bool)
     let to_stdout = json.is_some_and(is_stdout);
     if !quiet {
         if to_stdout {
-            eprint!("{text}");
+            err!("{text}");
         } else {
-            print!("{text}");
+            out!("{text}");
         }
     }
     if let Some(json) = json {
         let document = serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n";
         if to_stdout {
-            print!("{document}");
+            out!("{document}");
         } else {
             write_file(json, document.as_bytes(), "json")?;
         }
@@ -310,14 +335,14 @@ fn devices(json: Option<&Path>) -> Result<u8> {
         Some(json) => {
             let document = skysink::report::devices_json(&list, auto_pick);
             if is_stdout(json) {
-                eprint!("{text}");
-                println!("{document}");
+                err!("{text}");
+                outln!("{document}");
             } else {
-                print!("{text}");
                 write_file(json, (document + "\n").as_bytes(), "json")?;
+                out!("{text}");
             }
         }
-        None => print!("{text}"),
+        None => out!("{text}"),
     }
     Ok(0)
 }
@@ -329,14 +354,12 @@ fn viewfactors(
     quiet: bool,
 ) -> Result<u8> {
     let loaded = skysink::load(path)?;
-    if let Some(json) = json {
-        check_writable(json, "json")?;
-    }
+    check_outputs(&[path], &[(json, "json")])?;
     let model = skysink::build(&loaded)?;
     let choice = backend.map_or(loaded.scenario.solve.backend, backend_choice);
     let backend = skysink::choose_backend(choice)?;
     if !quiet {
-        eprintln!("{}", backend.describe());
+        errln!("{}", backend.describe());
     }
     let started = std::time::Instant::now();
     let exchange = skysink::trace_exchange(&loaded, &model, &backend)?;
@@ -358,9 +381,9 @@ fn viewfactors(
         let rays = exchange.rays_traced();
         let text = skysink::radiation::report::human_table(&report, rays, seconds);
         if json.is_some_and(is_stdout) {
-            eprint!("{text}");
+            err!("{text}");
         } else {
-            print!("{text}");
+            out!("{text}");
         }
     }
     Ok(0)
@@ -373,14 +396,10 @@ fn write_vtu_series(
     model: &skysink::Model,
     frames: &[skysink::report::transient::Frame],
 ) -> Result<()> {
-    let stem = path
-        .file_stem()
-        .map_or_else(|| "frame".into(), |s| s.to_string_lossy().into_owned());
-    let folder = path.parent().unwrap_or(Path::new(""));
     let mut frame_model = model.clone();
     let mut entries = Vec::new();
     for (k, frame) in frames.iter().enumerate() {
-        let name = format!("{stem}_{k:04}.vtu");
+        let (folder, name) = frame_file(path, k);
         let t: Vec<f64> = frame.temperatures_k.iter().map(|&x| f64::from(x)).collect();
         for (a, &w) in frame_model.absorbed_w.iter_mut().zip(&frame.absorbed_w) {
             *a = f64::from(w);
@@ -395,6 +414,41 @@ fn write_vtu_series(
     skysink::output::vtu::write_pvd(&entries, &mut buffer)
         .map_err(|e| Error::Input(format!("--vtu {}: {e}", path.display())))?;
     write_file(path, &buffer, "vtu")
+}
+
+/// The folder and name of a `.pvd` series' frame `k`.
+fn frame_file(pvd: &Path, k: usize) -> (PathBuf, String) {
+    let stem = pvd
+        .file_stem()
+        .map_or_else(|| "frame".into(), |s| s.to_string_lossy().into_owned());
+    let folder = pvd.parent().unwrap_or(Path::new("")).to_path_buf();
+    (folder, format!("{stem}_{k:04}.vtu"))
+}
+
+/// Refuse a transient's `--vtu` series whose frame files would overwrite the input or another
+/// output (exit 2, before solving).
+fn check_frames(pvd: &Path, others: &[(Option<&Path>, &str)]) -> Result<()> {
+    let taken: Vec<(FileIdentity, &Path, &str)> = others
+        .iter()
+        .filter_map(|&(path, what)| {
+            let path = path.filter(|p| !is_stdout(p))?;
+            Some((file_identity(path)?, path, what))
+        })
+        .collect();
+    for k in 0..=skysink::report::transient::MAX_FRAMES + 1 {
+        let (folder, name) = frame_file(pvd, k);
+        let Some(frame) = file_identity(&folder.join(&name)) else {
+            continue;
+        };
+        if let Some((_, path, what)) = taken.iter().find(|(other, ..)| *other == frame) {
+            return Err(Error::Input(format!(
+                "--vtu {}: the series writes its frames beside it ({name} among them), which would overwrite {what} {}; give another file name",
+                pvd.display(),
+                path.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn is_stdout(path: &Path) -> bool {
@@ -451,7 +505,7 @@ struct SolveFiles<'a> {
 /// Refuse "-" for a file flag other than --json, unwritable paths, an output that would
 /// overwrite an input file, and two outputs to one file, before solving.
 fn check_outputs(inputs: &[&Path], files: &[(Option<&Path>, &str)]) -> Result<()> {
-    let mut taken: Vec<(PathBuf, String)> = inputs
+    let mut taken: Vec<(FileIdentity, String)> = inputs
         .iter()
         .filter_map(|input| Some((file_identity(input)?, input.display().to_string())))
         .collect();
@@ -485,25 +539,39 @@ fn check_outputs(inputs: &[&Path], files: &[(Option<&Path>, &str)]) -> Result<()
     Ok(())
 }
 
-/// The absolute path a file name stands for (its folder resolved, links included), so that two
-/// spellings of one file compare equal; None when the folder does not exist.
-fn file_identity(path: &Path) -> Option<PathBuf> {
+/// What a file name stands for, so that two spellings of one file compare equal: an existing
+/// file's device and inode (hard links included), else the absolute path with its folder
+/// resolved (links included); None when the folder does not exist.
+#[derive(PartialEq)]
+enum FileIdentity {
+    Existing(u64, u64),
+    Path(PathBuf),
+}
+
+fn file_identity(path: &Path) -> Option<FileIdentity> {
     if let Ok(existing) = path.canonicalize() {
-        return Some(existing);
+        #[cfg(unix)]
+        if let Ok(meta) = std::fs::metadata(&existing) {
+            use std::os::unix::fs::MetadataExt;
+            return Some(FileIdentity::Existing(meta.dev(), meta.ino()));
+        }
+        return Some(FileIdentity::Path(existing));
     }
     let folder = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    Some(folder.canonicalize().ok()?.join(path.file_name()?))
+    Some(FileIdentity::Path(
+        folder.canonicalize().ok()?.join(path.file_name()?),
+    ))
 }
 
 /// Print the human report to stdout, or to stderr when stdout carries the JSON.
 fn print_report(text: &str, json_on_stdout: bool) {
     if json_on_stdout {
-        eprint!("{text}");
+        err!("{text}");
     } else {
-        print!("{text}");
+        out!("{text}");
     }
 }
 
@@ -532,6 +600,19 @@ fn solve(path: &Path, backend: Option<BackendArg>, files: SolveFiles, quiet: boo
             (files.png, "png"),
         ],
     )?;
+    if let Some(vtu) = files.vtu
+        && loaded.scenario.solve.mode == skysink::scenario::Mode::Transient
+    {
+        check_frames(
+            vtu,
+            &[
+                (Some(path), "the input file"),
+                (files.json, "the --json file"),
+                (files.csv, "the --csv file"),
+                (files.png, "the --png file"),
+            ],
+        )?;
+    }
     let choice = backend.map_or(loaded.scenario.solve.backend, backend_choice);
     // Build before choosing a backend so that mesh errors come first (exit 2); load cases
     // build one model each, later. The GPU adapters are found meanwhile: a driver's instance
@@ -553,11 +634,14 @@ fn solve(path: &Path, backend: Option<BackendArg>, files: SolveFiles, quiet: boo
             Ok(None)
         }
     })?;
+    if let Some(model) = &built {
+        skysink::check_run_fits(&loaded, model)?;
+    }
     let backend_start = std::time::Instant::now();
     let backend = skysink::choose_backend(choice)?;
     skysink::trace::phase("backend choice", backend_start);
     if !quiet {
-        eprintln!("{}", backend.describe());
+        errln!("{}", backend.describe());
     }
     let keep_frames = files.vtu.is_some();
     let evaluation = match built {
@@ -605,7 +689,7 @@ fn solve(path: &Path, backend: Option<BackendArg>, files: SolveFiles, quiet: boo
         );
     }
     if let Some(message) = &outcome.failure {
-        eprintln!("skysink: error: the solve did not converge: {message}");
+        errln!("skysink: error: the solve did not converge: {message}");
     }
     Ok(report.verdict.exit_code() as u8)
 }
@@ -642,7 +726,7 @@ fn sweep(
     let choice = backend.map_or(loaded.scenario.solve.backend, backend_choice);
     let backend = skysink::choose_backend(choice)?;
     if !quiet {
-        eprintln!("{}", backend.describe());
+        errln!("{}", backend.describe());
     }
     let points = plan.shard(shard);
     let bar = skysink::sweep::progress::bar(points.len() as u64, quiet);
@@ -666,7 +750,7 @@ fn sweep(
             .iter()
             .filter(|r| r.verdict == Some(skysink::Verdict::Pass))
             .count();
-        eprintln!(
+        errln!(
             "skysink: sweep {}: {} points{} -> {}: {} ok ({pass} pass), {} not converged, {} invalid, {} failed",
             plan.sweep_id,
             rows.len(),
@@ -705,11 +789,11 @@ fn size(
     let choice = backend.map_or(loaded.scenario.solve.backend, backend_choice);
     let backend = skysink::choose_backend(choice)?;
     if !quiet {
-        eprintln!("{}", backend.describe());
+        errln!("{}", backend.describe());
     }
     let outcome = skysink::sweep::size::size(&loaded, &request, &backend, |t| {
         if !quiet {
-            eprintln!(
+            errln!(
                 "skysink: size: {} = {} -> {}, smallest margin {:.3} K",
                 request.path,
                 t.value,

@@ -771,3 +771,74 @@ fn an_output_onto_the_scenario_or_onto_another_output_is_refused() {
     );
     assert!(!std::path::Path::new(out).exists(), "nothing written");
 }
+
+/// `viewfactors --json` onto its scenario, `--json` onto a hard link of the scenario, and a
+/// transient's `--vtu` series whose frames (`<stem>_0000.vtu`, ...) would land on the input or
+/// on another output are refused before anything runs, and nothing is overwritten.
+#[test]
+fn outputs_onto_the_input_by_any_name_are_refused() {
+    let s = Scenario::new("keep_me.toml", FULL);
+    let scenario = s.path_str().to_owned();
+    let r = run([
+        "viewfactors",
+        &scenario,
+        "--backend",
+        "cpu",
+        "--json",
+        &scenario,
+    ]);
+    r.expect_code(2);
+    assert!(r.stderr.contains("input file"), "{}", r.stderr);
+    assert_eq!(read(&s.path), FULL, "the scenario is unchanged");
+
+    let link = s.out("link.json");
+    std::fs::hard_link(&s.path, &link).expect("hard link");
+    let r = s.solve(&["--backend", "cpu", "--json", link.to_str().expect("UTF-8")]);
+    r.expect_code(2);
+    assert!(r.stderr.contains("input file"), "{}", r.stderr);
+    assert_eq!(read(&s.path), FULL, "the scenario is unchanged");
+
+    let transient = edit(
+        FULL,
+        "mode = \"steady\"",
+        "mode = \"transient\"\ntime_step_s = 60.0\nduration_s = 120.0",
+    );
+    let t = Scenario::new("series_0001.vtu", &transient);
+    let pvd = t.out("series.pvd");
+    let r = t.solve(&["--backend", "cpu", "--vtu", pvd.to_str().expect("UTF-8")]);
+    r.expect_code(2);
+    assert!(r.stderr.contains("series_0001.vtu"), "{}", r.stderr);
+    assert_eq!(read(&t.path), transient, "the scenario is unchanged");
+    let csv = t.out("series_0000.vtu");
+    let r = t.solve(&[
+        "--backend",
+        "cpu",
+        "--vtu",
+        pvd.to_str().expect("UTF-8"),
+        "--csv",
+        csv.to_str().expect("UTF-8"),
+    ]);
+    r.expect_code(2);
+    assert!(r.stderr.contains("--csv"), "{}", r.stderr);
+    assert!(!pvd.exists() && !csv.exists(), "nothing written");
+}
+
+/// A reader that stops early (`skysink solve x 2>&1 | head -1`) closes the pipe: the exit
+/// status is still the contract's (3 for a solve that did not converge), not a panic's 101.
+#[test]
+fn a_closed_output_pipe_keeps_the_exit_status() {
+    let s = Scenario::new(
+        "short.toml",
+        &edit(FULL, "max_iterations = 200", "max_iterations = 1"),
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_skysink"))
+        .args(["solve", s.path_str(), "--backend", "cpu"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start skysink");
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let status = child.wait().expect("skysink ran");
+    assert_eq!(status.code(), Some(3));
+}

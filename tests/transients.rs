@@ -648,18 +648,21 @@ fn a_transient_too_large_for_memory_is_refused_before_stepping() {
 /// A `duration_s` transient with more steps than its time series can hold is refused before
 /// stepping (it used to run without end), with both numbers and the key named.
 #[test]
-fn a_duration_with_too_many_steps_is_refused_before_stepping() {
+fn a_duration_with_too_many_steps_is_refused_by_check_and_before_solving() {
     for (duration, step, needle) in [(600.0, 1e-300, "6e302 steps"), (1e12, 1.0, "1e12 steps")] {
         let s = Scenario::new("endless.toml", &cooling_plate(duration, step));
-        let r = s.solve(&["--backend", "cpu", "--json", "-", "--quiet"]);
-        r.expect_code(2);
-        assert!(r.stdout.is_empty());
-        assert!(
-            r.stderr.contains("solve.time_step_s")
-                && r.stderr.contains(needle)
-                && r.stderr.contains(s.path_str()),
-            "{}",
-            r.stderr
-        );
+        // `check` refuses what `solve` would, and `solve` before it names a backend.
+        for r in [s.solve(&["--backend", "cpu", "--json", "-"]), s.check()] {
+            r.expect_code(2);
+            assert!(r.stdout.is_empty());
+            assert!(
+                r.stderr.contains("solve.time_step_s")
+                    && r.stderr.contains(needle)
+                    && r.stderr.contains(s.path_str())
+                    && !r.stderr.contains("backend"),
+                "{}",
+                r.stderr
+            );
+        }
     }
 }
