@@ -307,7 +307,15 @@ impl<'a> TransientRecorder<'a> {
         orbit: Option<OrbitReport>,
         wall_s: f64,
     ) -> Option<(Report, TimeSeries, Vec<Frame>)> {
-        let (interval, frames) = if self.with_orbit && self.finished.is_some() {
+        // A run that failed within a step reports the interval that holds the failed iterate;
+        // one that ran every step reports its last whole orbit.
+        let failed_in_a_step = !outcome.converged
+            && self
+                .current
+                .as_ref()
+                .is_some_and(|interval| interval.duration_s() > 0.0);
+        let (interval, frames) = if self.with_orbit && self.finished.is_some() && !failed_in_a_step
+        {
             (
                 self.finished.take(),
                 std::mem::take(&mut self.finished_frames),

@@ -184,8 +184,11 @@ fn initial_state(
             if let Some(failure) = &mut solution.failure {
                 *failure = format!("the initial steady state did not converge: {failure}");
             }
-            instants.apply(model, 0, 0.0);
-            fix_nodes(model, &mut solution.temperatures_k);
+            // A failed iterate is reported at the averaged loads it was solved at.
+            if solution.converged {
+                instants.apply(model, 0, 0.0);
+                fix_nodes(model, &mut solution.temperatures_k);
+            }
             Ok(solution)
         }
     }
@@ -298,6 +301,16 @@ pub fn run(
         outcome.tolerance_k = outcome.tolerance_k.max(solution.tolerance_k);
         outcome.steps = step;
         if !solution.converged {
+            // The report shows the failed step's last iterate (SCENARIO.md section 10).
+            time.storage(model, &solution.temperatures_k, &mut storage);
+            record(&StepRecord {
+                step,
+                time_s: t_s,
+                model,
+                temperatures_k: &solution.temperatures_k,
+                storage_w: &storage,
+                ends_orbit: false,
+            });
             outcome.converged = false;
             outcome.failure = Some(format!(
                 "time step {step} (t = {t_s:.1} s): {}",
