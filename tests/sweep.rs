@@ -374,6 +374,39 @@ fn sweep_png_needs_a_grid_of_one_or_two_parameters() {
     );
 }
 
+/// A point that did not converge is drawn as an open marker joined to nothing: on a sweep of
+/// two points, one of them not converged, the series colour covers one filled marker (7 x 7)
+/// and one open one (the 32 pixels around 9 x 9), and no line between them.
+#[test]
+fn sweep_png_marks_points_that_did_not_converge() {
+    let sweep = r#"
+[sweep]
+method = "grid"
+[[sweep.parameters]]
+path = "solve.max_iterations"
+values = [1, 200]
+"#;
+    let s = Scenario::new("marks.toml", &format!("{FULL}{sweep}"));
+    let (csv, png_path) = (s.out("m.csv"), s.out("m.png"));
+    sweep_run(&s, &csv, &["--quiet", "--png", png_path.to_str().unwrap()]).expect_code(0);
+    let text = read(&csv);
+    assert!(
+        text.contains(",not-converged,") && text.contains(",ok,"),
+        "{text}"
+    );
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(&png_path).unwrap(),
+    ));
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).expect("a frame");
+    let series = buf[..info.buffer_size()]
+        .chunks(3)
+        .filter(|p| *p == [31, 119, 180])
+        .count();
+    assert_eq!(series, 49 + 32, "series pixels");
+}
+
 /// Points that do not move any panel share one ray trace: a sweep over a coating and a power on
 /// a `[radiation]` scenario gives the same CSV, byte for byte, as tracing every point anew
 /// (SKYSINK_REUSE_VIEW_FACTORS=0).

@@ -1,5 +1,6 @@
 //! `sweep --png`: the hottest junction against the first parameter, one line per value of the
-//! second, with the lowest payload limit drawn dashed. Needs a grid of one or two parameters.
+//! second, with the lowest payload limit drawn dashed; a point that did not converge is an open
+//! marker outside the line. Needs a grid of one or two parameters.
 //!
 //! Text chunk `skysink:plot` = "x y width height x_min x_max y_min y_max" (the plot area in pixels
 //! and the axis ranges; y grows upwards).
@@ -7,7 +8,7 @@
 use super::canvas::{self, BLACK, Canvas, GREY, LIGHT, RED, WHITE};
 use crate::error::{Error, Result};
 use crate::sweep::run::Plan;
-use crate::sweep::table::Row;
+use crate::sweep::table::{Row, Status};
 
 const PALETTE: [[u8; 3]; 8] = [
     [31, 119, 180],
@@ -125,6 +126,7 @@ pub fn sweep_plot_png(plan: &Plan, rows: &[Row]) -> Result<Vec<u8>> {
             1,
         );
     }
+    let mut unconverged = false;
     for (k, key) in series.iter().enumerate() {
         let colour = PALETTE[k % PALETTE.len()];
         let mut previous: Option<(f64, f64)> = None;
@@ -133,6 +135,13 @@ pub fn sweep_plot_png(plan: &Plan, rows: &[Row]) -> Result<Vec<u8>> {
             .filter(|r| r.values.get(1).copied().unwrap_or(0.0) == *key)
         {
             match hottest(row) {
+                // A last iterate is no answer: an open marker, joined to nothing.
+                Some(y) if row.status != Status::Ok => {
+                    let (x, y) = (px(row.values[0]).round() as i64, py(y).round() as i64);
+                    c.outline(x - 4, y - 4, 9, 9, colour);
+                    unconverged = true;
+                    previous = None;
+                }
                 Some(y) => {
                     let point = (px(row.values[0]), py(y));
                     if let Some(p) = previous {
@@ -158,6 +167,15 @@ pub fn sweep_plot_png(plan: &Plan, rows: &[Row]) -> Result<Vec<u8>> {
     }
     if plan.parameters.len() == 2 {
         c.text(left + pw + 10, top + 24, &plan.parameters[1], BLACK, 1);
+    }
+    if unconverged {
+        c.text(
+            left + pw + 10,
+            top + ph - 10,
+            "open: not converged",
+            BLACK,
+            1,
+        );
     }
     c.note(
         "skysink:plot",
