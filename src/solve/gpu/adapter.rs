@@ -135,8 +135,17 @@ pub fn device_type_name(device_type: wgpu::DeviceType) -> &'static str {
 /// once per process (starting the drivers takes up to a second): choosing the backend and
 /// opening its device share the list.
 pub fn candidates() -> Vec<Candidate> {
+    // Every adapter stays here for the process's life, also those the name filter drops: a
+    // driver torn down early (the instance and its adapters dropped on the thread that found
+    // them, while the build runs beside it) is a path no normal run takes.
     static CANDIDATES: std::sync::OnceLock<Vec<Candidate>> = std::sync::OnceLock::new();
-    CANDIDATES.get_or_init(enumerate_candidates).clone()
+    let name_filter = std::env::var("WGPU_ADAPTER_NAME").ok();
+    CANDIDATES
+        .get_or_init(enumerate_candidates)
+        .iter()
+        .filter(|c| name_matches(&c.summary.name, name_filter.as_deref()))
+        .cloned()
+        .collect()
 }
 
 fn enumerate_candidates() -> Vec<Candidate> {
@@ -144,7 +153,6 @@ fn enumerate_candidates() -> Vec<Candidate> {
     let backends = descriptor.backends;
     let instance = wgpu::Instance::new(descriptor);
     let adapters = pollster::block_on(instance.enumerate_adapters(backends));
-    let name_filter = std::env::var("WGPU_ADAPTER_NAME").ok();
     let mut list: Vec<Candidate> = adapters
         .into_iter()
         .filter(|adapter| {
@@ -157,7 +165,6 @@ fn enumerate_candidates() -> Vec<Candidate> {
             summary: AdapterSummary::from_adapter(&adapter),
             adapter,
         })
-        .filter(|c| name_matches(&c.summary.name, name_filter.as_deref()))
         .collect();
     rank(&mut list, |c| &c.summary);
     list
