@@ -362,15 +362,35 @@ impl Jacobian {
 impl NewtonDiagonal {
     /// Row `node`'s diagonal at temperatures `t` (see [`Jacobian::update_diagonal`]).
     pub fn value(&self, model: &Model, t: &[f64], alpha: f64, node: usize) -> f64 {
+        self.value_with_floor(model, t, alpha, node, 0.0)
+    }
+
+    /// [`Self::value`] with the non-conduction part raised to at least `floor` times the
+    /// conduction part (see `F32_DIAGONAL_FLOOR`).
+    pub fn value_with_floor(
+        &self,
+        model: &Model,
+        t: &[f64],
+        alpha: f64,
+        node: usize,
+        floor: f64,
+    ) -> f64 {
         if model.is_fixed(node) {
             return 1.0;
         }
+        let conduction = self.conduction[node];
+        conduction + Self::radiation_and_storage(model, t, alpha, node).max(floor * conduction)
+    }
+
+    /// The part of a free row's diagonal that is not conduction: 4 sigma eps A T^3 plus
+    /// `alpha` times the heat capacity.
+    pub fn radiation_and_storage(model: &Model, t: &[f64], alpha: f64, node: usize) -> f64 {
         let radiation = if node < model.n_cells {
             let tc = t[node];
             4.0 * SIGMA * model.emissive_area[node] * tc * tc * tc
         } else {
             0.0
         };
-        self.conduction[node] + radiation + alpha * model.capacitance_j_k[node]
+        radiation + alpha * model.capacitance_j_k[node]
     }
 }

@@ -162,3 +162,77 @@ fn non_convergence_is_reported_not_hidden() {
     assert!(!solution.converged);
     assert!(solution.failure.is_some());
 }
+
+/// The group correction's defining property, against the assembled f64 matrix: after it, each
+/// group's rows of `r - J x` (a panel's free cells, or one node after the cells) sum to zero,
+/// whatever `x` was; and an exact solution is left as it is.
+#[test]
+fn group_correction_balances_every_group() {
+    let model = small_model();
+    let t = temperatures(&model);
+    let alpha = 0.01;
+    let mut jacobian = Jacobian::new(&model).expect("assembles");
+    jacobian.update_diagonal(&model, &t, alpha);
+    let a = &jacobian.matrix;
+    let n = model.n_nodes;
+    let free = |i: usize| !model.is_fixed(i);
+    let r: Vec<f64> = (0..n)
+        .map(|i| {
+            if free(i) {
+                ((i * 37) % 11) as f64 - 5.0
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let groups = groups::GroupBalance::new(&model).expect("a few groups");
+    let mut x: Vec<f64> = (0..n)
+        .map(|i| {
+            if free(i) {
+                3.0 + ((i * 13) % 7) as f64
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    groups.correct(&model, &t, alpha, &r, &mut x);
+    let mut ax = vec![0.0; n];
+    a.matvec(&x, &mut ax);
+    let group_of = |i: usize| {
+        model
+            .panels
+            .iter()
+            .position(|p| p.cells_range().contains(&i))
+            .unwrap_or(model.panels.len() + i)
+    };
+    let mut sums = std::collections::BTreeMap::<usize, (f64, f64)>::new();
+    for i in (0..n).filter(|&i| free(i)) {
+        let entry = sums.entry(group_of(i)).or_default();
+        entry.0 += r[i] - ax[i];
+        entry.1 += r[i].abs() + ax[i].abs();
+    }
+    assert!(sums.len() >= 3, "two panels and the vapour node at least");
+    for (group, (sum, scale)) in sums {
+        assert!(
+            sum.abs() <= 1e-12 * scale,
+            "group {group}: {sum} of {scale}"
+        );
+    }
+
+    let mut exact = vec![0.0; n];
+    let stats = pcg::pcg(
+        &mut pcg::PcgWorkspace::default(),
+        a,
+        &amg::Amg::new(a),
+        &r,
+        &mut exact,
+        1e-14,
+        500,
+    );
+    assert!(stats.converged);
+    let before = exact.clone();
+    groups.correct(&model, &t, alpha, &r, &mut exact);
+    for (x, y) in exact.iter().zip(&before) {
+        assert!((x - y).abs() <= 1e-9 * (1.0 + y.abs()), "{x} against {y}");
+    }
+}
