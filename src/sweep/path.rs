@@ -9,46 +9,43 @@
 use toml_edit::{DocumentMut, Item, Value};
 
 /// Keys that may be absent from a file (they have defaults or are optional) but can still be set,
-/// per kind of table; `true` marks integer keys.
-const OPTIONAL_KEYS: &[(&str, &[(&str, bool)])] = &[
+/// per kind of table.
+const OPTIONAL_KEYS: &[(&str, &[&str])] = &[
     (
         "environment",
         &[
-            ("solar_flux_w_m2", false),
-            ("albedo", false),
-            ("earth_ir_w_m2", false),
-            ("sink_k", false),
-            ("altitude_km", false),
+            "solar_flux_w_m2",
+            "albedo",
+            "earth_ir_w_m2",
+            "sink_k",
+            "altitude_km",
         ],
     ),
-    (
-        "materials",
-        &[("density_kg_m3", false), ("specific_heat_j_kgk", false)],
-    ),
+    ("materials", &["density_kg_m3", "specific_heat_j_kgk"]),
     (
         "payloads",
         &[
-            ("count", true),
-            ("power_w", false),
-            ("eclipse_power_w", false),
-            ("limit_c", false),
-            ("min_limit_c", false),
+            "count",
+            "power_w",
+            "eclipse_power_w",
+            "limit_c",
+            "min_limit_c",
         ],
     ),
     (
         "solve",
         &[
-            ("required_margin_k", false),
-            ("tolerance_k", false),
-            ("max_iterations", true),
-            ("time_step_s", false),
-            ("orbits", true),
-            ("initial_k", false),
-            ("periodic_tolerance_k", false),
-            ("duration_s", false),
+            "required_margin_k",
+            "tolerance_k",
+            "max_iterations",
+            "time_step_s",
+            "orbits",
+            "initial_k",
+            "periodic_tolerance_k",
+            "duration_s",
         ],
     ),
-    ("radiation", &[("rays_per_side", true), ("seed", true)]),
+    ("radiation", &["rays_per_side", "seed"]),
 ];
 
 /// Top-level tables (not arrays of named items): their keys sit one level down.
@@ -57,16 +54,22 @@ const PLAIN_TABLES: &[&str] = &["environment", "solve", "radiation", "orbit"];
 /// Whether the value at `path` must be a whole number.
 pub fn is_integer_key(doc: &DocumentMut, path: &str) -> Result<bool, String> {
     match resolve(doc.as_item(), path)? {
-        Target::Existing(steps) => {
-            let item = walk(doc.as_item(), &steps);
-            Ok(matches!(
-                item.and_then(Item::as_value),
-                Some(Value::Integer(_))
-            ))
-        }
-        Target::Missing { integer, .. } => Ok(integer),
+        Target::Existing(_) | Target::Missing { .. } => Ok(schema_integer(path)),
         Target::PanelLength { .. } => Ok(false),
     }
+}
+
+/// Whether SCENARIO.md makes the key at `path` an integer: by the key, never by how the file
+/// happens to write its number (`absorptivity = 0` is a float key written without a point).
+fn schema_integer(path: &str) -> bool {
+    let segments: Vec<&str> = path.split('.').collect();
+    matches!(
+        segments.as_slice(),
+        ["radiation", "rays_per_side" | "seed"]
+            | ["solve", "max_iterations" | "orbits"]
+            | ["payloads", _, "count"]
+            | ["panels", _, "cells", _]
+    )
 }
 
 /// Check that `path` names a number-valued key of the document, without changing it.
@@ -105,18 +108,12 @@ pub fn set(doc: &mut DocumentMut, path: &str, value: f64) -> Result<(), String> 
             let Some(item) = walk_mut(doc.as_item_mut(), &steps) else {
                 return Err(format!("{path} does not exist in the scenario"));
             };
-            let integer = matches!(item.as_value(), Some(Value::Integer(_)));
-            let new = number(path, value, integer)?;
+            let new = number(path, value, schema_integer(path))?;
             replace_value(item, new);
             Ok(())
         }
-        Target::Missing {
-            table,
-            key,
-            integer,
-            top,
-        } => {
-            let new = number(path, value, integer)?;
+        Target::Missing { table, key, top } => {
+            let new = number(path, value, schema_integer(path))?;
             if let Some(top) = top {
                 // A top-level table that the file leaves out entirely.
                 let mut t = toml_edit::Table::new();
@@ -174,23 +171,12 @@ enum Target<'p> {
     Missing {
         table: Vec<Step>,
         key: String,
-        integer: bool,
         top: Option<&'p str>,
     },
     PanelLength {
         panel: &'p str,
         axis: usize,
     },
-}
-
-fn walk<'a>(mut item: &'a Item, steps: &[Step]) -> Option<&'a Item> {
-    for step in steps {
-        item = match step {
-            Step::Key(k) => item.get(k.as_str())?,
-            Step::Index(i) => item.get(*i)?,
-        };
-    }
-    Some(item)
 }
 
 fn walk_mut<'a>(mut item: &'a mut Item, steps: &[Step]) -> Option<&'a mut Item> {
@@ -250,12 +236,11 @@ fn number_keys(item: &Item) -> Vec<String> {
     keys
 }
 
-fn optional_key(kind: &str, key: &str) -> Option<bool> {
+fn optional_key(kind: &str, key: &str) -> bool {
     OPTIONAL_KEYS
         .iter()
         .find(|(k, _)| *k == kind)
-        .and_then(|(_, keys)| keys.iter().find(|(k, _)| *k == key))
-        .map(|&(_, integer)| integer)
+        .is_some_and(|(_, keys)| keys.contains(&key))
 }
 
 fn resolve<'p>(root: &Item, path: &'p str) -> Result<Target<'p>, String> {
@@ -295,26 +280,21 @@ fn resolve<'p>(root: &Item, path: &'p str) -> Result<Target<'p>, String> {
                 }
                 None => {
                     let last = depth + 1 == segments.len();
-                    if last
-                        && depth == key_depth
-                        && let Some(integer) = optional_key(kind, segment)
-                    {
+                    if last && depth == key_depth && optional_key(kind, segment) {
                         return Ok(Target::Missing {
                             table: steps,
                             key: segment.to_string(),
-                            integer,
                             top: None,
                         });
                     }
                     if depth == 0
                         && segments.len() == 2
                         && PLAIN_TABLES.contains(&kind)
-                        && let Some(integer) = optional_key(kind, segments[1])
+                        && optional_key(kind, segments[1])
                     {
                         return Ok(Target::Missing {
                             table: Vec::new(),
                             key: segments[1].to_string(),
-                            integer,
                             top: Some(kind),
                         });
                     }
@@ -553,6 +533,19 @@ b = { panel = "q", at_m = [0.5, 0.5] }
             "{text}"
         );
         assert!(text.contains("cells = [8, 2]"), "{text}");
+    }
+
+    /// A float key that the file writes without a point (`v_m = [0, 1, 0]`, `absorptivity =
+    /// 0`) takes fractions; integer keys are the schema's, whatever the file writes.
+    #[test]
+    fn keys_are_integers_by_the_schema_not_by_how_the_file_writes_them() {
+        let mut d = doc();
+        assert!(!is_integer_key(&d, "panels.r.v_m.1").unwrap());
+        assert!(is_integer_key(&d, "panels.r.cells.0").unwrap());
+        assert!(is_integer_key(&d, "payloads.g.count").unwrap());
+        assert!(!is_integer_key(&d, "payloads.g.power_w").unwrap());
+        set(&mut d, "panels.r.v_m.1", 0.5).unwrap();
+        assert!(d.to_string().contains("v_m = [0, 0.5, 0]"), "{d}");
     }
 
     #[test]
