@@ -500,6 +500,11 @@ fn bad_orbit_and_transient_inputs_are_refused() {
             base.replace("time_step_s = 30.0", "time_step_s = 0.0"),
             "time_step_s",
         ),
+        // A step so small that the count of steps overflows is refused, not one step.
+        (
+            base.replace("time_step_s = 30.0", "time_step_s = 1e-320"),
+            "steps per orbit",
+        ),
         (base.replace("orbits = 3", "orbits = 1"), "orbits"),
         (
             base.replace("orbits = 3", "duration_s = 100.0"),

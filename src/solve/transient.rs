@@ -73,7 +73,7 @@ impl Horizon {
                 steps_per_orbit,
                 orbits,
                 ..
-            } => steps_per_orbit * orbits,
+            } => steps_per_orbit.saturating_mul(orbits),
             Horizon::Duration { steps, .. } => steps,
         }
     }
@@ -90,11 +90,13 @@ impl Horizon {
     }
 }
 
-/// ceil(span / step), at least one; a step a hair above span/n (rounding) does not add a step.
+/// ceil(span / step), at least one and at most 2^32 - 1 (a step so small that the count
+/// overflows, even to infinity, takes the most, which the memory check then refuses); a step a
+/// hair above span/n (rounding) does not add a step.
 fn steps_over(span_s: f64, step_s: f64) -> usize {
     let ratio = span_s / step_s;
     let n = (ratio * (1.0 - 1e-12)).ceil();
-    if n.is_finite() && n >= 1.0 {
+    if n >= 1.0 {
         n.min(u32::MAX as f64) as usize
     } else {
         1
