@@ -258,10 +258,29 @@ fn main() -> ExitCode {
 
 fn check(path: &Path) -> Result<u8> {
     let loaded = skysink::load(path)?;
-    let model = skysink::build(&loaded)?;
-    skysink::check_run_fits(&loaded, &model)?;
+    // With load cases `solve` builds and runs each case, never the file's own settings alone.
+    let (model, counted) = match skysink::sweep::check_cases(&loaded)? {
+        Some(model) => (
+            model,
+            format!(
+                " ({} load case{}, each built and checked; counts of case \"{}\")",
+                loaded.scenario.cases.len(),
+                if loaded.scenario.cases.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+                loaded.scenario.cases[0].name
+            ),
+        ),
+        None => {
+            let model = skysink::build(&loaded)?;
+            skysink::check_run_fits(&loaded, &model)?;
+            (model, String::new())
+        }
+    };
     outln!(
-        "{}: valid: \"{}\", {} panels, {} cells, {} heat pipes, {} links, {} fixed regions, {} payloads",
+        "{}: valid: \"{}\"{counted}, {} panels, {} cells, {} heat pipes, {} links, {} fixed regions, {} payloads",
         path.display(),
         loaded.scenario.name,
         model.panels.len(),
@@ -631,6 +650,8 @@ fn solve(path: &Path, backend: Option<BackendArg>, files: SolveFiles, quiet: boo
             skysink::trace::phase("build", start);
             Ok::<_, skysink::Error>(Some(model))
         } else {
+            // A case that cannot be built or run is refused before any case is solved.
+            skysink::sweep::check_cases(&loaded)?;
             Ok(None)
         }
     })?;

@@ -196,3 +196,52 @@ fn without_cases_the_report_has_no_case_fields() {
     let v: Value = solve_ok(FULL);
     assert!(v.get("case").is_none() && v.get("cases").is_none(), "{v:#}");
 }
+
+/// `check` refuses what `solve` refuses for a scenario with cases, and accepts what it solves:
+/// a case that builds a mesh too large for the machine is exit 2 from both, before any case is
+/// solved; a base time step too small to run, which every case overrides, is never run by
+/// `solve`, so neither refuses it.
+#[test]
+fn check_and_solve_judge_each_case_alike() {
+    let huge = with_cases(
+        r#"
+[[cases]]
+name = "fine"
+set = { "payloads.gpu0.power_w" = 10.0 }
+[[cases]]
+name = "enormous"
+set = { "panels.radiator.cells.0" = 1e12 }
+"#,
+    );
+    let s = Scenario::new("huge_case.toml", &huge);
+    for r in [s.check(), s.solve(&["--backend", "cpu", "--json", "-"])] {
+        r.expect_code(2);
+        assert!(
+            r.stderr.contains("case \"enormous\"") && r.stderr.contains("cells"),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            r.stdout.is_empty() && !r.stderr.contains("backend"),
+            "{}",
+            r.stderr
+        );
+    }
+
+    let overridden = with_cases(
+        r#"
+[[cases]]
+name = "only"
+set = { "solve.time_step_s" = 100.0 }
+"#,
+    )
+    .replace(
+        "mode = \"steady\"",
+        "mode = \"transient\"\ntime_step_s = 1e-7\nduration_s = 600.0",
+    );
+    let s = Scenario::new("overridden.toml", &overridden);
+    s.check().expect_code(0);
+    let (r, v) = s.solve_json();
+    assert!(r.code == Some(0) || r.code == Some(1), "{}", r.stderr);
+    assert_eq!(v["solver"]["converged"], Value::Bool(true));
+}

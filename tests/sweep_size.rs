@@ -222,6 +222,19 @@ fn bad_requests_exit_2_before_solving() {
             ],
             "not a number",
         ),
+        // LOW passes, but HIGH is no valid scenario: refused, not answered with LOW.
+        (
+            vec![
+                "size",
+                s.path_str(),
+                "--vary",
+                "coatings.white.emissivity",
+                "--between",
+                "0.5",
+                "2.0",
+            ],
+            "at HIGH = 2",
+        ),
     ] {
         let r = run(args);
         r.expect_code(2);

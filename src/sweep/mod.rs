@@ -331,6 +331,31 @@ pub fn evaluate_built(
     })
 }
 
+/// Builds every load case's model and checks that its run fits in memory, one case at a time,
+/// as `solve` would before solving it (exit 2 with the case named); returns the first case's
+/// model. For `check`, and for `solve` before it solves any case.
+pub fn check_cases(loaded: &LoadedScenario) -> Result<Option<Model>> {
+    let base = base_document(loaded)?;
+    let mut first = None;
+    for (i, case) in loaded.scenario.cases.iter().enumerate() {
+        let in_case = |m: String| Error::Input(format!("case \"{}\": {m}", case.name));
+        let variant = variant(&base, &case_settings(loaded, i), loaded.source.path.clone())
+            .map_err(in_case)?;
+        let model = crate::build(&variant).map_err(|e| match e {
+            Error::Input(m) => in_case(m),
+            other => other,
+        })?;
+        crate::check_run_fits(&variant, &model).map_err(|e| match e {
+            Error::Input(m) => in_case(m),
+            other => other,
+        })?;
+        if first.is_none() {
+            first = Some(model);
+        }
+    }
+    Ok(first)
+}
+
 /// [`evaluate`], keeping a transient's temperature frames for a `.pvd` series when asked.
 pub fn evaluate_keeping_frames(
     loaded: &LoadedScenario,

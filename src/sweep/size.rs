@@ -180,9 +180,18 @@ pub fn check(loaded: &LoadedScenario, request: &SizeRequest) -> Result<bool> {
         ));
     }
     let integer = path::is_integer_key(&base, &request.path).unwrap_or(false);
-    for v in [request.low, request.high] {
+    for (end, v) in [("LOW", request.low), ("HIGH", request.high)] {
         let mut doc = base.clone();
         path::set(&mut doc, &request.path, v).map_err(refuse)?;
+        // Both ends must give a valid scenario, even when LOW already passes.
+        crate::scenario::parse_variant(&loaded.source.path, doc.to_string()).map_err(|m| {
+            Error::Input(format!(
+                "{}: --between {} {}: at {end} = {v} the scenario is invalid: {m}",
+                loaded.source.path.display(),
+                request.low,
+                request.high
+            ))
+        })?;
     }
     Ok(integer)
 }
@@ -215,9 +224,12 @@ pub fn size(
             path: request.path.clone(),
             value,
         });
+        let file = loaded.source.path.display();
         let e = evaluate(loaded, &settings, backend).map_err(|err| match err {
-            Error::Input(m) => Error::Input(format!("at {} = {value}: {m}", request.path)),
-            Error::Solver(m) => Error::Solver(format!("at {} = {value}: {m}", request.path)),
+            Error::Input(m) => Error::Input(format!("{file}: at {} = {value}: {m}", request.path)),
+            Error::Solver(m) => {
+                Error::Solver(format!("{file}: at {} = {value}: {m}", request.path))
+            }
         })?;
         let trial = trial_of(value, &e);
         progress(&trial);
