@@ -994,3 +994,20 @@ fn first_line_comes_first_without_xdg_runtime_dir() {
         );
     }
 }
+
+/// A heat pipe film of 1e300 W/m2K leaves a matrix no solver can use: the residual stays put
+/// while the updates vanish. Newton says it stalled, exit 3, well before `max_iterations`
+/// (the run took minutes on a large model before), and never reports a pass.
+#[test]
+fn a_newton_that_cannot_progress_stops_early_with_exit_3() {
+    let text = edit(
+        FULL,
+        "film_coefficient_w_m2k = 5000.0",
+        "film_coefficient_w_m2k = 1e300",
+    );
+    let v = solve_expect(&text, 3);
+    assert_eq!(v["verdict"], "not-converged");
+    let message = v["solver"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("stalled"), "{message}");
+    assert!(num(&v, "solver.iterations") < 100.0, "{}", v["solver"]);
+}

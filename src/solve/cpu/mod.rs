@@ -36,6 +36,11 @@ const MIN_STEP_FRACTION: f64 = 0.5;
 /// any physical radiator's ratio (1e-6 at 10^7 cells) is far above both floors.
 const F32_DIAGONAL_FLOOR: f64 = 4e-7;
 const F64_DIAGONAL_FLOOR: f64 = 1e-14;
+/// Newton gives up (exit 3) when neither the residual's norm nor the largest update (while
+/// above the tolerance) has reached a new low (by 1 %) in this many iterations: an input far
+/// outside physics (a film coefficient of 1e308) would otherwise spend all of
+/// `max_iterations`, minutes, getting nowhere.
+const NEWTON_STALL_ITERATIONS: usize = 10;
 /// Linear-solve tolerances: loose while far from the solution, tight near it (inexact Newton).
 const LOOSEST_LINEAR_TOLERANCE: f64 = 1e-3;
 const TIGHTEST_LINEAR_TOLERANCE: f64 = 1e-11;
@@ -379,6 +384,7 @@ impl NewtonSolver {
             refreshed: false,
             residual_norm: 0.0,
             linear_tolerance: 0.0,
+            stall: Stall::new(),
             done: false,
         }
     }
@@ -490,6 +496,17 @@ impl NewtonSolver {
         if max_change <= solution.tolerance_k && balanced {
             solution.converged = true;
             state.done = true;
+        } else if state
+            .stall
+            .stalled(state.residual_norm, max_change, solution.tolerance_k)
+        {
+            solution.failure = Some(format!(
+                "Newton stalled: neither the residual (|R| = {:.3e} W) nor the update \
+                 (last {max_change:.3e} K, tolerance {:.3e} K) improved in the last \
+                 {NEWTON_STALL_ITERATIONS} iterations",
+                state.residual_norm, solution.tolerance_k
+            ));
+            state.done = true;
         }
         state.done
     }
@@ -515,7 +532,42 @@ pub struct NewtonState<'a> {
     refreshed: bool,
     residual_norm: f64,
     linear_tolerance: f64,
+    stall: Stall,
     done: bool,
+}
+
+/// The best residual norm and update so far, and the iterations since either improved.
+#[derive(Clone, Copy, Debug)]
+struct Stall {
+    best_residual: f64,
+    best_change: f64,
+    since: usize,
+}
+
+impl Stall {
+    fn new() -> Stall {
+        Stall {
+            best_residual: f64::INFINITY,
+            best_change: f64::INFINITY,
+            since: 0,
+        }
+    }
+
+    /// Records an iteration; true once [`NEWTON_STALL_ITERATIONS`] have improved neither. An
+    /// update already within `tolerance` is no progress: the balance is what is left to meet.
+    fn stalled(&mut self, residual: f64, change: f64, tolerance: f64) -> bool {
+        let mut improved = false;
+        if residual < 0.99 * self.best_residual {
+            self.best_residual = residual;
+            improved = true;
+        }
+        if change > tolerance && change < 0.99 * self.best_change {
+            self.best_change = change;
+            improved = true;
+        }
+        self.since = if improved { 0 } else { self.since + 1 };
+        self.since >= NEWTON_STALL_ITERATIONS
+    }
 }
 
 impl NewtonState<'_> {
