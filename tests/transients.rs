@@ -692,3 +692,39 @@ fn a_duration_with_too_many_steps_is_refused_by_check_and_before_solving() {
         }
     }
 }
+
+/// Attitude axes are directions: scaling them by 1e200 or 1e-200 changes nothing (their
+/// lengths' squares overflow and underflow, so they are normalised without squaring), and
+/// axes that are not at right angles are refused at any scale.
+#[test]
+fn attitude_axes_are_directions_at_any_scale() {
+    let steady = orbiting_radiator(30.0, "").replace("transient", "steady");
+    let junction = |text: &str| {
+        let v = solve_ok_or_fail(text);
+        num(payload(&v, "gpu"), "junction_c")
+    };
+    let unit = junction(&steady);
+    for scale in ["1.0e200", "1.0e-200"] {
+        let scaled = steady.replace(
+            "nadir_axis = [0.0, -1.0, 0.0], velocity_axis = [1.0, 0.0, 0.0]",
+            &format!("nadir_axis = [0.0, -{scale}, 0.0], velocity_axis = [{scale}, 0.0, 0.0]"),
+        );
+        assert_ne!(scaled, steady);
+        assert_eq!(junction(&scaled), unit, "axes scaled by {scale}");
+        let skewed = steady.replace(
+            "nadir_axis = [0.0, -1.0, 0.0], velocity_axis = [1.0, 0.0, 0.0]",
+            &format!("nadir_axis = [0.0, -{scale}, 0.0], velocity_axis = [{scale}, {scale}, 0.0]"),
+        );
+        let s = Scenario::new("skewed.toml", &skewed);
+        let r = s.check();
+        r.expect_code(2);
+        assert!(r.stderr.contains("perpendicular"), "{}", r.stderr);
+    }
+}
+
+/// The JSON report of a converged steady solve, pass or fail.
+fn solve_ok_or_fail(text: &str) -> Value {
+    let (r, v) = Scenario::new("steady.toml", text).solve_json();
+    assert!(matches!(r.code, Some(0 | 1)), "{}", r.stderr);
+    v
+}

@@ -37,9 +37,9 @@ pub struct OrbitGeometry {
     attitude: AttitudeForm,
 }
 
+/// The unit vector along `v`, without overflow or underflow at 1e200 or 1e-200.
 fn unit(v: [f64; 3]) -> [f64; 3] {
-    let n = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
-    [v[0] / n, v[1] / n, v[2] / n]
+    crate::model::loads::unit(v)
 }
 
 fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {

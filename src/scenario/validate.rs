@@ -47,6 +47,13 @@ pub fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
     a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 
+/// The cosine of the angle between two non-zero vectors, from their unit vectors (a plain
+/// `a.b / (|a||b|)` overflows at 1e200 and underflows at 1e-200).
+pub fn cosine(a: [f64; 3], b: [f64; 3]) -> f64 {
+    let (na, nb) = (norm(a), norm(b));
+    dot(a.map(|x| x / na), b.map(|x| x / nb))
+}
+
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name
@@ -249,14 +256,14 @@ impl Validator {
         self.direction(a.key(names[0]), first);
         self.direction(a.key(names[1]), second);
         let (n1, n2) = (norm(first), norm(second));
-        if n1 > 0.0 && n2 > 0.0 && dot(first, second).abs() > PERPENDICULAR_TOLERANCE * n1 * n2 {
+        if n1 > 0.0 && n2 > 0.0 && cosine(first, second).abs() > PERPENDICULAR_TOLERANCE {
             self.fail(
                 a.key(names[1]),
                 format!(
-                    "{} and {} are not perpendicular (|a.b| = {:.3e} > 1e-6 |a||b|); the two axes must be at right angles",
+                    "{} and {} are not perpendicular (|a.b| = {:.3e} |a||b| > 1e-6 |a||b|); the two axes must be at right angles",
                     names[0],
                     names[1],
-                    dot(first, second).abs()
+                    cosine(first, second).abs()
                 ),
             );
         }
@@ -306,8 +313,12 @@ impl Validator {
             self.direction(p.key("v_m"), panel.v_m);
             let (lu, lv) = (norm(panel.u_m), norm(panel.v_m));
             let uv = dot(panel.u_m, panel.v_m);
-            if lu > 0.0 && lv > 0.0 && uv.abs() > PERPENDICULAR_TOLERANCE * lu * lv {
-                let angle = (uv / (lu * lv)).clamp(-1.0, 1.0).acos().to_degrees();
+            if lu > 0.0 && lv > 0.0 && cosine(panel.u_m, panel.v_m).abs() > PERPENDICULAR_TOLERANCE
+            {
+                let angle = cosine(panel.u_m, panel.v_m)
+                    .clamp(-1.0, 1.0)
+                    .acos()
+                    .to_degrees();
                 self.fail(
                     p.key("v_m"),
                     format!(
