@@ -744,6 +744,7 @@ fn sweep(
         ));
     }
     check_outputs(&[path], &[(Some(csv), "csv"), (png, "png")])?;
+    run::check_some_point_builds(&loaded, &plan)?;
     let choice = backend.map_or(loaded.scenario.solve.backend, backend_choice);
     let backend = skysink::choose_backend(choice)?;
     if !quiet {

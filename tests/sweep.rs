@@ -482,3 +482,27 @@ values = [20.0, 50.0]
     assert_eq!(shared, csv("0"));
     assert_eq!(shared.matches(",ok,").count(), 4, "{shared}");
 }
+
+/// A scenario that no point can repair (a fixed region that holds no cell) is refused before
+/// solving, exit 2, as `check` and `solve` refuse it: not a CSV of `invalid` rows.
+#[test]
+fn a_sweep_of_a_broken_scenario_is_refused_before_solving() {
+    let broken = edit(
+        FULL,
+        "size_m = [1.0, 0.125]\ntemperature_k = 290.0",
+        "size_m = [0.001, 0.001]\ntemperature_k = 290.0",
+    );
+    let sweep = r#"
+[sweep]
+[[sweep.parameters]]
+path = "payloads.gpu0.power_w"
+values = [100.0, 150.0]
+"#;
+    let s = Scenario::new("broken.toml", &format!("{broken}{sweep}"));
+    s.check().expect_code(2);
+    let csv = s.out("broken.csv");
+    let r = sweep_run(&s, &csv, &["--quiet"]);
+    r.expect_code(2);
+    assert!(r.stderr.contains("holds no cell"), "{}", r.stderr);
+    assert!(!csv.exists(), "no CSV");
+}

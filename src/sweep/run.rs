@@ -93,6 +93,33 @@ fn settings_of(plan: &Plan, point: usize) -> Vec<Setting> {
         .collect()
 }
 
+/// Refuses (exit 2) a sweep in which no point gives a scenario that builds: then the scenario
+/// itself is broken (a fixed region that holds no cell, a mesh too large for the machine), not
+/// one of its points, and `check` and `solve` refuse it too. Usually the scenario or the first
+/// point builds and this is one build.
+pub fn check_some_point_builds(loaded: &LoadedScenario, plan: &Plan) -> Result<()> {
+    if crate::build(loaded).is_ok() {
+        return Ok(());
+    }
+    let base = super::base_document(loaded)?;
+    let mut first = None;
+    for point in 0..plan.points.len() {
+        let settings = settings_of(plan, point);
+        match super::variant(&base, &settings, loaded.source.path.clone()) {
+            Ok(variant) => match crate::build(&variant) {
+                Ok(_) => return Ok(()),
+                Err(e) => first = first.or(Some(e.to_string())),
+            },
+            Err(m) => first = first.or(Some(m)),
+        }
+    }
+    Err(Error::Input(format!(
+        "{}: no point of the sweep gives a valid scenario, so nothing was solved; point 0: {}",
+        loaded.source.path.display(),
+        first.unwrap_or_default()
+    )))
+}
+
 /// Solve one point and turn the outcome into its row; never fails.
 pub fn run_point(loaded: &LoadedScenario, plan: &Plan, point: usize, backend: &Backend) -> Row {
     let settings = settings_of(plan, point);
