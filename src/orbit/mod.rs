@@ -11,6 +11,8 @@ mod tests;
 pub use instants::{ScenarioInstants, external_loads};
 
 use crate::model::earth::EARTH_RADIUS_KM;
+// Overflow- and underflow-free (axes of 1e200 or 1e-200 are directions too).
+use crate::model::loads::unit;
 use crate::scenario::{AttitudeForm, Orbit};
 
 /// Earth's gravitational parameter, km^3/s^2 (SCENARIO.md section 1).
@@ -35,11 +37,6 @@ pub struct OrbitGeometry {
     pub radius_km: f64,
     pub period_s: f64,
     attitude: AttitudeForm,
-}
-
-/// The unit vector along `v`, without overflow or underflow at 1e200 or 1e-200.
-fn unit(v: [f64; 3]) -> [f64; 3] {
-    crate::model::loads::unit(v)
 }
 
 fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {

@@ -34,8 +34,8 @@ pub struct Frame {
 struct Interval {
     start_s: f64,
     last: Option<(f64, Vec<f64>)>,
-    /// `dt X_n` summed over the interval's steps; [`Bdf2Quadrature::close`] adds the ends.
-    integrals: Vec<f64>,
+    /// `dt X_n` summed over the interval's steps; [`Interval::integrals`] adds the ends.
+    step_sums: Vec<f64>,
     /// The quadrature's running values at the interval's first instant (None while that is
     /// the run's first instant: they are taken from the first step) and at its last.
     start_running: Option<Vec<f64>>,
@@ -68,7 +68,7 @@ impl Interval {
         let mut interval = Interval {
             start_s: time_s,
             last: None,
-            integrals: vec![0.0; averaged(report).len()],
+            step_sums: vec![0.0; averaged(report).len()],
             start_running: quadrature.running.clone(),
             end_running: None,
             junctions: report
@@ -90,7 +90,7 @@ impl Interval {
         let values = averaged(report);
         if let Some((t0, _)) = &self.last {
             let dt = time_s - t0;
-            for (acc, x) in self.integrals.iter_mut().zip(&values) {
+            for (acc, x) in self.step_sums.iter_mut().zip(&values) {
                 *acc += dt * x;
             }
             if self.start_running.is_none() {
@@ -130,12 +130,12 @@ impl Interval {
     fn integrals(&self) -> Vec<f64> {
         match (&self.start_running, &self.end_running) {
             (Some(start), Some(end)) => self
-                .integrals
+                .step_sums
                 .iter()
                 .zip(start.iter().zip(end))
                 .map(|(sum, (d0, d1))| sum + 0.5 * (d0 - d1))
                 .collect(),
-            _ => self.integrals.clone(),
+            _ => self.step_sums.clone(),
         }
     }
 }

@@ -256,14 +256,17 @@ impl Validator {
         self.direction(a.key(names[0]), first);
         self.direction(a.key(names[1]), second);
         let (n1, n2) = (norm(first), norm(second));
-        if n1 > 0.0 && n2 > 0.0 && cosine(first, second).abs() > PERPENDICULAR_TOLERANCE {
+        let cos = if n1 > 0.0 && n2 > 0.0 {
+            cosine(first, second).abs()
+        } else {
+            0.0
+        };
+        if cos > PERPENDICULAR_TOLERANCE {
             self.fail(
                 a.key(names[1]),
                 format!(
-                    "{} and {} are not perpendicular (|a.b| = {:.3e} |a||b| > 1e-6 |a||b|); the two axes must be at right angles",
-                    names[0],
-                    names[1],
-                    cosine(first, second).abs()
+                    "{} and {} are not perpendicular (|a.b| = {cos:.3e} |a||b| > 1e-6 |a||b|); the two axes must be at right angles",
+                    names[0], names[1],
                 ),
             );
         }
@@ -313,12 +316,13 @@ impl Validator {
             self.direction(p.key("v_m"), panel.v_m);
             let (lu, lv) = (norm(panel.u_m), norm(panel.v_m));
             let uv = dot(panel.u_m, panel.v_m);
-            if lu > 0.0 && lv > 0.0 && cosine(panel.u_m, panel.v_m).abs() > PERPENDICULAR_TOLERANCE
-            {
-                let angle = cosine(panel.u_m, panel.v_m)
-                    .clamp(-1.0, 1.0)
-                    .acos()
-                    .to_degrees();
+            let cos = if lu > 0.0 && lv > 0.0 {
+                cosine(panel.u_m, panel.v_m)
+            } else {
+                0.0
+            };
+            if cos.abs() > PERPENDICULAR_TOLERANCE {
+                let angle = cos.clamp(-1.0, 1.0).acos().to_degrees();
                 self.fail(
                     p.key("v_m"),
                     format!(

@@ -341,11 +341,9 @@ pub fn check_cases(loaded: &LoadedScenario) -> Result<Option<Model>> {
         let in_case = |m: String| Error::Input(format!("case \"{}\": {m}", case.name));
         let variant = variant(&base, &case_settings(loaded, i), loaded.source.path.clone())
             .map_err(in_case)?;
-        let model = crate::build(&variant).map_err(|e| match e {
-            Error::Input(m) => in_case(m),
-            other => other,
-        })?;
-        crate::check_run_fits(&variant, &model).map_err(|e| match e {
+        let built = crate::build(&variant)
+            .and_then(|model| crate::check_run_fits(&variant, &model).map(|()| model));
+        let model = built.map_err(|e| match e {
             Error::Input(m) => in_case(m),
             other => other,
         })?;

@@ -218,7 +218,7 @@ impl RowMaker<'_> {
 }
 
 /// Cell (i, j)'s four stencil neighbours: whether each exists, its node and the conductance.
-fn stencil(panel: &PanelMesh, i: usize, j: usize) -> [(bool, usize, f64); 4] {
+pub(super) fn stencil(panel: &PanelMesh, i: usize, j: usize) -> [(bool, usize, f64); 4] {
     let [nu, nv] = panel.cells;
     let [gu, gv] = panel.conductance;
     let c = panel.cell_index(i, j);

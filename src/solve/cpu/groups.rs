@@ -18,7 +18,7 @@
 
 use rayon::prelude::*;
 
-use super::assemble::NewtonDiagonal;
+use super::assemble::{NewtonDiagonal, stencil};
 use crate::model::Model;
 
 /// Groups beyond this many are left to the backend's own solve (a dense solve of the groups'
@@ -74,20 +74,13 @@ impl GroupBalance {
         let mut leaving = Vec::new();
         for panel in &model.panels {
             let [nu, nv] = panel.cells;
-            let [gu, gv] = panel.conductance;
             for j in 0..nv {
                 for i in 0..nu {
                     let node = panel.cell_index(i, j);
                     if group[node] == NO_GROUP {
                         continue;
                     }
-                    let neighbours = [
-                        (i > 0, node.wrapping_sub(1), gu),
-                        (i + 1 < nu, node + 1, gu),
-                        (j > 0, node.wrapping_sub(nu), gv),
-                        (j + 1 < nv, node + nu, gv),
-                    ];
-                    for (exists, other, conductance) in neighbours {
+                    for (exists, other, conductance) in stencil(panel, i, j) {
                         if exists && group[other] == NO_GROUP {
                             leaving.push(Leaving {
                                 from: node,
