@@ -7,12 +7,12 @@ use std::path::Path;
 use std::process::ExitCode;
 
 #[allow(dead_code)]
-#[path = "src/solve/gpu/shaders.rs"]
+#[path = "src/gpu/shaders.rs"]
 mod shaders;
 
 fn main() -> ExitCode {
     println!("cargo:rerun-if-changed=shaders");
-    println!("cargo:rerun-if-changed=src/solve/gpu/shaders.rs");
+    println!("cargo:rerun-if-changed=src/gpu/shaders.rs");
     let root = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".to_string());
     let errors = check_all(&Path::new(&root).join("shaders"));
     if errors.is_empty() {
@@ -58,7 +58,7 @@ fn check_all(dir: &Path) -> Vec<String> {
         };
         if !shaders::FILES.iter().any(|(listed, _)| listed == name) {
             errors.push(format!(
-                "{path} is not listed in shaders::FILES (src/solve/gpu/shaders.rs): \
+                "{path} is not listed in shaders::FILES (src/gpu/shaders.rs): \
                  the runtime would never load it"
             ));
         }

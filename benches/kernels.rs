@@ -26,13 +26,14 @@ use criterion::{
 };
 use rayon::prelude::*;
 
-use skysink::solve::cpu::amg::Amg;
-use skysink::solve::cpu::pcg::Preconditioner;
-use skysink::solve::cpu::sparse::{self, CsrMatrix};
-use skysink::solve::cpu::{Jacobian, initial_temperature};
-use skysink::solve::gpu::kernels::ChebCoefs;
+use skysink::gpu::kernels::ChebCoefs;
+use skysink::gpu::{Choice, ContextOptions, Encode, GpuContext, pick};
 use skysink::solve::gpu::vcycle::DeviceAmg;
-use skysink::solve::gpu::{Choice, ContextOptions, Encode, GpuContext, pick};
+use skysink::solve::jacobian::Jacobian;
+use skysink::solve::linalg::amg::Amg;
+use skysink::solve::linalg::pcg::Preconditioner;
+use skysink::solve::linalg::sparse::{self, CsrMatrix};
+use skysink::solve::newton::initial_temperature;
 
 const SIZES: [usize; 3] = [10_000, 100_000, 1_000_000];
 

@@ -27,7 +27,7 @@ fn steady_cpu(c: &mut Criterion) {
             b.iter(|| {
                 let model = skysink::build(loaded).expect("generated model builds");
                 let (solution, _report) =
-                    skysink::solve_steady(loaded, &model, &backend).expect("solves");
+                    skysink::run::solve_steady(loaded, &model, &backend).expect("solves");
                 assert!(solution.converged);
                 solution.iterations
             })

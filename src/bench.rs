@@ -92,8 +92,8 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::solve::Backend;
-use crate::solve::cpu::Jacobian;
-use crate::solve::cpu::sparse::CsrMatrix;
+use crate::solve::jacobian::Jacobian;
+use crate::solve::linalg::sparse::CsrMatrix;
 
 /// One row of `skysink bench`.
 #[derive(Clone, Debug, Serialize)]
@@ -133,7 +133,7 @@ pub fn run(
         let loaded = crate::scenario::parse(Path::new("generated radiator"), text)?;
         let start = Instant::now();
         let model = crate::build(&loaded)?;
-        let (solution, _report) = crate::solve_steady(&loaded, &model, backend)?;
+        let (solution, _report) = crate::run::solve_steady(&loaded, &model, backend)?;
         let wall_s = start.elapsed().as_secs_f64();
         let newton_matrix = || -> Result<CsrMatrix> {
             let mut jacobian = Jacobian::new(&model)?;
@@ -149,7 +149,7 @@ pub fn run(
             Backend::Gpu { adapter, .. } => {
                 // Timestamp queries where the adapter has them: the wall clock adds a
                 // submission's latency to every measurement.
-                let options = crate::solve::gpu::ContextOptions {
+                let options = crate::gpu::ContextOptions {
                     timestamps: true,
                     ..Default::default()
                 };

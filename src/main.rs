@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use skysink::report::files::{check_frames, check_outputs, check_writable, is_stdout, write_file};
+use skysink::run::{ExchangeCache, RunOptions};
 use skysink::scenario::BackendChoice;
+use skysink::sweep::run::SweepOptions;
 use skysink::{Error, Result};
 
 // Printing that ignores a closed pipe (`skysink solve x | head -1`): the exit status stays the
@@ -75,6 +78,9 @@ enum Command {
         /// No first line, progress or human report; errors and requested files still appear.
         #[arg(long)]
         quiet: bool,
+        /// Trace the view factors of every load case, even where cases share a geometry.
+        #[arg(long)]
+        retrace_view_factors: bool,
     },
     /// Run the scenario's [sweep]: one CSV row per design point.
     Sweep {
@@ -91,6 +97,16 @@ enum Command {
         png: Option<PathBuf>,
         #[arg(long)]
         quiet: bool,
+        /// Solve the points one after another instead of in parallel (CPU backend).
+        #[arg(long)]
+        sequential: bool,
+        /// Points solved together per GPU batch (steady scenarios without load cases); 1 solves
+        /// them one at a time through the same code. The rows do not depend on it.
+        #[arg(long, value_name = "N", default_value_t = skysink::solve::batch::DEFAULT_BATCH as u64, value_parser = clap::value_parser!(u64).range(1..))]
+        gpu_batch: u64,
+        /// Trace the view factors of every point, even where points share a geometry.
+        #[arg(long)]
+        retrace_view_factors: bool,
     },
     /// Merge the CSV parts of a sharded sweep into one, refusing gaps, duplicates and mismatches.
     SweepMerge {
@@ -119,6 +135,9 @@ enum Command {
         json: Option<PathBuf>,
         #[arg(long)]
         quiet: bool,
+        /// Trace the view factors of every trial, even where trials share a geometry.
+        #[arg(long)]
+        retrace_view_factors: bool,
     },
     /// Validate a scenario without solving it.
     Check { scenario: PathBuf },
@@ -183,6 +202,7 @@ fn main() -> ExitCode {
             vtu,
             png,
             quiet,
+            retrace_view_factors,
         } => solve(
             &scenario,
             backend,
@@ -192,6 +212,7 @@ fn main() -> ExitCode {
                 vtu: vtu.as_deref(),
                 png: png.as_deref(),
             },
+            &ExchangeCache::new(!retrace_view_factors),
             quiet,
         ),
         Command::Sweep {
@@ -201,12 +222,20 @@ fn main() -> ExitCode {
             backend,
             png,
             quiet,
+            sequential,
+            gpu_batch,
+            retrace_view_factors,
         } => sweep(
             &scenario,
             &csv,
             shard.as_deref(),
             backend,
             png.as_deref(),
+            &SweepOptions {
+                parallel: !sequential,
+                gpu_batch: usize::try_from(gpu_batch).unwrap_or(usize::MAX),
+                exchanges: ExchangeCache::new(!retrace_view_factors),
+            },
             quiet,
         ),
         Command::SweepMerge { parts, csv } => sweep_merge(&parts, &csv),
@@ -219,6 +248,7 @@ fn main() -> ExitCode {
             backend,
             json,
             quiet,
+            retrace_view_factors,
         } => size(
             &scenario,
             skysink::sweep::size::SizeRequest {
@@ -230,6 +260,7 @@ fn main() -> ExitCode {
             },
             backend,
             json.as_deref(),
+            &ExchangeCache::new(!retrace_view_factors),
             quiet,
         ),
         Command::Check { scenario } => check(&scenario),
@@ -259,7 +290,7 @@ fn main() -> ExitCode {
 fn check(path: &Path) -> Result<u8> {
     let loaded = skysink::load(path)?;
     // With load cases `solve` builds and runs each case, never the file's own settings alone.
-    let (model, counted) = match skysink::sweep::check_cases(&loaded)? {
+    let (model, counted) = match skysink::run::check_cases(&loaded)? {
         Some(model) => (
             model,
             format!(
@@ -275,7 +306,7 @@ fn check(path: &Path) -> Result<u8> {
         ),
         None => {
             let model = skysink::build(&loaded)?;
-            skysink::check_run_fits(&loaded, &model)?;
+            skysink::run::check_run_fits(&loaded, &model)?;
             (model, String::new())
         }
     };
@@ -347,7 +378,7 @@ fn devices(json: Option<&Path>) -> Result<u8> {
     if let Some(json) = json {
         check_writable(json, "json")?;
     }
-    let list = skysink::solve::gpu::devices();
+    let list = skysink::gpu::devices();
     let auto_pick = list.iter().position(|d| !d.is_cpu());
     let text = skysink::report::devices_table(&list, auto_pick);
     match json {
@@ -381,7 +412,7 @@ fn viewfactors(
         errln!("{}", backend.describe());
     }
     let started = std::time::Instant::now();
-    let exchange = skysink::trace_exchange(&loaded, &model, &backend)?;
+    let exchange = skysink::run::trace_exchange(&loaded, &model, &backend)?;
     let seconds = started.elapsed().as_secs_f64();
     let report = exchange.view_factor_report(&model);
     if let Some(json) = json {
@@ -408,181 +439,11 @@ fn viewfactors(
     Ok(0)
 }
 
-/// A transient's `--vtu FILE`: FILE is a ParaView `.pvd` collection of one `.vtu` per kept
-/// frame, written next to it as `<stem>_<k>.vtu`.
-fn write_vtu_series(
-    path: &Path,
-    model: &skysink::Model,
-    frames: &[skysink::report::transient::Frame],
-) -> Result<()> {
-    let mut frame_model = model.clone();
-    let mut entries = Vec::new();
-    for (k, frame) in frames.iter().enumerate() {
-        let (folder, name) = frame_file(path, k);
-        let t: Vec<f64> = frame.temperatures_k.iter().map(|&x| f64::from(x)).collect();
-        for (a, &w) in frame_model.absorbed_w.iter_mut().zip(&frame.absorbed_w) {
-            *a = f64::from(w);
-        }
-        let mut buffer = Vec::new();
-        skysink::output::vtu::write_vtu(&frame_model, &t, &mut buffer)
-            .map_err(|e| Error::Input(format!("--vtu {}: {e}", path.display())))?;
-        write_file(&folder.join(&name), &buffer, "vtu")?;
-        entries.push((frame.time_s, name));
-    }
-    let mut buffer = Vec::new();
-    skysink::output::vtu::write_pvd(&entries, &mut buffer)
-        .map_err(|e| Error::Input(format!("--vtu {}: {e}", path.display())))?;
-    write_file(path, &buffer, "vtu")
-}
-
-/// The folder and name of a `.pvd` series' frame `k`.
-fn frame_file(pvd: &Path, k: usize) -> (PathBuf, String) {
-    let stem = pvd
-        .file_stem()
-        .map_or_else(|| "frame".into(), |s| s.to_string_lossy().into_owned());
-    let folder = pvd.parent().unwrap_or(Path::new("")).to_path_buf();
-    (folder, format!("{stem}_{k:04}.vtu"))
-}
-
-/// Refuse a transient's `--vtu` series whose frame files would overwrite the input or another
-/// output (exit 2, before solving).
-fn check_frames(pvd: &Path, others: &[(Option<&Path>, &str)]) -> Result<()> {
-    let taken: Vec<(FileIdentity, &Path, &str)> = others
-        .iter()
-        .filter_map(|&(path, what)| {
-            let path = path.filter(|p| !is_stdout(p))?;
-            Some((file_identity(path)?, path, what))
-        })
-        .collect();
-    for k in 0..=skysink::report::transient::MAX_FRAMES + 1 {
-        let (folder, name) = frame_file(pvd, k);
-        let Some(frame) = file_identity(&folder.join(&name)) else {
-            continue;
-        };
-        if let Some((_, path, what)) = taken.iter().find(|(other, ..)| *other == frame) {
-            return Err(Error::Input(format!(
-                "--vtu {}: the series writes its frames beside it ({name} among them), which would overwrite {what} {}; give another file name",
-                pvd.display(),
-                path.display()
-            )));
-        }
-    }
-    Ok(())
-}
-
-fn is_stdout(path: &Path) -> bool {
-    path.as_os_str() == "-"
-}
-
-/// Refuse an output path that cannot be written, before any solving (exit 2).
-fn check_writable(path: &Path, flag: &str) -> Result<()> {
-    if is_stdout(path) {
-        return Ok(());
-    }
-    let refuse = |why: String| Error::Input(format!("--{flag} {}: {why}", path.display()));
-    if path.is_dir() {
-        return Err(refuse("is a folder; give a file name".into()));
-    }
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if !parent.is_dir() {
-        return Err(refuse(format!(
-            "the folder {} does not exist",
-            parent.display()
-        )));
-    }
-    let existed = path.exists();
-    std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(path)
-        .map_err(|e| refuse(format!("cannot be written: {e}")))?;
-    if !existed {
-        let _ = std::fs::remove_file(path);
-    }
-    Ok(())
-}
-
-fn write_file(path: &Path, contents: &[u8], flag: &str) -> Result<()> {
-    std::fs::write(path, contents).map_err(|e| {
-        Error::Input(format!(
-            "--{flag} {}: cannot be written: {e}",
-            path.display()
-        ))
-    })
-}
-
 struct SolveFiles<'a> {
     json: Option<&'a Path>,
     csv: Option<&'a Path>,
     vtu: Option<&'a Path>,
     png: Option<&'a Path>,
-}
-
-/// Refuse "-" for a file flag other than --json, unwritable paths, an output that would
-/// overwrite an input file, and two outputs to one file, before solving.
-fn check_outputs(inputs: &[&Path], files: &[(Option<&Path>, &str)]) -> Result<()> {
-    let mut taken: Vec<(FileIdentity, String)> = inputs
-        .iter()
-        .filter_map(|input| Some((file_identity(input)?, input.display().to_string())))
-        .collect();
-    let inputs_len = taken.len();
-    for &(file, flag) in files {
-        if let Some(file) = file {
-            if flag != "json" && is_stdout(file) {
-                return Err(Error::Input(format!(
-                    "--{flag} needs a file name; \"-\" is allowed only for --json"
-                )));
-            }
-            let Some(identity) = file_identity(file).filter(|_| !is_stdout(file)) else {
-                check_writable(file, flag)?;
-                continue;
-            };
-            if let Some(k) = taken.iter().position(|(other, _)| *other == identity) {
-                let what = if k < inputs_len {
-                    format!("is the input file {}; it would be overwritten", taken[k].1)
-                } else {
-                    format!("is also the file of {}", taken[k].1)
-                };
-                return Err(Error::Input(format!(
-                    "--{flag} {}: {what}; give another file name",
-                    file.display()
-                )));
-            }
-            check_writable(file, flag)?;
-            taken.push((identity, format!("--{flag}")));
-        }
-    }
-    Ok(())
-}
-
-/// What a file name stands for, so that two spellings of one file compare equal: an existing
-/// file's device and inode (hard links included), else the absolute path with its folder
-/// resolved (links included); None when the folder does not exist.
-#[derive(PartialEq)]
-enum FileIdentity {
-    Existing(u64, u64),
-    Path(PathBuf),
-}
-
-fn file_identity(path: &Path) -> Option<FileIdentity> {
-    if let Ok(existing) = path.canonicalize() {
-        #[cfg(unix)]
-        if let Ok(meta) = std::fs::metadata(&existing) {
-            use std::os::unix::fs::MetadataExt;
-            return Some(FileIdentity::Existing(meta.dev(), meta.ino()));
-        }
-        return Some(FileIdentity::Path(existing));
-    }
-    let folder = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    Some(FileIdentity::Path(
-        folder.canonicalize().ok()?.join(path.file_name()?),
-    ))
 }
 
 /// Print the human report to stdout, or to stderr when stdout carries the JSON.
@@ -606,7 +467,13 @@ fn write_json(json: &Path, text: &str) -> Result<()> {
     }
 }
 
-fn solve(path: &Path, backend: Option<BackendArg>, files: SolveFiles, quiet: bool) -> Result<u8> {
+fn solve(
+    path: &Path,
+    backend: Option<BackendArg>,
+    files: SolveFiles,
+    exchanges: &ExchangeCache,
+    quiet: bool,
+) -> Result<u8> {
     let start = std::time::Instant::now();
     let loaded = skysink::load(path)?;
     skysink::trace::phase("load", start);
@@ -640,7 +507,7 @@ fn solve(path: &Path, backend: Option<BackendArg>, files: SolveFiles, quiet: boo
         if choice != skysink::scenario::BackendChoice::Cpu {
             scope.spawn(|| {
                 let start = std::time::Instant::now();
-                skysink::solve::gpu::devices();
+                skysink::gpu::devices();
                 skysink::trace::phase("GPU adapters found (beside the build)", start);
             });
         }
@@ -651,12 +518,12 @@ fn solve(path: &Path, backend: Option<BackendArg>, files: SolveFiles, quiet: boo
             Ok::<_, skysink::Error>(Some(model))
         } else {
             // A case that cannot be built or run is refused before any case is solved.
-            skysink::sweep::check_cases(&loaded)?;
+            skysink::run::check_cases(&loaded)?;
             Ok(None)
         }
     })?;
     if let Some(model) = &built {
-        skysink::check_run_fits(&loaded, model)?;
+        skysink::run::check_run_fits(&loaded, model)?;
     }
     let backend_start = std::time::Instant::now();
     let backend = skysink::choose_backend(choice)?;
@@ -664,10 +531,13 @@ fn solve(path: &Path, backend: Option<BackendArg>, files: SolveFiles, quiet: boo
     if !quiet {
         errln!("{}", backend.describe());
     }
-    let keep_frames = files.vtu.is_some();
+    let options = RunOptions {
+        exchanges,
+        keep_frames: files.vtu.is_some(),
+    };
     let evaluation = match built {
-        Some(model) => skysink::sweep::evaluate_built(&loaded, model, &backend, keep_frames)?,
-        None => skysink::sweep::evaluate_keeping_frames(&loaded, &[], &backend, keep_frames)?,
+        Some(model) => skysink::run::evaluate_built(&loaded, model, &backend, options)?,
+        None => skysink::run::evaluate(&loaded, &[], &backend, options)?,
     };
     skysink::trace::phase("solve (from start)", start);
     let report = evaluation.report();
@@ -691,15 +561,15 @@ fn solve(path: &Path, backend: Option<BackendArg>, files: SolveFiles, quiet: boo
         if let Some(vtu) = files.vtu {
             if outcome.frames.is_empty() {
                 let mut buffer = Vec::new();
-                skysink::output::vtu::write_vtu(model, t, &mut buffer)
+                skysink::report::vtu::write_vtu(model, t, &mut buffer)
                     .map_err(|e| Error::Input(format!("--vtu {}: {e}", vtu.display())))?;
                 write_file(vtu, &buffer, "vtu")?;
             } else {
-                write_vtu_series(vtu, model, &outcome.frames)?;
+                skysink::report::vtu::write_series(vtu, model, &outcome.frames)?;
             }
         }
         if let Some(png) = files.png {
-            let bytes = skysink::output::maps::panel_maps_png(&run.loaded.scenario, model, t)?;
+            let bytes = skysink::report::maps::panel_maps_png(&run.loaded.scenario, model, t)?;
             write_file(png, &bytes, "png")?;
         }
     }
@@ -721,9 +591,11 @@ fn sweep(
     shard: Option<&str>,
     backend: Option<BackendArg>,
     png: Option<&Path>,
+    options: &SweepOptions,
     quiet: bool,
 ) -> Result<u8> {
-    use skysink::sweep::{run, table};
+    use skysink::report::sweep_table as table;
+    use skysink::sweep::run;
     let loaded = skysink::load(path)?;
     let shard = shard.map(run::parse_shard).transpose()?;
     let plan = run::Plan::new(&loaded)?;
@@ -752,9 +624,7 @@ fn sweep(
     }
     let points = plan.shard(shard);
     let bar = skysink::sweep::progress::bar(points.len() as u64, quiet);
-    // SKYSINK_SWEEP_PARALLEL=0 solves the points one at a time (to measure what parallelism buys).
-    let parallel = std::env::var("SKYSINK_SWEEP_PARALLEL").as_deref() != Ok("0");
-    let rows = run::run(&loaded, &plan, &points, &backend, parallel, &|| bar.inc(1));
+    let rows = run::run(&loaded, &plan, &points, &backend, options, &|| bar.inc(1));
     bar.finish_and_clear();
     let mut text = plan.header() + "\n";
     for row in &rows {
@@ -763,7 +633,7 @@ fn sweep(
     }
     write_file(csv, text.as_bytes(), "csv")?;
     if let Some(png) = png {
-        let bytes = skysink::output::plot::sweep_plot_png(&plan, &rows)?;
+        let bytes = skysink::report::plot::sweep_plot_png(&plan.parameters, plan.grid, &rows)?;
         write_file(png, &bytes, "png")?;
     }
     if !quiet {
@@ -793,7 +663,7 @@ fn sweep(
 fn sweep_merge(parts: &[PathBuf], csv: &Path) -> Result<u8> {
     let parts: Vec<&Path> = parts.iter().map(PathBuf::as_path).collect();
     check_outputs(&parts, &[(Some(csv), "csv")])?;
-    let text = skysink::sweep::table::merge(&parts)?;
+    let text = skysink::report::sweep_table::merge(&parts)?;
     write_file(csv, text.as_bytes(), "csv")?;
     Ok(0)
 }
@@ -803,6 +673,7 @@ fn size(
     request: skysink::sweep::size::SizeRequest,
     backend: Option<BackendArg>,
     json: Option<&Path>,
+    exchanges: &ExchangeCache,
     quiet: bool,
 ) -> Result<u8> {
     let loaded = skysink::load(path)?;
@@ -813,7 +684,7 @@ fn size(
     if !quiet {
         errln!("{}", backend.describe());
     }
-    let outcome = skysink::sweep::size::size(&loaded, &request, &backend, |t| {
+    let outcome = skysink::sweep::size::size(&loaded, &request, &backend, exchanges, |t| {
         if !quiet {
             errln!(
                 "skysink: size: {} = {} -> {}, smallest margin {:.3} K",

@@ -12,7 +12,7 @@ mod common;
 
 use common::*;
 use serde_json::Value;
-use skysink::solve::gpu::{Choice, pick};
+use skysink::gpu::{Choice, pick};
 
 /// Largest GPU - CPU temperature difference allowed, K.
 const AGREEMENT_K: f64 = 0.05;

@@ -1,6 +1,6 @@
 //! Batched GPU sweeps (SCENARIO.md sections 1 and 7, gpu/batch.rs): the points of a steady GPU
 //! sweep are solved together, and the CSV is byte-identical whatever the batch size
-//! (SKYSINK_GPU_BATCH=1 solves them one at a time through the same code) and the number of
+//! (`--gpu-batch 1` solves them one at a time through the same code) and the number of
 //! threads; every batched point agrees with `skysink solve --backend gpu` of the same scenario
 //! and with the CPU within 0.05 K. An invalid point stays a row of its own and does not disturb
 //! the others in its batch.
@@ -10,7 +10,7 @@
 mod common;
 
 use common::*;
-use skysink::solve::gpu::{Choice, pick};
+use skysink::gpu::{Choice, pick};
 use std::path::Path;
 
 const AGREEMENT_K: f64 = 0.05;
@@ -40,18 +40,17 @@ fn have_gpu() -> bool {
     }
 }
 
-fn sweep(s: &Scenario, csv: &Path, backend: &str, env: &[(&str, &str)]) -> String {
-    let r = run_env(
-        [
-            "sweep",
-            s.path_str(),
-            "--csv",
-            csv.to_str().unwrap(),
-            "--backend",
-            backend,
-        ],
-        env,
-    );
+fn sweep(s: &Scenario, csv: &Path, backend: &str, flags: &[&str], env: &[(&str, &str)]) -> String {
+    let mut args = vec![
+        "sweep",
+        s.path_str(),
+        "--csv",
+        csv.to_str().unwrap(),
+        "--backend",
+        backend,
+    ];
+    args.extend(flags);
+    let r = run_env(args, env);
     r.expect_code(0);
     read(csv)
 }
@@ -69,25 +68,21 @@ fn a_gpu_sweep_gives_the_same_csv_for_every_batch_size_and_agrees_with_solve_and
         return;
     }
     let s = Scenario::new("grid.toml", &format!("{FULL}{GRID}"));
-    let batched = sweep(&s, &s.out("batched.csv"), "gpu", &[]);
-    let alone = sweep(
-        &s,
-        &s.out("alone.csv"),
-        "gpu",
-        &[("SKYSINK_GPU_BATCH", "1")],
-    );
+    let batched = sweep(&s, &s.out("batched.csv"), "gpu", &[], &[]);
+    let alone = sweep(&s, &s.out("alone.csv"), "gpu", &["--gpu-batch", "1"], &[]);
     let threes = sweep(
         &s,
         &s.out("threes.csv"),
         "gpu",
-        &[("SKYSINK_GPU_BATCH", "3"), ("RAYON_NUM_THREADS", "1")],
+        &["--gpu-batch", "3"],
+        &[("RAYON_NUM_THREADS", "1")],
     );
     assert_eq!(batched, alone, "batch of 8 against batch of 1");
     assert_eq!(
         batched, threes,
         "batch of 8 against batches of 3 on one thread"
     );
-    let cpu = sweep(&s, &s.out("cpu.csv"), "cpu", &[]);
+    let cpu = sweep(&s, &s.out("cpu.csv"), "cpu", &[], &[]);
     let (g, c) = (rows(&batched), rows(&cpu));
     assert_eq!(g.len(), 8);
     assert_eq!(c.len(), 8);
@@ -178,8 +173,13 @@ fn each_point_of_a_batch_has_the_bits_of_its_lone_solve() {
         .map(|f| {
             let loaded = skysink::load(&f.path).expect("a valid scenario");
             let mut model = skysink::build(&loaded).expect("a model");
-            let (options, _) =
-                skysink::prepare_steady(&loaded, &mut model, &backend).expect("prepared");
+            let (options, _) = skysink::run::prepare_steady(
+                &loaded,
+                &mut model,
+                &backend,
+                &skysink::run::ExchangeCache::default(),
+            )
+            .expect("prepared");
             (model, options)
         })
         .collect();

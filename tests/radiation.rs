@@ -361,8 +361,8 @@ fn the_same_seed_gives_bit_identical_view_factors() {
     assert_ne!(a.tally(), c.tally());
 }
 
-fn gpu_context() -> Option<skysink::solve::gpu::GpuContext> {
-    use skysink::solve::gpu::{Choice, ContextOptions, GpuContext, pick};
+fn gpu_context() -> Option<skysink::gpu::GpuContext> {
+    use skysink::gpu::{Choice, ContextOptions, GpuContext, pick};
     let require = std::env::var("SKYSINK_REQUIRE_GPU").is_ok_and(|v| v == "1");
     let opened = pick(Choice::Gpu)
         .and_then(|c| c.ok_or_else(|| skysink::Error::Solver("no adapter".to_string())))

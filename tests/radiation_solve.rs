@@ -567,7 +567,7 @@ fn free_temperatures_match_a_two_node_network() {
 /// Whether a GPU adapter exists; without one, a notice (and a failure when
 /// SKYSINK_REQUIRE_GPU=1), as tests/gpu_agreement.rs does.
 fn gpu_available() -> bool {
-    use skysink::solve::gpu::{Choice, pick};
+    use skysink::gpu::{Choice, pick};
     let require = std::env::var("SKYSINK_REQUIRE_GPU").is_ok_and(|v| v == "1");
     match pick(Choice::Gpu) {
         Ok(Some(_)) => true,

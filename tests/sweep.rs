@@ -409,7 +409,7 @@ values = [1, 200]
 
 /// Points that do not move any panel share one ray trace: a sweep over a coating and a power on
 /// a `[radiation]` scenario gives the same CSV, byte for byte, as tracing every point anew
-/// (SKYSINK_REUSE_VIEW_FACTORS=0).
+/// (`--retrace-view-factors`).
 #[test]
 fn points_with_the_same_geometry_share_their_view_factors() {
     let text = r#"name = "two facing plates, one dissipating"
@@ -461,25 +461,23 @@ path = "payloads.chip.power_w"
 values = [20.0, 50.0]
 "#;
     let s = Scenario::new("radiation_sweep.toml", text);
-    let csv = |reuse: &str| {
-        let out = s.out(&format!("reuse-{reuse}.csv"));
-        let r = run_env(
-            [
-                "sweep",
-                s.path_str(),
-                "--backend",
-                "cpu",
-                "--quiet",
-                "--csv",
-                out.to_str().expect("utf-8"),
-            ],
-            &[("SKYSINK_REUSE_VIEW_FACTORS", reuse)],
-        );
-        r.expect_code(0);
+    let csv = |flags: &[&str]| {
+        let out = s.out(&format!("reuse-{}.csv", flags.len()));
+        let mut args = vec![
+            "sweep",
+            s.path_str(),
+            "--backend",
+            "cpu",
+            "--quiet",
+            "--csv",
+            out.to_str().expect("utf-8"),
+        ];
+        args.extend(flags);
+        run_env(args, &[]).expect_code(0);
         std::fs::read_to_string(out).expect("csv")
     };
-    let shared = csv("1");
-    assert_eq!(shared, csv("0"));
+    let shared = csv(&[]);
+    assert_eq!(shared, csv(&["--retrace-view-factors"]));
     assert_eq!(shared.matches(",ok,").count(), 4, "{shared}");
 }
 

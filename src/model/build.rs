@@ -3,25 +3,17 @@
 use std::collections::HashMap;
 
 use super::geometry::{self, CellOverlap, Rect, Strip};
-use super::loads::{Exposure, unit};
+use super::loads::Exposure;
 use super::*;
 use crate::error::{Error, Result};
+use crate::memory;
 use crate::scenario::place::{Invalid, Place};
-use crate::scenario::validate::{INSIDE_TOLERANCE, norm};
+use crate::scenario::validate::INSIDE_TOLERANCE;
 use crate::scenario::{LoadedScenario, Mode, Payload, Scenario, catalog};
+use crate::vec3::{cross, norm, unit};
 
 /// Tolerance (m) for "a cell centre lies inside a fixed region" (SCENARIO.md section 3).
 const REGION_CENTRE_TOLERANCE_M: f64 = 1e-9;
-
-/// A generous upper bound of the memory the CPU solve of `cells` cells needs, in bytes: model
-/// arrays, the Jacobian, the multigrid hierarchy and the Krylov vectors.
-pub fn estimate_memory_bytes(cells: usize, irregular_couplings: usize) -> u64 {
-    const BYTES_PER_CELL: u64 = 640;
-    const BYTES_PER_COUPLING: u64 = 160;
-    (cells as u64)
-        .saturating_mul(BYTES_PER_CELL)
-        .saturating_add((irregular_couplings as u64).saturating_mul(BYTES_PER_COUPLING))
-}
 
 pub fn build(loaded: &LoadedScenario) -> Result<Model> {
     let s = &loaded.scenario;
@@ -178,12 +170,13 @@ fn check_memory(loaded: &LoadedScenario) -> Result<()> {
         .iter()
         .map(|p| p.cells[0].max(1) as u128 * p.cells[1].max(1) as u128)
         .sum();
-    let irregular = loaded.scenario.heat_pipes.len() * 4096 + loaded.scenario.links.len() * 1024;
+    let irregular = loaded.scenario.heat_pipes.len() * memory::COUPLINGS_PER_HEAT_PIPE
+        + loaded.scenario.links.len() * memory::COUPLINGS_PER_LINK;
     let needed = usize::try_from(n_cells)
         .ok()
-        .map(|n| estimate_memory_bytes(n, irregular))
+        .map(|n| memory::solve_bytes(n, irregular))
         .unwrap_or(u64::MAX);
-    let available = available_memory_bytes();
+    let available = memory::available_bytes();
     if needed > available.unwrap_or(u64::MAX) || needed == u64::MAX {
         let have = available.map_or("an unknown amount".to_string(), |a| {
             format!("{:.1} GiB", a as f64 / 1024f64.powi(3))
@@ -199,22 +192,6 @@ fn check_memory(loaded: &LoadedScenario) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-/// MemAvailable from /proc/meminfo (Linux); None where it cannot be read.
-pub fn available_memory_bytes() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
-
-fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
 }
 
 fn side(s: &Scenario, coating: &str, normal: [f64; 3], exposure: &Exposure) -> Side {

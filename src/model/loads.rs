@@ -3,7 +3,7 @@
 
 use super::earth;
 use crate::scenario::Environment;
-use crate::scenario::validate::{dot, norm};
+use crate::vec3::{dot, unit};
 
 /// The steady environment reduced to unit vectors and an eclipse flag.
 #[derive(Clone, Copy, Debug)]
@@ -15,11 +15,6 @@ pub struct Exposure {
     pub sun: Option<[f64; 3]>,
     /// Towards the Earth's centre, unit, and the altitude in km; None without an Earth.
     pub earth: Option<([f64; 3], f64)>,
-}
-
-pub fn unit(v: [f64; 3]) -> [f64; 3] {
-    let n = norm(v);
-    [v[0] / n, v[1] / n, v[2] / n]
 }
 
 impl Exposure {

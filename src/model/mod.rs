@@ -5,13 +5,14 @@
 //! is a 5-point stencil with one conductance per direction (panels are uniform); everything else
 //! (heat-pipe contacts, links) is a short list of irregular couplings.
 
+pub mod balance;
 pub mod build;
 pub mod earth;
 pub mod geometry;
 mod instant;
 pub mod loads;
 
-pub use build::{build, estimate_memory_bytes};
+pub use build::build;
 pub use earth::earth_view_factor;
 pub use instant::Schedule;
 pub use loads::Exposure;
@@ -206,30 +207,6 @@ pub struct Model {
 }
 
 impl Model {
-    /// Net heat radiated away by each cell, W (emission less what it absorbs from the sink and,
-    /// with `[radiation]`, from other surfaces). Non-finite where the radiosity failed.
-    pub fn emitted_w(&self, t: &[f64]) -> Vec<f64> {
-        let mut out = vec![0.0; self.n_cells];
-        match &self.exchange {
-            Some(exchange) => {
-                if exchange.net_infrared(self, t, &mut out).is_err() {
-                    out.fill(f64::NAN);
-                }
-                for q in &mut out {
-                    *q = -*q;
-                }
-            }
-            None => {
-                let sink4 = self.sink_k.powi(4);
-                for (cell, q) in out.iter_mut().enumerate() {
-                    let t2 = t[cell] * t[cell];
-                    *q = SIGMA * self.emissive_area[cell] * (t2 * t2 - sink4);
-                }
-            }
-        }
-        out
-    }
-
     pub fn is_fixed(&self, node: usize) -> bool {
         self.fixed_k[node].is_some()
     }

@@ -12,8 +12,8 @@ pub use instants::{ScenarioInstants, external_loads};
 
 use crate::model::earth::EARTH_RADIUS_KM;
 // Overflow- and underflow-free (axes of 1e200 or 1e-200 are directions too).
-use crate::model::loads::unit;
 use crate::scenario::{AttitudeForm, Orbit};
+use crate::vec3::{cross, unit};
 
 /// Earth's gravitational parameter, km^3/s^2 (SCENARIO.md section 1).
 pub const MU_KM3_S2: f64 = 398600.4418;
@@ -37,14 +37,6 @@ pub struct OrbitGeometry {
     pub radius_km: f64,
     pub period_s: f64,
     attitude: AttitudeForm,
-}
-
-fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [
-        a[1] * b[2] - a[2] * b[1],
-        a[2] * b[0] - a[0] * b[2],
-        a[0] * b[1] - a[1] * b[0],
-    ]
 }
 
 fn combine(terms: [(f64, [f64; 3]); 3]) -> [f64; 3] {

@@ -17,7 +17,7 @@ use super::rng;
 use super::scene::{EARTH, SPACE, Scene};
 use super::trace::{Tally, TraceParams};
 use crate::error::{Error, Result};
-use crate::solve::gpu::{GpuContext, Kernel};
+use crate::gpu::{GpuContext, Kernel};
 
 /// Largest number of rays in one dispatch.
 pub const MAX_BATCH_RAYS: u64 = 1 << 24;

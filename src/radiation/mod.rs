@@ -89,8 +89,9 @@ use crate::error::{Error, Result};
 use crate::model::earth::{earth_angular_radius, earth_view_factor_dirs, sun_behind_earth};
 use crate::model::{Model, SIGMA, Side};
 use crate::scenario::Environment;
+use crate::vec3::{dot, unit};
 use exchange::PatchExchange;
-use scene::{Scene, dot};
+use scene::Scene;
 use trace::{EarthCone, Tally, TraceParams};
 
 /// `[radiation]` of SCENARIO.md section 5.
@@ -113,7 +114,7 @@ impl Default for RadiationSettings {
 pub enum Tracer<'a> {
     Cpu,
     /// shaders/trace.wgsl on an open device (f32).
-    Gpu(&'a crate::solve::gpu::GpuContext),
+    Gpu(&'a crate::gpu::GpuContext),
 }
 
 /// The Earth seen from the spacecraft: unit nadir (body frame) and altitude.
@@ -165,11 +166,6 @@ impl ExternalLoads {
             earth,
         }
     }
-}
-
-fn unit(v: [f64; 3]) -> [f64; 3] {
-    let n = dot(v, v).sqrt();
-    if n > 0.0 { v.map(|x| x / n) } else { v }
 }
 
 /// Traced view factors of a model: per-cell-side escape fractions and the patch exchange.

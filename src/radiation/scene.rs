@@ -3,6 +3,7 @@
 //! shaders/trace.wgsl implements the same tests in f32.
 
 use crate::model::{Model, PanelMesh};
+use crate::vec3::dot;
 
 /// Patches per panel edge: each side is cut into at most `MAX_PATCHES_PER_EDGE` x
 /// `MAX_PATCHES_PER_EDGE` patches (fewer where the panel has fewer cells).
@@ -263,11 +264,6 @@ pub struct Hit {
     pub x: f64,
     pub y: f64,
     pub front: bool,
-}
-
-#[inline]
-pub fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 
 /// Ray against one rectangle: (t, x, y, n.dir) when it meets it at t_min < t < t_max.

@@ -6,7 +6,8 @@
 use rayon::prelude::*;
 
 use super::rng;
-use super::scene::{Ray, Scene, dot};
+use super::scene::{Ray, Scene};
+use crate::vec3::dot;
 
 /// Runs `f(panel, side, i, j, cell_key)` for every cell side; the result per cell side at index
 /// `2 cell + side`.

@@ -5,7 +5,8 @@
 use rayon::prelude::*;
 
 use super::rng;
-use super::scene::{EARTH, SPACE, Scene, dot};
+use super::scene::{EARTH, SPACE, Scene};
+use crate::vec3::dot;
 
 /// The Earth as an escape target: unit nadir and the cosine of the disc's angular radius.
 #[derive(Clone, Copy, Debug)]

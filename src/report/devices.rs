@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::solve::gpu::AdapterSummary;
+use crate::gpu::AdapterSummary;
 
 fn mib(bytes: u64) -> String {
     format!("{} MiB", bytes / (1024 * 1024))

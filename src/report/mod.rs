@@ -1,9 +1,15 @@
 //! Report: everything a user reads, derived from Model + Solution. Writers only format.
 
+mod canvas;
 mod csv;
 mod devices;
+pub mod files;
+pub mod maps;
+pub mod plot;
+pub mod sweep_table;
 mod text;
 pub mod transient;
+pub mod vtu;
 
 pub use csv::{write_cell_csv, write_series_csv};
 pub use devices::{devices_json, devices_table};
@@ -11,9 +17,9 @@ pub use text::human_report;
 
 use serde::Serialize;
 
+use crate::model::balance::heat_residual;
 use crate::model::{Model, ZERO_CELSIUS_K};
 use crate::scenario::Scenario;
-use crate::solve::cpu::heat_residual;
 use crate::solve::{Backend, Solution};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -260,7 +266,7 @@ impl Report {
             .iter()
             .map(|p| payload_report(p, t, required_margin_k, converged))
             .collect();
-        let emitted = model.emitted_w(t);
+        let emitted = crate::model::balance::emitted_w(model, t);
         let panels: Vec<PanelReport> = model
             .panels
             .iter()

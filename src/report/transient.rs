@@ -17,9 +17,6 @@ pub struct TimeSeries {
     pub rows: Vec<Vec<f64>>,
 }
 
-/// Most temperature frames a transient keeps for a `.pvd` series.
-pub const MAX_FRAMES: usize = 100;
-
 /// The temperatures of every node at one instant of the reported interval (f32 halves the
 /// memory; a frame is for viewing).
 #[derive(Clone, Debug)]

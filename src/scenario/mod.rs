@@ -4,6 +4,7 @@ pub mod catalog;
 pub mod place;
 mod types;
 pub mod validate;
+pub mod variant;
 
 use std::path::Path;
 
@@ -31,7 +32,7 @@ pub fn load(path: &Path) -> Result<LoadedScenario> {
 /// paths are checked too: every case, applied, must give a valid scenario.
 pub fn parse(path: &Path, text: String) -> Result<LoadedScenario> {
     let loaded = parse_base(path, text)?;
-    crate::sweep::check_scenario(&loaded)?;
+    variant::check_scenario(&loaded)?;
     Ok(loaded)
 }
 

@@ -7,6 +7,7 @@ use super::catalog;
 use super::place::{Invalid, Place};
 use super::types::*;
 use crate::error::Num;
+use crate::vec3::{cosine, dot, norm};
 
 /// Relative tolerance for "inside the panel" tests (SCENARIO.md: 1e-9 of the panel's length).
 pub const INSIDE_TOLERANCE: f64 = 1e-9;
@@ -35,23 +36,6 @@ pub fn validate(s: &Scenario) -> Result<(), Invalid> {
         Some(first) => Err(first),
         None => Ok(()),
     }
-}
-
-/// Euclidean length, without overflow or underflow in the squares (1e200 and 1e-200 are
-/// lengths too).
-pub fn norm(a: [f64; 3]) -> f64 {
-    a[0].hypot(a[1]).hypot(a[2])
-}
-
-pub fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
-    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-}
-
-/// The cosine of the angle between two non-zero vectors, from their unit vectors (a plain
-/// `a.b / (|a||b|)` overflows at 1e200 and underflows at 1e-200).
-pub fn cosine(a: [f64; 3], b: [f64; 3]) -> f64 {
-    let (na, nb) = (norm(a), norm(b));
-    dot(a.map(|x| x / na), b.map(|x| x / nb))
 }
 
 fn valid_name(name: &str) -> bool {
@@ -769,7 +753,7 @@ impl Validator {
     }
 
     /// Case names and the shape of `set`; whether each path exists and each changed scenario is
-    /// valid is checked on the document (`crate::sweep::check_cases`).
+    /// valid is checked on the document (`crate::run::check_cases`).
     fn cases(&mut self, s: &Scenario) {
         let mut seen = HashSet::new();
         for (i, case) in s.cases.iter().enumerate() {

@@ -1,12 +1,26 @@
 //! Solve: a backend turns a Model into a Solution. The CPU backend (f64) is the reference.
+//!
+//! - newton.rs: Newton on the T^4 balance, the time term, the [`newton::LinearSolver`] trait;
+//!   jacobian.rs: the Newton matrix; groups.rs: the f64 group correction of each update.
+//! - linalg/: backend-neutral sparse algebra, PCG and the multigrid set-up.
+//! - cpu/: the CPU linear solver;  gpu/: the GPU linear solver. Neither imports the other.
+//! - transient.rs: time stepping (backward Euler, BDF2) over any linear solver.
+//! - batch.rs: many steady solves at once (a sweep's points), batched on the GPU.
 
+pub mod batch;
 pub mod cpu;
 pub mod gpu;
+pub mod groups;
+pub mod jacobian;
+pub mod linalg;
+pub mod newton;
 pub mod transient;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::gpu::AdapterSummary;
 use crate::model::Model;
-use gpu::{AdapterSummary, Precision};
+use crate::scenario::BackendChoice;
+pub use linalg::Precision;
 
 /// Which backend runs the solve, as resolved from `--backend` / `solve.backend`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,6 +89,42 @@ pub struct Solution {
     pub wall_s: f64,
 }
 
+/// Pick the backend for a `--backend`/`solve.backend` choice (SCENARIO.md section 8): `cpu`
+/// is the CPU; `gpu` the best adapter of any type (none: exit 3); `auto` the best adapter that
+/// is not of CPU type, else the CPU. The GPU backend's linear algebra is f32.
+pub fn choose_backend(choice: BackendChoice) -> Result<Backend> {
+    let cpu = || Backend::Cpu {
+        threads: rayon::current_num_threads(),
+    };
+    let gpu = |candidate: crate::gpu::Candidate| Backend::Gpu {
+        adapter: candidate.summary,
+        precision: Precision::F32,
+    };
+    match choice {
+        BackendChoice::Cpu => Ok(cpu()),
+        BackendChoice::Gpu => match crate::gpu::pick(crate::gpu::Choice::Gpu)? {
+            Some(candidate) => Ok(gpu(candidate)),
+            None => Err(Error::Solver(
+                "--backend gpu: no GPU adapter found".to_string(),
+            )),
+        },
+        BackendChoice::Auto => {
+            Ok(crate::gpu::pick(crate::gpu::Choice::Auto)?.map_or_else(cpu, gpu))
+        }
+    }
+}
+
+/// The linear solver of a backend, for solves that drive Newton themselves (transients).
+pub fn linear_solver(backend: &Backend) -> Result<Box<dyn newton::LinearSolver>> {
+    Ok(match backend {
+        Backend::Cpu { .. } => Box::new(cpu::CpuPcg::default()),
+        Backend::Gpu { adapter, .. } => {
+            Box::new(gpu::solver::GpuPcg::new(gpu::solver::open(adapter)?))
+        }
+    })
+}
+
+/// Solve a built model in steady state on `backend`.
 pub fn solve(model: &Model, backend: &Backend, options: SolveOptions) -> Result<Solution> {
     let start = std::time::Instant::now();
     let mut solution = match backend {

@@ -6,10 +6,14 @@
 //! The first step has no second past state and is backward Euler; its local error is
 //! second order, so the run stays second order overall.
 
-use super::cpu::{LinearSolver, NewtonSolver, TimeTerm, heat_residual};
+use super::newton::{LinearSolver, NewtonSolver, TimeTerm};
 use super::{Solution, SolveOptions};
 use crate::error::Result;
 use crate::model::Model;
+use crate::model::balance::heat_residual;
+
+/// Most temperature frames a transient keeps for a `.pvd` series.
+pub const MAX_FRAMES: usize = 100;
 
 /// The time grid of a run.
 #[derive(Clone, Copy, Debug)]
@@ -55,7 +59,7 @@ impl Horizon {
     }
 
     /// Every how many steps a `.pvd` frame is kept: at most
-    /// [`crate::report::transient::MAX_FRAMES`] frames over the reported interval.
+    /// [`MAX_FRAMES`] frames over the reported interval.
     pub fn frame_stride(&self) -> usize {
         let span = match *self {
             Horizon::Orbits {
@@ -63,7 +67,7 @@ impl Horizon {
             } => steps_per_orbit,
             Horizon::Duration { steps, .. } => steps,
         };
-        span.div_ceil(crate::report::transient::MAX_FRAMES).max(1)
+        span.div_ceil(MAX_FRAMES).max(1)
     }
 
     /// Steps of the whole run.
@@ -182,7 +186,7 @@ fn initial_state(
         }
         None => {
             instants.apply_average(model);
-            let mut solution = super::cpu::newton(model, setup.options, linear)?;
+            let mut solution = super::newton::newton(model, setup.options, linear)?;
             if let Some(failure) = &mut solution.failure {
                 *failure = format!("the initial steady state did not converge: {failure}");
             }

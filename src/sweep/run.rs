@@ -2,16 +2,38 @@
 
 use rayon::prelude::*;
 
-use super::table::{Row, Status};
-use super::{Setting, design, evaluate, hash, path};
 use crate::error::{Error, Result};
-use crate::model::Model;
-use crate::report::Verdict;
-use crate::report::{OrbitReport, Report};
-use crate::scenario::LoadedScenario;
-use crate::solve::gpu::batch as gpu_batch;
-use crate::solve::gpu::solver::GpuBatch;
-use crate::solve::{Backend, SolveOptions};
+use crate::model::{Model, build};
+use crate::report::sweep_table::{self, Row, Status};
+use crate::report::{OrbitReport, Report, Verdict};
+use crate::run::{ExchangeCache, RunOptions, evaluate, prepare_steady};
+use crate::scenario::variant::{Setting, base_document, design, hash, path, variant};
+use crate::scenario::{LoadedScenario, Mode, SweepMethod};
+use crate::solve::batch::{DEFAULT_BATCH, SteadyBatch};
+use crate::solve::{Backend, Solution, SolveOptions};
+
+/// How a sweep runs its points; none of it changes a row.
+#[derive(Debug)]
+pub struct SweepOptions {
+    /// CPU points in parallel on rayon's threads (`--sequential` turns it off, to measure what
+    /// parallelism buys).
+    pub parallel: bool,
+    /// GPU points solved together per batch (`--gpu-batch`; 1 solves them one at a time
+    /// through the same code).
+    pub gpu_batch: usize,
+    /// Traced view factors shared between points of one geometry.
+    pub exchanges: ExchangeCache,
+}
+
+impl Default for SweepOptions {
+    fn default() -> Self {
+        SweepOptions {
+            parallel: true,
+            gpu_batch: DEFAULT_BATCH,
+            exchanges: ExchangeCache::default(),
+        }
+    }
+}
 
 /// What a sweep will run: its id, column names and every point's parameter values.
 #[derive(Clone, Debug)]
@@ -32,7 +54,7 @@ impl Plan {
                 loaded.source.path.display()
             )));
         };
-        let base = super::base_document(loaded)?;
+        let base = base_document(loaded)?;
         let integer: Vec<bool> = sweep
             .parameters
             .iter()
@@ -48,12 +70,12 @@ impl Plan {
                 .map(|p| p.name.clone())
                 .collect(),
             points: design::points(sweep, &integer),
-            grid: sweep.method == crate::scenario::SweepMethod::Grid,
+            grid: sweep.method == SweepMethod::Grid,
         })
     }
 
     pub fn header(&self) -> String {
-        super::table::header(&self.parameters, &self.payloads)
+        sweep_table::header(&self.parameters, &self.payloads)
     }
 
     /// The points a shard runs: point mod n = i - 1 (1 <= i <= n).
@@ -98,15 +120,15 @@ fn settings_of(plan: &Plan, point: usize) -> Vec<Setting> {
 /// one of its points, and `check` and `solve` refuse it too. Usually the scenario or the first
 /// point builds and this is one build.
 pub fn check_some_point_builds(loaded: &LoadedScenario, plan: &Plan) -> Result<()> {
-    if crate::build(loaded).is_ok() {
+    if build(loaded).is_ok() {
         return Ok(());
     }
-    let base = super::base_document(loaded)?;
+    let base = base_document(loaded)?;
     let mut first = None;
     for point in 0..plan.points.len() {
         let settings = settings_of(plan, point);
-        match super::variant(&base, &settings, loaded.source.path.clone()) {
-            Ok(variant) => match crate::build(&variant) {
+        match variant(&base, &settings, loaded.source.path.clone()) {
+            Ok(variant) => match build(&variant) {
                 Ok(_) => return Ok(()),
                 Err(e) => first = first.or(Some(e.to_string())),
             },
@@ -121,17 +143,27 @@ pub fn check_some_point_builds(loaded: &LoadedScenario, plan: &Plan) -> Result<(
 }
 
 /// Solve one point and turn the outcome into its row; never fails.
-pub fn run_point(loaded: &LoadedScenario, plan: &Plan, point: usize, backend: &Backend) -> Row {
+pub fn run_point(
+    loaded: &LoadedScenario,
+    plan: &Plan,
+    point: usize,
+    backend: &Backend,
+    exchanges: &ExchangeCache,
+) -> Row {
     let settings = settings_of(plan, point);
+    let options = RunOptions {
+        exchanges,
+        keep_frames: false,
+    };
     row(
         plan,
         point,
-        evaluate(loaded, &settings, backend).map(|e| e.report()),
+        evaluate(loaded, &settings, backend, options).map(|e| e.report()),
     )
 }
 
 /// The row of a point from its governing report, or from why it has none.
-fn row(plan: &Plan, point: usize, outcome: Result<crate::report::Report>) -> Row {
+fn row(plan: &Plan, point: usize, outcome: Result<Report>) -> Row {
     let values = plan.points[point].clone();
     let empty = |status, message: String| Row {
         point,
@@ -192,29 +224,31 @@ fn row(plan: &Plan, point: usize, outcome: Result<crate::report::Report>) -> Row
 /// Solve `points` and return their rows in point order. On the CPU backend the points run in
 /// parallel on rayon's threads (each solve is deterministic whatever the threads, so the rows are
 /// too). On the GPU a steady scenario without load cases is solved in batches of
-/// `SKYSINK_GPU_BATCH` points (gpu/batch.rs; a batch's numbers do not depend on its size), other
-/// scenarios one point after another. `tick` is called once per finished point.
+/// `options.gpu_batch` points (solve/batch.rs; a batch's numbers do not depend on its size),
+/// other scenarios one point after another. `tick` is called once per finished point.
 pub fn run(
     loaded: &LoadedScenario,
     plan: &Plan,
     points: &[usize],
     backend: &Backend,
-    parallel: bool,
+    options: &SweepOptions,
     tick: &(dyn Fn() + Sync),
 ) -> Vec<Row> {
+    let exchanges = &options.exchanges;
     let one = |&p: &usize| {
-        let row = run_point(loaded, plan, p, backend);
+        let row = run_point(loaded, plan, p, backend, exchanges);
         tick();
         row
     };
     match backend {
-        Backend::Cpu { .. } if parallel => points.par_iter().map(one).collect(),
-        Backend::Gpu { adapter, .. } if batchable(loaded) => {
-            let size = gpu_batch::batch_size();
-            let mut batch = None;
+        Backend::Cpu { .. } if options.parallel => points.par_iter().map(one).collect(),
+        Backend::Gpu { .. } if batchable(loaded) => {
+            let mut batch = SteadyBatch::new(backend);
             let mut rows = Vec::with_capacity(points.len());
-            for chunk in points.chunks(size) {
-                rows.extend(run_batch(loaded, plan, chunk, backend, adapter, &mut batch));
+            for chunk in points.chunks(options.gpu_batch.max(1)) {
+                rows.extend(run_batch(
+                    loaded, plan, chunk, backend, exchanges, &mut batch,
+                ));
                 for _ in chunk {
                     tick();
                 }
@@ -228,7 +262,7 @@ pub fn run(
 /// Whether a GPU sweep of `loaded` goes through the batched steady solve.
 fn batchable(loaded: &LoadedScenario) -> bool {
     let s = &loaded.scenario;
-    s.solve.mode == crate::scenario::Mode::Steady && s.cases.is_empty()
+    s.solve.mode == Mode::Steady && s.cases.is_empty()
 }
 
 /// One variant of a batch, ready to solve or already settled.
@@ -238,20 +272,26 @@ enum Prepared {
     Settled(Error),
 }
 
-fn prepare(loaded: &LoadedScenario, plan: &Plan, point: usize, backend: &Backend) -> Prepared {
+fn prepare(
+    loaded: &LoadedScenario,
+    plan: &Plan,
+    point: usize,
+    backend: &Backend,
+    exchanges: &ExchangeCache,
+) -> Prepared {
     let settings = settings_of(plan, point);
     let variant = if settings.is_empty() {
         Ok(loaded.clone())
     } else {
-        let base = match super::base_document(loaded) {
+        let base = match base_document(loaded) {
             Ok(base) => base,
             Err(e) => return Prepared::Settled(e),
         };
-        super::variant(&base, &settings, loaded.source.path.clone()).map_err(Error::Input)
+        variant(&base, &settings, loaded.source.path.clone()).map_err(Error::Input)
     };
     let ready = variant.and_then(|variant| {
-        let mut model = crate::build(&variant)?;
-        let (options, orbit) = crate::prepare_steady(&variant, &mut model, backend)?;
+        let mut model = build(&variant)?;
+        let (options, orbit) = prepare_steady(&variant, &mut model, backend, exchanges)?;
         Ok((variant, model, options, orbit))
     });
     match ready {
@@ -266,12 +306,12 @@ fn run_batch(
     plan: &Plan,
     chunk: &[usize],
     backend: &Backend,
-    adapter: &crate::solve::gpu::AdapterSummary,
-    batch: &mut Option<GpuBatch>,
+    exchanges: &ExchangeCache,
+    batch: &mut SteadyBatch,
 ) -> Vec<Row> {
     let prepared: Vec<Prepared> = chunk
         .iter()
-        .map(|&p| prepare(loaded, plan, p, backend))
+        .map(|&p| prepare(loaded, plan, p, backend, exchanges))
         .collect();
     let ready: Vec<(&Model, SolveOptions)> = prepared
         .iter()
@@ -280,31 +320,7 @@ fn run_batch(
             Prepared::Settled(_) => None,
         })
         .collect();
-    let nodes: Vec<usize> = ready.iter().map(|(m, _)| m.n_nodes).collect();
-    let mut results: Vec<Option<Result<crate::Solution>>> = Vec::with_capacity(ready.len());
-    for part in gpu_batch::split(&nodes, usize::MAX) {
-        let models = &ready[part];
-        let opened = match batch.take() {
-            Some(b) => Ok(b),
-            None => crate::solve::gpu::solver::open(adapter).map(GpuBatch::new),
-        };
-        let solved = opened.and_then(|mut b| {
-            let solved = gpu_batch::solve_with(models, &mut b);
-            *batch = Some(b);
-            solved
-        });
-        match solved {
-            Ok(s) => results.extend(s.into_iter().map(Some)),
-            Err(e) => {
-                let message = e.to_string();
-                results.extend(
-                    models
-                        .iter()
-                        .map(|_| Some(Err(Error::Solver(message.clone())))),
-                );
-            }
-        }
-    }
+    let results: Vec<Result<Solution>> = batch.solve(&ready);
     let mut solved = results.into_iter();
     chunk
         .iter()
@@ -314,7 +330,7 @@ fn run_batch(
                 Prepared::Settled(e) => Err(e),
                 Prepared::Ready(r) => {
                     let (variant, model, _, orbit) = *r;
-                    match solved.next().flatten() {
+                    match solved.next() {
                         Some(Ok(solution)) => {
                             let mut report =
                                 Report::new(&variant.scenario, &model, &solution, backend);

@@ -3,10 +3,11 @@
 
 use serde::Serialize;
 
-use super::{Evaluation, Setting, evaluate, path};
 use crate::error::{Error, Result};
-use crate::report::{Report, Verdict};
-use crate::scenario::LoadedScenario;
+use crate::report::{Report, SCHEMA_VERSION, Verdict};
+use crate::run::{Evaluation, ExchangeCache, RunOptions, evaluate};
+use crate::scenario::variant::{Setting, base_document, path};
+use crate::scenario::{LoadedScenario, parse_variant};
 use crate::solve::Backend;
 
 #[derive(Clone, Debug)]
@@ -148,7 +149,7 @@ fn trial_of(value: f64, e: &Evaluation) -> Trial {
 
 /// Check the request against the scenario before any solving (exit 2 when wrong).
 pub fn check(loaded: &LoadedScenario, request: &SizeRequest) -> Result<bool> {
-    let base = super::base_document(loaded)?;
+    let base = base_document(loaded)?;
     let refuse = |m: String| Error::Input(format!("--vary {}: {m}", request.path));
     path::check(&base, &request.path).map_err(refuse)?;
     if !(request.low.is_finite() && request.high.is_finite()) || request.low >= request.high {
@@ -184,7 +185,7 @@ pub fn check(loaded: &LoadedScenario, request: &SizeRequest) -> Result<bool> {
         let mut doc = base.clone();
         path::set(&mut doc, &request.path, v).map_err(refuse)?;
         // Both ends must give a valid scenario, even when LOW already passes.
-        crate::scenario::parse_variant(&loaded.source.path, doc.to_string()).map_err(|m| {
+        parse_variant(&loaded.source.path, doc.to_string()).map_err(|m| {
             Error::Input(format!(
                 "{}: --between {} {}: at {end} = {v} the scenario is invalid: {m}",
                 loaded.source.path.display(),
@@ -202,6 +203,7 @@ pub fn size(
     loaded: &LoadedScenario,
     request: &SizeRequest,
     backend: &Backend,
+    exchanges: &ExchangeCache,
     mut progress: impl FnMut(&Trial),
 ) -> Result<SizeOutcome> {
     let integer = check(loaded, request)?;
@@ -212,6 +214,10 @@ pub fn size(
         tolerance = tolerance.max(1.0);
     }
     let mut trials = Vec::new();
+    let options = RunOptions {
+        exchanges,
+        keep_frames: false,
+    };
     let mut solve_at = |value: f64| -> Result<(Evaluation, Trial)> {
         let mut settings = Vec::new();
         if let Some(m) = request.margin_k {
@@ -225,7 +231,7 @@ pub fn size(
             value,
         });
         let file = loaded.source.path.display();
-        let e = evaluate(loaded, &settings, backend).map_err(|err| match err {
+        let e = evaluate(loaded, &settings, backend, options).map_err(|err| match err {
             Error::Input(m) => Error::Input(format!("{file}: at {} = {value}: {m}", request.path)),
             Error::Solver(m) => {
                 Error::Solver(format!("{file}: at {} = {value}: {m}", request.path))
@@ -245,7 +251,7 @@ pub fn size(
     let finish = |answer: Option<f64>, bracket_low, e: &Evaluation, trials: Vec<Trial>| {
         let report = e.report();
         SizeOutcome {
-            schema_version: crate::report::SCHEMA_VERSION,
+            schema_version: SCHEMA_VERSION,
             scenario: loaded.scenario.name.clone(),
             path: request.path.clone(),
             low: request.low,

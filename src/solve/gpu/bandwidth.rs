@@ -6,13 +6,13 @@
 
 use serde::Serialize;
 
-use super::context::{Dispatch, Encode, GpuContext};
 use super::grid_split::GridSplit;
-use super::kernels::PanelStencil;
 use super::vcycle::upload_view;
 use crate::error::{Error, Result};
-use crate::solve::cpu::amg::CsrView;
-use crate::solve::cpu::sparse::CsrMatrix;
+use crate::gpu::context::{Dispatch, Encode, GpuContext};
+use crate::gpu::kernels::PanelStencil;
+use crate::solve::linalg::amg::CsrView;
+use crate::solve::linalg::sparse::CsrMatrix;
 
 /// Bytes moved per float by the copy kernel and per cell by stencil_matvec.
 pub const COPY_BYTES_PER_ITEM: f64 = 8.0;

@@ -1,5 +1,5 @@
 //! Steady solves of several models on one device in lockstep (sweep points, SCENARIO.md section
-//! 7). Each point runs the host Newton of `cpu::NewtonSolver` (start, prepare_step, finish_step:
+//! 7). Each point runs the host Newton of `newton::NewtonSolver` (start, prepare_step, finish_step:
 //! the same convergence test as a lone solve); at every lockstep iteration the host work of the
 //! points still running (Jacobian, multigrid refresh, residuals) runs in parallel on rayon's
 //! threads, and their linear systems are solved together by one [`GpuBatch`]: points whose
@@ -12,31 +12,18 @@
 
 use rayon::prelude::*;
 
-use super::adapter::AdapterSummary;
 use super::solver::{BatchJob, GpuBatch, open};
 use crate::error::{Error, Result};
+use crate::gpu::adapter::AdapterSummary;
 use crate::model::Model;
-use crate::solve::cpu::{NewtonSolver, NewtonState, first_guess};
-use crate::solve::gpu::Precision;
+use crate::solve::Precision;
+use crate::solve::newton::{NewtonSolver, NewtonState, first_guess};
 use crate::solve::{Solution, SolveOptions};
-
-/// Points a GPU sweep solves together unless `SKYSINK_GPU_BATCH` says otherwise.
-pub const DEFAULT_BATCH: usize = 8;
 
 /// Nodes a batch holds on the device at most, all its points together (each point has its own
 /// lane of hierarchy and vectors there): a sweep of large models is solved in smaller batches, down
 /// to one point, rather than running out of device memory.
 pub const MAX_BATCH_NODES: usize = 2_000_000;
-
-/// The batch size: `SKYSINK_GPU_BATCH` (a whole number >= 1; 1 solves the points one at a time
-/// through the same code), else [`DEFAULT_BATCH`]. Results do not depend on it.
-pub fn batch_size() -> usize {
-    std::env::var("SKYSINK_GPU_BATCH")
-        .ok()
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|&k| k >= 1)
-        .unwrap_or(DEFAULT_BATCH)
-}
 
 /// Splits `nodes` (each point's node count, in order) into consecutive batches of at most
 /// `size` points and [`MAX_BATCH_NODES`] nodes (a larger point alone).
@@ -136,7 +123,7 @@ pub fn solve_with(
         }
         let stats = batch.solve(&mut jobs)?;
         drop(jobs);
-        let mut outcome: Vec<Option<Result<crate::solve::cpu::LinearStats>>> =
+        let mut outcome: Vec<Option<Result<crate::solve::newton::LinearStats>>> =
             (0..points.len()).map(|_| None).collect();
         for (slot, s) in owners.into_iter().zip(stats) {
             outcome[slot] = Some(s);

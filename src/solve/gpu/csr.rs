@@ -11,10 +11,12 @@
 
 use std::ops::Range;
 
-use super::context::{Dispatch, GpuContext};
-use super::kernels::{ChebCoefs, CountUniform, cheb_uniform, count_u32, need, need_coefficients};
-use super::shaders::{Kernel, LONG_ROW, MEDIUM_ROW, MEDIUM_ROW_THREADS, WORKGROUP_SIZE};
 use crate::error::{Error, Result};
+use crate::gpu::context::{Dispatch, GpuContext};
+use crate::gpu::kernels::{
+    ChebCoefs, CountUniform, cheb_uniform, count_u32, need, need_coefficients,
+};
+use crate::gpu::shaders::{Kernel, LONG_ROW, MEDIUM_ROW, MEDIUM_ROW_THREADS, WORKGROUP_SIZE};
 
 /// A CSR matrix on the device (f32 values, u32 indices) in one or more row blocks.
 #[derive(Clone, Debug)]

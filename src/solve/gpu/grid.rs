@@ -7,11 +7,11 @@ use std::ops::Range;
 
 use bytemuck::{Pod, Zeroable};
 
-use super::context::{Dispatch, GpuContext};
 use super::grid_split::GridSplit;
-use super::kernels::{ChebCoefs, count_u32, need, need_coefficients};
-use super::shaders::{Kernel, LONG_ROW};
 use crate::error::{Error, Result};
+use crate::gpu::context::{Dispatch, GpuContext};
+use crate::gpu::kernels::{ChebCoefs, count_u32, need, need_coefficients};
+use crate::gpu::shaders::{Kernel, LONG_ROW};
 
 /// `GridParams` in common.wgsl.
 #[repr(C)]

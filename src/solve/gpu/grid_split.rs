@@ -13,8 +13,8 @@
 use bytemuck::{Pod, Zeroable};
 use rayon::prelude::*;
 
-use crate::solve::cpu::amg::CsrView;
-use crate::solve::cpu::sparse::GridRows;
+use crate::solve::linalg::amg::CsrView;
+use crate::solve::linalg::sparse::GridRows;
 
 /// One panel of the device's stencil table (`GridPanel` in common.wgsl).
 #[repr(C)]

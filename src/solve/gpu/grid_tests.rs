@@ -10,11 +10,13 @@ use super::solver::GpuPcg;
 use super::tests::{Rng, assert_close, context, wide};
 use super::*;
 use crate::error::Result;
-use crate::solve::cpu::amg::testing::{Assembly, Lcg, panel_with_heat_pipes, rhs};
-use crate::solve::cpu::amg::{Amg, CsrView};
+use crate::gpu::kernels;
+use crate::solve::linalg::amg::testing::{Assembly, Lcg, panel_with_heat_pipes, rhs};
+use crate::solve::linalg::amg::{Amg, CsrView};
 
-use crate::solve::cpu::sparse::{CsrMatrix, GridRows};
-use crate::solve::cpu::{Jacobian, LinearSolver, first_guess};
+use crate::solve::jacobian::Jacobian;
+use crate::solve::linalg::sparse::{CsrMatrix, GridRows};
+use crate::solve::newton::{LinearSolver, first_guess};
 
 fn split_of(a: &CsrMatrix) -> Option<GridSplit> {
     GridSplit::of(&[(CsrView::of(a), a.grids.as_slice())], a.n)
@@ -292,7 +294,8 @@ fn the_grid_form_and_the_csr_form_solve_alike() -> Result<()> {
         assert_eq!(solver.finest_grid_rest().is_some(), grid);
         let mut r = vec![0.0; a.n];
         a.residual(&b, &x, &mut r);
-        let relative = crate::solve::cpu::sparse::norm2(&r) / crate::solve::cpu::sparse::norm2(&b);
+        let relative =
+            crate::solve::linalg::sparse::norm2(&r) / crate::solve::linalg::sparse::norm2(&b);
         assert!(
             relative < 1e-5,
             "grid form {grid}: relative residual {relative:e}"

@@ -10,20 +10,23 @@
 
 use rayon::prelude::*;
 
-use super::adapter::{AdapterSummary, Precision, candidates};
-use super::context::{ContextOptions, Dispatch, Encode, GpuContext};
 use super::grid_split::GridSplit;
-use super::kernels::{Coef, Lanes, lane_partial_count};
-use super::profile;
-use super::shaders::Kernel;
 use super::vcycle::{
     DeviceAmg, DeviceArray, Finest, StackShape, finest_grid, stack_array_bytes, to_f32,
 };
 use crate::error::{Error, Result};
+use crate::gpu::adapter::{AdapterSummary, candidates};
+use crate::gpu::context::{ContextOptions, Dispatch, Encode, GpuContext};
+use crate::gpu::kernels::{Coef, Lanes, lane_partial_count};
+use crate::gpu::profile;
+use crate::gpu::shaders::Kernel;
 use crate::model::Model;
-use crate::solve::cpu::amg::{Amg, AmgExport};
-use crate::solve::cpu::sparse::CsrMatrix;
-use crate::solve::cpu::{LinearSolver, LinearStats, MAX_PCG_ITERATIONS, NewtonSolver, first_guess};
+use crate::solve::Precision;
+use crate::solve::linalg::amg::{Amg, AmgExport};
+use crate::solve::linalg::sparse::CsrMatrix;
+use crate::solve::newton::{
+    LinearSolver, LinearStats, MAX_PCG_ITERATIONS, NewtonSolver, first_guess,
+};
 use crate::solve::{Solution, SolveOptions};
 
 /// Relative residual an f32 CG reliably reaches: tighter requests stop here, and Newton's f64

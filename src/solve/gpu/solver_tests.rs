@@ -7,11 +7,13 @@ use super::tests::{Rng, abs_scale, assert_close, context, wide};
 use super::vcycle::{DeviceAmg, Finest};
 use super::*;
 use crate::error::Result;
-use crate::solve::cpu::amg::testing::{panel_with_heat_pipes, rhs};
-use crate::solve::cpu::amg::{Amg, AmgOptions, CoarseExport};
-use crate::solve::cpu::pcg::{PcgWorkspace, Preconditioner, pcg};
-use crate::solve::cpu::sparse::{self, CsrMatrix};
-use crate::solve::cpu::{LinearSolver, MAX_PCG_ITERATIONS};
+use crate::gpu::*;
+use crate::gpu::{kernels, shaders};
+use crate::solve::linalg::amg::testing::{panel_with_heat_pipes, rhs};
+use crate::solve::linalg::amg::{Amg, AmgOptions, CoarseExport};
+use crate::solve::linalg::pcg::{PcgWorkspace, Preconditioner, pcg};
+use crate::solve::linalg::sparse::{self, CsrMatrix};
+use crate::solve::newton::{LinearSolver, MAX_PCG_ITERATIONS};
 
 fn to_f32(v: &[f64]) -> Vec<f32> {
     v.iter().map(|&x| x as f32).collect()

@@ -10,9 +10,10 @@ use super::tests::{Rng, assert_close, context, csr_product_scale, wide};
 use super::*;
 use crate::error::Result;
 use crate::solve::SolveOptions;
-use crate::solve::cpu::amg::Amg;
-use crate::solve::cpu::amg::testing::{panel_with_heat_pipes, rhs};
-use crate::solve::cpu::{self, LinearSolver};
+use crate::solve::linalg::amg::Amg;
+use crate::solve::linalg::amg::testing::{panel_with_heat_pipes, rhs};
+use crate::solve::newton::{self, LinearSolver};
+use crate::solve::{Backend, solve};
 
 /// A random square matrix: short rows, empty rows, and long rows (over `LONG_ROW` entries) in
 /// the first and in later row blocks: rows of up to `MEDIUM_ROW` entries (32 invocations each,
@@ -90,7 +91,7 @@ fn split_csr_kernels_match_unsplit_and_twins() -> Result<()> {
     let d0 = rng.vec(n, -1.0, 1.0);
     let (ib, bb) = (ctx.upload("inv_diag", &inv_diag)?, ctx.upload("b", &b)?);
     let coef_buffer = ctx.cheb_coefficients(&[[0.375, 1.25]])?;
-    let coefs = super::kernels::ChebCoefs {
+    let coefs = crate::gpu::kernels::ChebCoefs {
         buffer: &coef_buffer,
         first: 0,
         stride: n as u64,
@@ -187,12 +188,12 @@ fn steady_solve_with_split_matrices_agrees_with_the_cpu() -> Result<()> {
         tolerance_k: loaded.scenario.solve.tolerance_k,
         max_iterations: loaded.scenario.solve.max_iterations.max(1) as usize,
     };
-    let reference = cpu::solve_steady(&model, options)?;
+    let reference = solve(&model, &Backend::Cpu { threads: 1 }, options)?;
     assert!(reference.converged, "{:?}", reference.failure);
     // Room for every vector, not for the finest matrix or its transfers.
     ctx.set_binding_limit(4 * (model.n_nodes as u64 + 64));
     let mut solver = GpuPcg::new(ctx);
-    let solution = cpu::newton(&model, options, &mut solver)?;
+    let solution = newton::newton(&model, options, &mut solver)?;
     assert!(solution.converged, "{:?}", solution.failure);
     let blocks = solver.finest_blocks().expect("a multigrid hierarchy");
     // The finest A is in grid form (its arrays are vectors and a short rest): P and R split.

@@ -2,28 +2,14 @@
 //! print a notice and pass, unless SKYSINK_REQUIRE_GPU=1 (CI), where that is a failure.
 
 use super::*;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::gpu::*;
+use crate::gpu::{kernels, shaders};
+use crate::solve::Precision;
 
 const SIGMA: f32 = 5.670_374e-8;
 
-pub(super) fn context() -> Option<GpuContext> {
-    context_with(ContextOptions::default())
-}
-
-pub(super) fn context_with(options: ContextOptions) -> Option<GpuContext> {
-    let require = std::env::var("SKYSINK_REQUIRE_GPU").is_ok_and(|v| v == "1");
-    let opened = pick(Choice::Gpu)
-        .and_then(|c| c.ok_or_else(|| Error::Solver("no adapter".to_string())))
-        .and_then(|c| GpuContext::new(&c, options));
-    match opened {
-        Ok(ctx) => Some(ctx),
-        Err(err) if require => panic!("SKYSINK_REQUIRE_GPU=1 but no usable GPU adapter: {err}"),
-        Err(err) => {
-            eprintln!("notice: GPU test skipped, no usable adapter: {err}");
-            None
-        }
-    }
-}
+pub(super) use crate::gpu::testing::{context, context_with};
 
 /// Deterministic pseudo-random numbers (splitmix64) in [lo, hi), rounded to f32.
 pub(super) struct Rng(pub(super) u64);

@@ -2,7 +2,7 @@
 //! tests compare with. Each function mirrors one entry point of shaders/*.wgsl.
 
 use super::grid_split::GridSplit;
-use super::kernels::{Coef, Lanes, PanelStencil};
+use crate::gpu::kernels::{Coef, Lanes, PanelStencil};
 
 /// residual.wgsl: r_c = q_c + a_c - sigma e_c (T_c^4 - ts4) + sum_nb G (T_nb - T_c) for the
 /// panel's cells (other items of `r` are left alone).

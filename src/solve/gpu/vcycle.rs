@@ -15,18 +15,18 @@
 //! and smoothing coefficients after an `Amg::refresh` of its hierarchy. Between refreshes the
 //! solver writes only the finest level's values.
 //!
-//! [`Amg::export`]: crate::solve::cpu::amg::Amg::export
+//! [`Amg::export`]: crate::solve::linalg::amg::Amg::export
 
 use std::borrow::Cow;
 
-use super::context::{Dispatch, GpuContext};
 use super::csr::GpuCsr;
 use super::grid::GpuGrid;
 use super::grid_split::{GridSplit, lane_values};
-use super::kernels::{ChebCoefs, Coef};
 use crate::error::{Error, Result};
-use crate::solve::cpu::amg::{AmgExport, CoarseExport, CsrView, LevelExport};
-use crate::solve::cpu::sparse::CsrMatrix;
+use crate::gpu::context::{Dispatch, GpuContext};
+use crate::gpu::kernels::{ChebCoefs, Coef};
+use crate::solve::linalg::amg::{AmgExport, CoarseExport, CsrView, LevelExport};
+use crate::solve::linalg::sparse::CsrMatrix;
 
 struct DeviceLevel {
     /// Rows per lane (the most any lane has on this level); the stacked vectors hold

@@ -9,6 +9,7 @@
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::solve::linalg::Precision;
 
 /// Which adapter `--backend` asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,23 +18,6 @@ pub enum Choice {
     Gpu,
     /// `--backend auto`: the best adapter that is not of CPU type; none means the CPU backend.
     Auto,
-}
-
-/// The floating-point precision of the GPU state, for the first line and the report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Precision {
-    F32,
-    F64,
-}
-
-impl Precision {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Precision::F32 => "f32",
-            Precision::F64 => "f64",
-        }
-    }
 }
 
 /// What `skysink devices` prints about one adapter.

@@ -18,8 +18,9 @@
 
 use rayon::prelude::*;
 
-use super::assemble::{NewtonDiagonal, stencil};
+use super::jacobian::NewtonDiagonal;
 use crate::model::Model;
+use crate::model::balance::stencil;
 
 /// Groups beyond this many are left to the backend's own solve (a dense solve of the groups'
 /// size per Newton step).

@@ -119,9 +119,9 @@ pub fn summary(times: &[LaunchTime]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::solve::gpu::ContextOptions;
-    use crate::solve::gpu::kernels::Coef;
-    use crate::solve::gpu::tests::context_with;
+    use crate::gpu::ContextOptions;
+    use crate::gpu::kernels::Coef;
+    use crate::gpu::testing::context_with;
 
     #[test]
     fn a_profiled_round_runs_every_launch_and_times_each() -> Result<()> {

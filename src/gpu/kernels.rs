@@ -174,7 +174,7 @@ struct ReduceUniform {
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Pod, Zeroable)]
-pub(super) struct ChebUniform {
+pub struct ChebUniform {
     n_rows: u32,
     first_row: u32,
     stride: u32,
@@ -186,11 +186,11 @@ pub(super) struct ChebUniform {
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Pod, Zeroable)]
-pub(super) struct CountUniform {
-    pub(super) n: u32,
-    pub(super) index: u32,
-    pub(super) pad0: u32,
-    pub(super) pad1: u32,
+pub struct CountUniform {
+    pub n: u32,
+    pub index: u32,
+    pub pad0: u32,
+    pub pad1: u32,
 }
 
 const NO_SCALAR: u32 = u32::MAX;
@@ -211,7 +211,7 @@ fn len_f32(buffer: &wgpu::Buffer) -> u64 {
     buffer.size() / 4
 }
 
-pub(super) fn need(what: &str, buffer: &wgpu::Buffer, items: u64) -> Result<()> {
+pub fn need(what: &str, buffer: &wgpu::Buffer, items: u64) -> Result<()> {
     if len_f32(buffer) < items {
         return Err(Error::Solver(format!(
             "{what}: buffer holds {} items, {items} needed",
@@ -221,7 +221,7 @@ pub(super) fn need(what: &str, buffer: &wgpu::Buffer, items: u64) -> Result<()> 
     Ok(())
 }
 
-pub(super) fn count_u32(what: &str, n: u64) -> Result<u32> {
+pub fn count_u32(what: &str, n: u64) -> Result<u32> {
     u32::try_from(n).map_err(|_| Error::Solver(format!("{what}: {n} items exceed u32 indexing")))
 }
 
@@ -536,7 +536,7 @@ fn panel_uniform(p: &PanelStencil) -> PanelUniform {
 /// Chebyshev parameters over `n` rows starting at row `first_row`.
 /// ChebParams of `n` rows from `first_row`; for a list of long rows, where it starts in the row
 /// pointer array and the invocations that sum each row (`(long_first, row_threads)`).
-pub(super) fn cheb_uniform(
+pub fn cheb_uniform(
     (first_row, n): (u32, u64),
     coefs: ChebCoefs<'_>,
     (long_first, row_threads): (u32, u32),
@@ -553,7 +553,7 @@ pub(super) fn cheb_uniform(
 }
 
 /// Checks that `coefs` holds a pair for every lane of `rows` rows.
-pub(super) fn need_coefficients(what: &str, coefs: ChebCoefs<'_>, rows: u64) -> Result<()> {
+pub fn need_coefficients(what: &str, coefs: ChebCoefs<'_>, rows: u64) -> Result<()> {
     let lanes = rows.div_ceil(coefs.stride.max(1));
     need(
         &format!("{what}: coefficients"),

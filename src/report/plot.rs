@@ -6,9 +6,8 @@
 //! and the axis ranges; y grows upwards).
 
 use super::canvas::{self, BLACK, Canvas, GREY, LIGHT, RED, WHITE};
+use super::sweep_table::{Row, Status};
 use crate::error::{Error, Result};
-use crate::sweep::run::Plan;
-use crate::sweep::table::{Row, Status};
 
 const PALETTE: [[u8; 3]; 8] = [
     [31, 119, 180],
@@ -29,8 +28,8 @@ fn hottest(row: &Row) -> Option<f64> {
         .reduce(f64::max)
 }
 
-pub fn sweep_plot_png(plan: &Plan, rows: &[Row]) -> Result<Vec<u8>> {
-    if !(plan.grid && (1..=2).contains(&plan.parameters.len())) {
+pub fn sweep_plot_png(parameters: &[String], grid: bool, rows: &[Row]) -> Result<Vec<u8>> {
+    if !(grid && (1..=2).contains(&parameters.len())) {
         return Err(Error::Input(
             "--png: the plot needs a grid of one or two parameters".into(),
         ));
@@ -105,7 +104,7 @@ pub fn sweep_plot_png(plan: &Plan, rows: &[Row]) -> Result<Vec<u8>> {
         y += ystep;
     }
     c.outline(left, top, pw, ph, GREY);
-    let xlabel = plan.parameters[0].as_str();
+    let xlabel = parameters[0].as_str();
     c.text(
         left + pw / 2 - canvas::text_width(xlabel, 1),
         top + ph + 28,
@@ -159,14 +158,14 @@ pub fn sweep_plot_png(plan: &Plan, rows: &[Row]) -> Result<Vec<u8>> {
                 None => previous = None,
             }
         }
-        if plan.parameters.len() == 2 {
+        if parameters.len() == 2 {
             let ly = top + 40 + 16 * k as i64;
             c.fill(left + pw + 10, ly, 14, 7, colour);
             c.text(left + pw + 30, ly, &format!("{}", key), BLACK, 1);
         }
     }
-    if plan.parameters.len() == 2 {
-        c.text(left + pw + 10, top + 24, &plan.parameters[1], BLACK, 1);
+    if parameters.len() == 2 {
+        c.text(left + pw + 10, top + 24, &parameters[1], BLACK, 1);
     }
     if unconverged {
         c.text(

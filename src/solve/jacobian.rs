@@ -1,64 +1,12 @@
-//! The heat balance of every node and its Jacobian, in f64: the CPU reference that every other
-//! backend is compared with.
+//! The Newton matrix of the heat balance (model/balance.rs), assembled in CSR in f64, and its
+//! diagonal: what both backends' linear solvers take.
 
 use rayon::prelude::*;
 
-use super::sparse::{CsrMatrix, GridRows, split_lengths};
+use super::linalg::sparse::{CsrMatrix, GridRows, split_lengths};
 use crate::error::{Error, Result};
+use crate::model::balance::stencil;
 use crate::model::{Model, PanelMesh, SIGMA};
-
-/// Net heat flowing into each node (W) at temperatures `t`: dissipation + absorbed - emitted
-/// + conduction in. Fixed nodes get their raw balance too (the fixture supplies minus it).
-pub fn heat_residual(model: &Model, t: &[f64], out: &mut [f64]) {
-    let sink4 = model.sink_k.powi(4);
-    let exchange = model.exchange.as_ref().map(|_| model.emitted_w(t));
-    for panel in &model.panels {
-        let [nu, nv] = panel.cells;
-        let [gu, gv] = panel.conductance;
-        let range = panel.cells_range();
-        let first = range.start;
-        let tp = &t[range.clone()];
-        out[range]
-            .par_chunks_mut(nu)
-            .enumerate()
-            .for_each(|(j, row)| {
-                for (i, r) in row.iter_mut().enumerate() {
-                    let c = i + nu * j;
-                    let tc = tp[c];
-                    let mut q = 0.0;
-                    if i > 0 {
-                        q += gu * (tp[c - 1] - tc);
-                    }
-                    if i + 1 < nu {
-                        q += gu * (tp[c + 1] - tc);
-                    }
-                    if j > 0 {
-                        q += gv * (tp[c - nu] - tc);
-                    }
-                    if j + 1 < nv {
-                        q += gv * (tp[c + nu] - tc);
-                    }
-                    let node = first + c;
-                    let emitted = match &exchange {
-                        Some(emitted) => emitted[node],
-                        None => {
-                            let t2 = tc * tc;
-                            SIGMA * model.emissive_area[node] * (t2 * t2 - sink4)
-                        }
-                    };
-                    *r = q + model.dissipated_w[node] + model.absorbed_w[node] - emitted;
-                }
-            });
-    }
-    for r in &mut out[model.n_cells..] {
-        *r = 0.0;
-    }
-    for c in &model.couplings {
-        let q = c.conductance * (t[c.b] - t[c.a]);
-        out[c.a] += q;
-        out[c.b] -= q;
-    }
-}
 
 /// The irregular couplings (heat-pipe contacts, links) of each node, bucketed by row.
 struct IrregularRows {
@@ -215,19 +163,6 @@ impl RowMaker<'_> {
             RowSpan::Extra => self.model.n_cells..self.model.n_nodes,
         }
     }
-}
-
-/// Cell (i, j)'s four stencil neighbours: whether each exists, its node and the conductance.
-pub(super) fn stencil(panel: &PanelMesh, i: usize, j: usize) -> [(bool, usize, f64); 4] {
-    let [nu, nv] = panel.cells;
-    let [gu, gv] = panel.conductance;
-    let c = panel.cell_index(i, j);
-    [
-        (i > 0, c.wrapping_sub(1), gu),
-        (i + 1 < nu, c + 1, gu),
-        (j > 0, c.wrapping_sub(nu), gv),
-        (j + 1 < nv, c + nu, gv),
-    ]
 }
 
 /// The Newton matrix K + D(T) over all nodes with fixed nodes eliminated (identity rows, their

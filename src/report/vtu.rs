@@ -8,6 +8,11 @@
 
 use std::io::{self, Write};
 
+use std::path::Path;
+
+use super::files::{frame_file, write_file};
+use super::transient::Frame;
+use crate::error::{Error, Result};
 use crate::model::Model;
 
 /// Write one VTU file of `model` at temperatures `t` (K, per node; only cells are written).
@@ -91,7 +96,7 @@ pub fn write_vtu(model: &Model, t: &[f64], out: &mut impl Write) -> io::Result<(
         }
         Ok(())
     };
-    let emitted = model.emitted_w(t);
+    let emitted = crate::model::balance::emitted_w(model, t);
     type CellValue<'a> = &'a dyn Fn(usize, usize) -> String;
     let arrays: [(&str, &str, CellValue); 5] = [
         ("temperature_k", "Float64", &|_, c| format!("{:?}", t[c])),
@@ -140,4 +145,27 @@ pub fn write_pvd(entries: &[(f64, String)], out: &mut impl Write) -> io::Result<
     writeln!(out, "</Collection>")?;
     writeln!(out, "</VTKFile>")?;
     Ok(())
+}
+
+/// A transient's `--vtu FILE`: FILE is a ParaView `.pvd` collection of one `.vtu` per kept
+/// frame, written next to it as `<stem>_<k>.vtu`.
+pub fn write_series(path: &Path, model: &Model, frames: &[Frame]) -> Result<()> {
+    let mut frame_model = model.clone();
+    let mut entries = Vec::new();
+    for (k, frame) in frames.iter().enumerate() {
+        let (folder, name) = frame_file(path, k);
+        let t: Vec<f64> = frame.temperatures_k.iter().map(|&x| f64::from(x)).collect();
+        for (a, &w) in frame_model.absorbed_w.iter_mut().zip(&frame.absorbed_w) {
+            *a = f64::from(w);
+        }
+        let mut buffer = Vec::new();
+        write_vtu(&frame_model, &t, &mut buffer)
+            .map_err(|e| Error::Input(format!("--vtu {}: {e}", path.display())))?;
+        write_file(&folder.join(&name), &buffer, "vtu")?;
+        entries.push((frame.time_s, name));
+    }
+    let mut buffer = Vec::new();
+    write_pvd(&entries, &mut buffer)
+        .map_err(|e| Error::Input(format!("--vtu {}: {e}", path.display())))?;
+    write_file(path, &buffer, "vtu")
 }

@@ -5,6 +5,8 @@ use std::path::Path;
 
 use super::*;
 use crate::scenario;
+use crate::solve::cpu::CpuPcg;
+use crate::solve::linalg::pcg;
 
 const SMALL_MODEL: &str = r#"
 name = "every coupling"
@@ -138,7 +140,7 @@ fn steady_solve_converges_and_balances() {
         tolerance_k: 1e-6,
         max_iterations: 50,
     };
-    let solution = solve_steady(&model, options).expect("solves");
+    let solution = newton(&model, options, &mut CpuPcg::default()).expect("solves");
     assert!(solution.converged, "{:?}", solution.failure);
     let mut residual = vec![0.0; model.n_nodes];
     heat_residual(&model, &solution.temperatures_k, &mut residual);
@@ -158,7 +160,7 @@ fn non_convergence_is_reported_not_hidden() {
         tolerance_k: 1e-9,
         max_iterations: 1,
     };
-    let solution = solve_steady(&model, options).expect("runs");
+    let solution = newton(&model, options, &mut CpuPcg::default()).expect("runs");
     assert!(!solution.converged);
     assert!(solution.failure.is_some());
 }

@@ -20,39 +20,33 @@ pub const MEDIUM_ROW: u32 = 512;
 pub const MEDIUM_ROW_THREADS: u32 = 32;
 
 /// The file prepended to every other shader.
-pub const COMMON: (&str, &str) = ("common.wgsl", include_str!("../../../shaders/common.wgsl"));
+pub const COMMON: (&str, &str) = ("common.wgsl", include_str!("../../shaders/common.wgsl"));
 
 /// Every kernel file in shaders/ except common.wgsl. build.rs fails if one is missing here.
 pub const FILES: [(&str, &str); 11] = [
     (
         "chebyshev.wgsl",
-        include_str!("../../../shaders/chebyshev.wgsl"),
+        include_str!("../../shaders/chebyshev.wgsl"),
     ),
-    ("copy.wgsl", include_str!("../../../shaders/copy.wgsl")),
+    ("copy.wgsl", include_str!("../../shaders/copy.wgsl")),
     (
         "csr_matvec.wgsl",
-        include_str!("../../../shaders/csr_matvec.wgsl"),
+        include_str!("../../shaders/csr_matvec.wgsl"),
     ),
-    (
-        "diagonal.wgsl",
-        include_str!("../../../shaders/diagonal.wgsl"),
-    ),
-    ("grid.wgsl", include_str!("../../../shaders/grid.wgsl")),
+    ("diagonal.wgsl", include_str!("../../shaders/diagonal.wgsl")),
+    ("grid.wgsl", include_str!("../../shaders/grid.wgsl")),
     (
         "grid_rest.wgsl",
-        include_str!("../../../shaders/grid_rest.wgsl"),
+        include_str!("../../shaders/grid_rest.wgsl"),
     ),
-    ("reduce.wgsl", include_str!("../../../shaders/reduce.wgsl")),
-    (
-        "residual.wgsl",
-        include_str!("../../../shaders/residual.wgsl"),
-    ),
+    ("reduce.wgsl", include_str!("../../shaders/reduce.wgsl")),
+    ("residual.wgsl", include_str!("../../shaders/residual.wgsl")),
     (
         "stencil_matvec.wgsl",
-        include_str!("../../../shaders/stencil_matvec.wgsl"),
+        include_str!("../../shaders/stencil_matvec.wgsl"),
     ),
-    ("trace.wgsl", include_str!("../../../shaders/trace.wgsl")),
-    ("vector.wgsl", include_str!("../../../shaders/vector.wgsl")),
+    ("trace.wgsl", include_str!("../../shaders/trace.wgsl")),
+    ("vector.wgsl", include_str!("../../shaders/vector.wgsl")),
 ];
 
 /// The module text for one kernel file: common.wgsl, then the file.
