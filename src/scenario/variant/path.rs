@@ -6,75 +6,79 @@
 //! `panels.<name>.length_u_m` and `length_v_m`, stretch a panel's edge and scale the positions on
 //! that panel with it.
 
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
 use toml_edit::{DocumentMut, Item, Value};
 
-/// Keys that may be absent from a file (they have defaults or are optional) but can still be set,
-/// per kind of table.
-const OPTIONAL_KEYS: &[(&str, &[&str])] = &[
-    (
-        "environment",
-        &[
-            "solar_flux_w_m2",
-            "albedo",
-            "earth_ir_w_m2",
-            "sink_k",
-            "altitude_km",
-        ],
-    ),
-    ("materials", &["density_kg_m3", "specific_heat_j_kgk"]),
-    (
-        "payloads",
-        &[
-            "count",
-            "power_w",
-            "eclipse_power_w",
-            "limit_c",
-            "min_limit_c",
-        ],
-    ),
-    (
-        "solve",
-        &[
-            "required_margin_k",
-            "tolerance_k",
-            "max_iterations",
-            "time_step_s",
-            "orbits",
-            "initial_k",
-            "periodic_tolerance_k",
-            "duration_s",
-        ],
-    ),
-    ("radiation", &["rays_per_side", "seed"]),
-];
-
-/// Top-level tables (not arrays of named items): their keys sit one level down.
-const PLAIN_TABLES: &[&str] = &["environment", "solve", "radiation", "orbit"];
+use crate::scenario::Scenario;
 
 /// Whether the value at `path` must be a whole number.
 pub fn is_integer_key(doc: &DocumentMut, path: &str) -> Result<bool, String> {
-    match resolve(doc.as_item(), path)? {
-        Target::Existing(_) | Target::Missing { .. } => Ok(schema_integer(path)),
+    match resolve(doc, path)? {
         Target::PanelLength { .. } => Ok(false),
+        target => Ok(key_kind(doc, &target) == Some(Kind::Integer)),
     }
 }
 
-/// Whether SCENARIO.md makes the key at `path` an integer: by the key, never by how the file
-/// happens to write its number (`absorptivity = 0` is a float key written without a point).
-fn schema_integer(path: &str) -> bool {
-    let segments: Vec<&str> = path.split('.').collect();
-    matches!(
-        segments.as_slice(),
-        ["radiation", "rays_per_side" | "seed"]
-            | ["solve", "max_iterations" | "orbits"]
-            | ["payloads", _, "count"]
-            | ["panels", _, "cells", _]
-    )
+/// The kind of number a key takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Float,
+    Integer,
+}
+
+/// The kind of number the key of `target` takes, asked of the scenario's serde schema itself
+/// (never of how the file writes its number: `absorptivity = 0` is a float key written without a
+/// point): the key set to 0.5, then to 1, in a copy of the document that is deserialized. None
+/// where neither deserializes: the schema has no number there (an unknown key, a string, a
+/// table). A key's kind depends only on its place in the schema, so each place is asked once
+/// per process.
+fn key_kind(doc: &DocumentMut, target: &Target) -> Option<Kind> {
+    static KNOWN: Mutex<BTreeMap<String, Option<Kind>>> = Mutex::new(BTreeMap::new());
+    let place = schema_place(target);
+    if let Some(known) = KNOWN.lock().ok().and_then(|k| k.get(&place).copied()) {
+        return known;
+    }
+    let takes = |value: Value| {
+        let mut trial = doc.clone();
+        write_target(&mut trial, target, value).is_ok()
+            && toml::from_str::<Scenario>(&trial.to_string()).is_ok()
+    };
+    let kind = if takes(Value::from(0.5)) {
+        Some(Kind::Float)
+    } else if takes(Value::from(1)) {
+        Some(Kind::Integer)
+    } else {
+        None
+    };
+    if let Ok(mut known) = KNOWN.lock() {
+        known.insert(place, kind);
+    }
+    kind
+}
+
+/// The place of a target in the schema: its keys, with every array item as `*`.
+fn schema_place(target: &Target) -> String {
+    let step = |s: &Step| match s {
+        Step::Key(k) => k.clone(),
+        Step::Index(_) => "*".to_string(),
+    };
+    match target {
+        Target::Existing(steps) => steps.iter().map(step).collect::<Vec<_>>().join("."),
+        Target::Missing { table, key, top } => {
+            let mut parts: Vec<String> = table.iter().map(step).collect();
+            parts.extend(top.map(str::to_string));
+            parts.push(key.clone());
+            parts.join(".")
+        }
+        Target::PanelLength { .. } => String::new(),
+    }
 }
 
 /// Check that `path` names a number-valued key of the document, without changing it.
 pub fn check(doc: &DocumentMut, path: &str) -> Result<(), String> {
-    resolve(doc.as_item(), path).map(|_| ())
+    resolve(doc, path).map(|_| ())
 }
 
 /// Whether two paths change the same number: equal, one inside the other (`u_m` and `u_m.0`),
@@ -103,36 +107,48 @@ pub fn set(doc: &mut DocumentMut, path: &str, value: f64) -> Result<(), String> 
             "{value} is not allowed; every number must be finite"
         ));
     }
-    match resolve(doc.as_item(), path)? {
+    match resolve(doc, path)? {
+        Target::PanelLength { panel, axis } => set_panel_length(doc, panel, axis, value),
+        target => {
+            let integer = key_kind(doc, &target) == Some(Kind::Integer);
+            let new = number(path, value, integer)?;
+            write_target(doc, &target, new)
+                .map_err(|()| format!("{path} does not exist in the scenario"))
+        }
+    }
+}
+
+/// Write `new` at an existing or missing key (a missing top-level table is made).
+fn write_target(doc: &mut DocumentMut, target: &Target, new: Value) -> Result<(), ()> {
+    match target {
         Target::Existing(steps) => {
-            let Some(item) = walk_mut(doc.as_item_mut(), &steps) else {
-                return Err(format!("{path} does not exist in the scenario"));
-            };
-            let new = number(path, value, schema_integer(path))?;
+            let item = walk_mut(doc.as_item_mut(), steps).ok_or(())?;
             replace_value(item, new);
             Ok(())
         }
-        Target::Missing { table, key, top } => {
-            let new = number(path, value, schema_integer(path))?;
-            if let Some(top) = top {
-                // A top-level table that the file leaves out entirely.
-                let mut t = toml_edit::Table::new();
-                t.insert(&key, Item::Value(new));
-                doc.insert(top, Item::Table(t));
-                return Ok(());
-            }
-            let Some(parent) = walk_mut(doc.as_item_mut(), &table) else {
-                return Err(format!("{path} does not exist in the scenario"));
-            };
-            match parent.as_table_like_mut() {
-                Some(t) => {
-                    t.insert(&key, Item::Value(new));
-                    Ok(())
-                }
-                None => Err(format!("{path} does not exist in the scenario")),
-            }
+        Target::Missing {
+            top: Some(top),
+            key,
+            ..
+        } => {
+            let mut t = toml_edit::Table::new();
+            t.insert(key, Item::Value(new));
+            doc.insert(top, Item::Table(t));
+            Ok(())
         }
-        Target::PanelLength { panel, axis } => set_panel_length(doc, panel, axis, value),
+        Target::Missing {
+            table,
+            key,
+            top: None,
+        } => {
+            let parent = walk_mut(doc.as_item_mut(), table).ok_or(())?;
+            parent
+                .as_table_like_mut()
+                .ok_or(())?
+                .insert(key, Item::Value(new));
+            Ok(())
+        }
+        Target::PanelLength { .. } => Err(()),
     }
 }
 
@@ -236,14 +252,8 @@ fn number_keys(item: &Item) -> Vec<String> {
     keys
 }
 
-fn optional_key(kind: &str, key: &str) -> bool {
-    OPTIONAL_KEYS
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .is_some_and(|(_, keys)| keys.contains(&key))
-}
-
-fn resolve<'p>(root: &Item, path: &'p str) -> Result<Target<'p>, String> {
+fn resolve<'p>(doc: &DocumentMut, path: &'p str) -> Result<Target<'p>, String> {
+    let root = doc.as_item();
     let segments: Vec<&str> = path.split('.').collect();
     if path.is_empty() || segments.iter().any(|s| s.is_empty()) {
         return Err(format!(
@@ -262,8 +272,6 @@ fn resolve<'p>(root: &Item, path: &'p str) -> Result<Target<'p>, String> {
         return Ok(Target::PanelLength { panel, axis });
     }
     let kind = segments[0];
-    // Depth of the key inside its kind: `environment.albedo` -> 1, `payloads.gpu0.power_w` -> 2.
-    let key_depth = if PLAIN_TABLES.contains(&kind) { 1 } else { 2 };
     let mut steps = Vec::new();
     let mut item = root;
     for (depth, segment) in segments.iter().enumerate() {
@@ -279,24 +287,27 @@ fn resolve<'p>(root: &Item, path: &'p str) -> Result<Target<'p>, String> {
                     next
                 }
                 None => {
-                    let last = depth + 1 == segments.len();
-                    if last && depth == key_depth && optional_key(kind, segment) {
-                        return Ok(Target::Missing {
+                    // A key the file leaves out (it has a default, or is optional) can still be
+                    // set when the schema has a number there.
+                    let missing = if depth > 0 && depth + 1 == segments.len() {
+                        Some(Target::Missing {
                             table: steps,
                             key: segment.to_string(),
                             top: None,
-                        });
-                    }
-                    if depth == 0
-                        && segments.len() == 2
-                        && PLAIN_TABLES.contains(&kind)
-                        && optional_key(kind, segments[1])
-                    {
-                        return Ok(Target::Missing {
+                        })
+                    } else if depth == 0 && segments.len() == 2 {
+                        Some(Target::Missing {
                             table: Vec::new(),
                             key: segments[1].to_string(),
                             top: Some(kind),
-                        });
+                        })
+                    } else {
+                        None
+                    };
+                    if let Some(missing) = missing
+                        && key_kind(doc, &missing).is_some()
+                    {
+                        return Ok(missing);
                     }
                     let keys = if depth == 0 {
                         "environment, materials, coatings, panels, heat_pipes, links, fixed_temperatures, payloads, solve".to_string()
@@ -482,21 +493,47 @@ fn set_panel_length(
 mod tests {
     use super::*;
 
+    /// A valid scenario: a key's type is asked of the schema by deserializing the document.
     const BASE: &str = r#"name = "x"
+[materials.al]
+conductivity_w_mk = 167.0
+[coatings.white]
+absorptivity = 0
+emissivity = 0.85
 [[panels]]
 name = "r"
+origin_m = [0.0, 0.0, 0.0]
 u_m = [2.0, 0.0, 0.0]
 v_m = [0, 1, 0]
 cells = [4, 2]
+thickness_m = 0.002
+material = "al"
+front = "white"
+back = "white"
+[[panels]]
+name = "q"
+origin_m = [0.0, 2.0, 0.0]
+u_m = [1.0, 0.0, 0.0]
+v_m = [0.0, 1.0, 0.0]
+cells = [2, 2]
+thickness_m = 0.002
+material = "al"
+front = "white"
+back = "white"
 [[payloads]]
 name = "g"
+model = "custom"
+power_w = 100
+limit_c = 90.0
 panel = "r"
 center_m = [1.0, 0.5]
 size_m = [0.2, 0.2]
+junction_to_panel_k_w = 0.1
 [[links]]
 name = "l"
 a = { panel = "r", at_m = [0.5, 0.5] }
 b = { panel = "q", at_m = [0.5, 0.5] }
+conductance_w_k = 1.0
 "#;
 
     fn doc() -> DocumentMut {
@@ -544,6 +581,9 @@ b = { panel = "q", at_m = [0.5, 0.5] }
         assert!(is_integer_key(&d, "panels.r.cells.0").unwrap());
         assert!(is_integer_key(&d, "payloads.g.count").unwrap());
         assert!(!is_integer_key(&d, "payloads.g.power_w").unwrap());
+        assert!(!is_integer_key(&d, "coatings.white.absorptivity").unwrap());
+        assert!(is_integer_key(&d, "radiation.rays_per_side").unwrap());
+        assert!(is_integer_key(&d, "solve.max_iterations").unwrap());
         set(&mut d, "panels.r.v_m.1", 0.5).unwrap();
         assert!(d.to_string().contains("v_m = [0, 0.5, 0]"), "{d}");
     }
