@@ -1,7 +1,8 @@
 //! Validates every shaders/*.wgsl with naga, composed with common.wgsl exactly as the runtime
 //! composes it (the same `compose` function), and fails the build with the file name and naga's
-//! message if any is invalid, if a file is missing from the runtime's list, or if an entry point
-//! that the host calls is not in its file.
+//! message if any is invalid, if a file is missing from the runtime's list, if an entry point
+//! that the host calls is not in its file, or if a constant the host shares with a file
+//! (`shaders::SHARED`) differs from the file's `const` of that name.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -42,8 +43,9 @@ fn check_all(dir: &Path) -> Vec<String> {
         Ok(text) => text,
         Err(err) => return vec![format!("shaders/{common_name}: cannot read: {err}")],
     };
-    if let Err(message) = validate(common_name, &common, 0) {
-        errors.push(message);
+    match validate(common_name, &common, 0) {
+        Ok(module) => errors.extend(check_shared(common_name, &module)),
+        Err(message) => errors.push(message),
     }
     let common_lines = common.lines().count();
 
@@ -64,6 +66,7 @@ fn check_all(dir: &Path) -> Vec<String> {
         }
         match validate(name, &shaders::compose(&common, &body), common_lines) {
             Ok(module) => {
+                errors.extend(check_shared(name, &module));
                 for kernel in shaders::Kernel::ALL.iter().filter(|k| k.file() == name) {
                     let found = module.entry_points.iter().any(|ep| {
                         ep.name == kernel.entry() && ep.stage == naga::ShaderStage::Compute
@@ -84,6 +87,34 @@ fn check_all(dir: &Path) -> Vec<String> {
             errors.push(format!(
                 "shaders::FILES lists {listed}, which is not in shaders/"
             ));
+        }
+    }
+    errors
+}
+
+/// The constants of `shaders::SHARED` that belong to `file`, each against the module's `const`
+/// of that name: one message per missing or different value.
+fn check_shared(file: &str, module: &naga::Module) -> Vec<String> {
+    let mut errors = Vec::new();
+    for &(_, name, host) in shaders::SHARED.iter().filter(|(f, ..)| *f == file) {
+        let constant = module
+            .constants
+            .iter()
+            .find(|(_, c)| c.name.as_deref() == Some(name));
+        let value = constant.and_then(|(_, c)| match module.global_expressions[c.init] {
+            naga::Expression::Literal(naga::Literal::U32(v)) => Some(i128::from(v)),
+            naga::Expression::Literal(naga::Literal::I32(v)) => Some(i128::from(v)),
+            naga::Expression::Literal(naga::Literal::AbstractInt(v)) => Some(i128::from(v)),
+            _ => None,
+        });
+        match value {
+            Some(v) if v == i128::from(host) => {}
+            Some(v) => errors.push(format!(
+                "shaders/{file}: const {name} is {v}, but the host's value is {host} (src/gpu/shaders.rs SHARED): make them equal"
+            )),
+            None => errors.push(format!(
+                "shaders/{file}: no integer const {name}, which the host shares (src/gpu/shaders.rs SHARED)"
+            )),
         }
     }
     errors

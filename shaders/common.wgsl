@@ -1,19 +1,20 @@
-// common.wgsl: prepended to every other shaders/*.wgsl file, at run time (src/solve/gpu/shaders.rs)
+// common.wgsl: prepended to every other shaders/*.wgsl file, at run time (src/gpu/shaders.rs)
 // and by build.rs, in exactly the same way. Constants, parameter structs and the workgroup tree
 // sum: no bindings.
 
-// Threads per workgroup of every kernel. WORKGROUP_SIZE in shaders.rs must match.
+// Threads per workgroup of every kernel (WORKGROUP_SIZE in shaders.rs; build.rs checks the
+// constants the host shares, listed in shaders.rs SHARED).
 const WG: u32 = 256u;
 
 // Items each thread folds in the first pass of a reduction, before the workgroup tree:
 // one workgroup reduces one fixed chunk of REDUCE_CHUNK items, whatever the hardware.
 const REDUCE_ITEMS: u32 = 8u;
-const REDUCE_CHUNK: u32 = 2048u; // WG * REDUCE_ITEMS; REDUCE_CHUNK in shaders.rs must match
+const REDUCE_CHUNK: u32 = 2048u; // WG * REDUCE_ITEMS
 
 // CSR rows with more entries than this (heat-pipe vapour nodes, payload junctions, the rows
 // their aggregates leave on coarse levels, a dense coarsest inverse) are summed by several
 // invocations each: 32, or a whole workgroup for rows of more than MEDIUM_ROW entries
-// (csr_matvec.wgsl, chebyshev.wgsl; shaders.rs). LONG_ROW in shaders.rs must match.
+// (csr_matvec.wgsl, chebyshev.wgsl; LONG_ROW in shaders.rs).
 const LONG_ROW: u32 = 32u;
 
 // "No scalar": a coefficient index that is not used.

@@ -6,7 +6,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use super::context::{Dispatch, Encode, GpuContext};
-use super::shaders::{Kernel, REDUCE_CHUNK};
+use super::shaders::{Kernel, NO_SCALAR, REDUCE_CHUNK};
 use crate::error::{Error, Result};
 
 /// One structured panel as the stencil kernels see it (see `Panel` in common.wgsl): cells
@@ -192,8 +192,6 @@ pub struct CountUniform {
     pub pad0: u32,
     pub pad1: u32,
 }
-
-const NO_SCALAR: u32 = u32::MAX;
 
 /// Number of partial results the first pass of a reduction over `n` items writes.
 pub fn partial_count(n: u64) -> u64 {

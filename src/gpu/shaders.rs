@@ -2,7 +2,7 @@
 //! module from them. build.rs includes this file too (`#[path]`), so the build validates exactly
 //! what the runtime loads: keep it free of `crate::` paths.
 
-/// Threads per workgroup of every kernel (`WG` in shaders/common.wgsl).
+/// Threads per workgroup of every kernel (`WG` in shaders/common.wgsl; build.rs checks every value in [`SHARED`]).
 pub const WORKGROUP_SIZE: u32 = 256;
 
 /// Items one workgroup folds in the first pass of a reduction (`REDUCE_CHUNK` in common.wgsl).
@@ -18,6 +18,30 @@ pub const LONG_ROW: u32 = 32;
 /// workgroup (and its eight-step tree) per row wasted most of its threads.
 pub const MEDIUM_ROW: u32 = 512;
 pub const MEDIUM_ROW_THREADS: u32 = 32;
+
+/// A scalar slot left empty: the factor it stands for is 1 (`NO_SCALAR` in common.wgsl).
+pub const NO_SCALAR: u32 = u32::MAX;
+
+/// Target code of a traced ray that escapes to space (`SPACE` in trace.wgsl).
+pub const RAY_TO_SPACE: u32 = u32::MAX;
+/// Target code of a traced ray that escapes into the Earth's disc (`EARTH` in trace.wgsl).
+pub const RAY_TO_EARTH: u32 = u32::MAX - 1;
+/// The ray generator's key constants (`GOLDEN`, `PAIRING` in trace.wgsl; src/radiation/rng.rs).
+pub const RAY_GOLDEN: u32 = 0x9e37_79b9;
+pub const RAY_PAIRING: u32 = 0x68e3_1da4;
+
+/// Every constant the host shares with the WGSL: (file, the WGSL `const`, the host's value).
+/// build.rs fails when a file's constant differs from the host's or is missing.
+pub const SHARED: [(&str, &str, u32); 8] = [
+    ("common.wgsl", "WG", WORKGROUP_SIZE),
+    ("common.wgsl", "REDUCE_CHUNK", REDUCE_CHUNK),
+    ("common.wgsl", "LONG_ROW", LONG_ROW),
+    ("common.wgsl", "NO_SCALAR", NO_SCALAR),
+    ("trace.wgsl", "SPACE", RAY_TO_SPACE),
+    ("trace.wgsl", "EARTH", RAY_TO_EARTH),
+    ("trace.wgsl", "GOLDEN", RAY_GOLDEN),
+    ("trace.wgsl", "PAIRING", RAY_PAIRING),
+];
 
 /// The file prepended to every other shader.
 pub const COMMON: (&str, &str) = ("common.wgsl", include_str!("../../shaders/common.wgsl"));
@@ -119,7 +143,7 @@ impl Kernel {
         Kernel::TraceRays,
     ];
 
-    /// The kernels of a CG solve preconditioned by a V-cycle (solver.rs, vcycle.rs).
+    /// The kernels of a CG solve preconditioned by a V-cycle (solve/gpu/solver/, solve/gpu/vcycle/).
     pub const SOLVE: [Kernel; 18] = [
         Kernel::CsrMatvec,
         Kernel::CsrMatvecAdd,

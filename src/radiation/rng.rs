@@ -43,8 +43,9 @@ pub fn hash(x: u32) -> u32 {
     x
 }
 
-pub const GOLDEN: u32 = 0x9e37_79b9;
-const PAIRING: u32 = 0x68e3_1da4;
+/// The same constants as trace.wgsl's (build.rs checks them there).
+pub const GOLDEN: u32 = crate::gpu::shaders::RAY_GOLDEN;
+const PAIRING: u32 = crate::gpu::shaders::RAY_PAIRING;
 
 /// Key of one panel side.
 #[inline]

@@ -2,6 +2,7 @@
 //! side, and the ray tests (first hit, any hit) that the CPU tracer and the shadow rays use.
 //! shaders/trace.wgsl implements the same tests in f32.
 
+use crate::gpu::shaders;
 use crate::model::{Model, PanelMesh};
 use crate::vec3::dot;
 
@@ -10,9 +11,9 @@ use crate::vec3::dot;
 pub const MAX_PATCHES_PER_EDGE: u32 = 16;
 
 /// Target code of a ray that escapes to space.
-pub const SPACE: u32 = u32::MAX;
+pub const SPACE: u32 = shaders::RAY_TO_SPACE;
 /// Target code of a ray that escapes into the Earth's disc.
-pub const EARTH: u32 = u32::MAX - 1;
+pub const EARTH: u32 = shaders::RAY_TO_EARTH;
 
 /// Front side (outward normal = panel normal) is 0, back side is 1.
 pub const FRONT: usize = 0;
