@@ -58,3 +58,45 @@ impl Exposure {
         flux
     }
 }
+
+/// The Earth seen from the spacecraft: unit nadir (body frame) and altitude.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EarthView {
+    pub nadir: [f64; 3],
+    pub altitude_km: f64,
+}
+
+/// The environment at one instant.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ExternalLoads {
+    pub solar_flux_w_m2: f64,
+    pub albedo: f64,
+    pub earth_ir_w_m2: f64,
+    /// Towards the Sun, unit; None in eclipse.
+    pub sun: Option<[f64; 3]>,
+    pub earth: Option<EarthView>,
+}
+
+impl ExternalLoads {
+    /// The steady `[environment]`, with the eclipse rule of SCENARIO.md section 3.
+    pub fn from_environment(env: &Environment) -> ExternalLoads {
+        let earth = match (env.nadir_direction, env.altitude_km) {
+            (Some(nadir), Some(altitude_km)) => Some(EarthView {
+                nadir: unit(nadir),
+                altitude_km,
+            }),
+            _ => None,
+        };
+        let sun = env.sun_direction.map(unit).filter(|&s| match earth {
+            Some(e) => !earth::sun_behind_earth(s, e.nadir, e.altitude_km),
+            None => true,
+        });
+        ExternalLoads {
+            solar_flux_w_m2: env.solar_flux_w_m2,
+            albedo: env.albedo,
+            earth_ir_w_m2: env.earth_ir_w_m2,
+            sun,
+            earth,
+        }
+    }
+}

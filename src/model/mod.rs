@@ -8,12 +8,14 @@
 pub mod balance;
 pub mod build;
 pub mod earth;
+pub mod exchange;
 pub mod geometry;
 mod instant;
 pub mod loads;
 
 pub use build::build;
 pub use earth::earth_view_factor;
+pub use exchange::SurfaceExchange;
 pub use instant::Schedule;
 pub use loads::Exposure;
 
@@ -203,7 +205,7 @@ pub struct Model {
     pub warnings: Vec<String>,
     /// With `[radiation]`: the traced exchange between sides, which replaces each cell's
     /// emission to the sink (attached after tracing; see `radiation`).
-    pub exchange: Option<std::sync::Arc<crate::radiation::Exchange>>,
+    pub exchange: Option<std::sync::Arc<dyn SurfaceExchange>>,
 }
 
 impl Model {

@@ -3,8 +3,8 @@
 
 use super::OrbitGeometry;
 use crate::error::Result;
+use crate::model::loads::{EarthView, ExternalLoads};
 use crate::model::{Exposure, Model};
-use crate::radiation::{EarthView, ExternalLoads};
 use crate::scenario::Environment;
 use crate::solve::transient::Instants;
 

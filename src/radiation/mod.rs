@@ -83,12 +83,12 @@ mod tests;
 
 use rayon::prelude::*;
 
+pub use crate::model::loads::{EarthView, ExternalLoads};
 pub use report::{PairFactor, SideFactor, ViewFactorReport};
 
 use crate::error::{Error, Result};
-use crate::model::earth::{earth_angular_radius, earth_view_factor_dirs, sun_behind_earth};
-use crate::model::{Model, SIGMA, Side};
-use crate::scenario::Environment;
+use crate::model::earth::{earth_angular_radius, earth_view_factor_dirs};
+use crate::model::{Model, SIGMA, Side, SurfaceExchange};
 use crate::vec3::{dot, unit};
 use exchange::PatchExchange;
 use scene::Scene;
@@ -117,54 +117,11 @@ pub enum Tracer<'a> {
     Gpu(&'a crate::gpu::GpuContext),
 }
 
-/// The Earth seen from the spacecraft: unit nadir (body frame) and altitude.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct EarthView {
-    pub nadir: [f64; 3],
-    pub altitude_km: f64,
-}
-
-impl EarthView {
-    fn cone(&self) -> EarthCone {
-        EarthCone {
-            nadir: unit(self.nadir),
-            cos_rho: earth_angular_radius(self.altitude_km).cos(),
-        }
-    }
-}
-
-/// The environment at one instant.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ExternalLoads {
-    pub solar_flux_w_m2: f64,
-    pub albedo: f64,
-    pub earth_ir_w_m2: f64,
-    /// Towards the Sun, unit; None in eclipse.
-    pub sun: Option<[f64; 3]>,
-    pub earth: Option<EarthView>,
-}
-
-impl ExternalLoads {
-    /// The steady `[environment]`, with the eclipse rule of SCENARIO.md section 3.
-    pub fn from_environment(env: &Environment) -> ExternalLoads {
-        let earth = match (env.nadir_direction, env.altitude_km) {
-            (Some(nadir), Some(altitude_km)) => Some(EarthView {
-                nadir: unit(nadir),
-                altitude_km,
-            }),
-            _ => None,
-        };
-        let sun = env.sun_direction.map(unit).filter(|&s| match earth {
-            Some(e) => !sun_behind_earth(s, e.nadir, e.altitude_km),
-            None => true,
-        });
-        ExternalLoads {
-            solar_flux_w_m2: env.solar_flux_w_m2,
-            albedo: env.albedo,
-            earth_ir_w_m2: env.earth_ir_w_m2,
-            sun,
-            earth,
-        }
+/// The cone of the Earth's disc as the tracer tests escaping rays against it.
+fn earth_cone(earth: &EarthView) -> EarthCone {
+    EarthCone {
+        nadir: unit(earth.nadir),
+        cos_rho: earth_angular_radius(earth.altitude_km).cos(),
     }
 }
 
@@ -195,7 +152,7 @@ impl Exchange {
         let params = TraceParams {
             rays: settings.rays_per_side,
             seed: settings.seed,
-            earth: earth.map(|e| e.cone()),
+            earth: earth.map(|e| earth_cone(&e)),
         };
         let tally = match tracer {
             Tracer::Cpu => trace::trace_cpu(&scene, &params, model.n_cells),
@@ -265,7 +222,7 @@ impl Exchange {
     /// surfaces leave open.
     pub fn earth_view(&self, earth: &EarthView) -> Vec<f64> {
         let s = &self.settings;
-        let cone = earth.cone();
+        let cone = earth_cone(earth);
         let open = shadow::earth_unblocked_fraction(
             &self.scene,
             s.seed,
@@ -475,5 +432,15 @@ impl Exchange {
             let tc = t[c];
             *value = 4.0 * SIGMA * model.emissive_area[c] * tc * tc * tc;
         }
+    }
+}
+
+impl SurfaceExchange for Exchange {
+    fn external_absorbed(&self, model: &Model, loads: &ExternalLoads) -> Result<Vec<f64>> {
+        Exchange::external_absorbed(self, model, loads)
+    }
+
+    fn net_infrared(&self, model: &Model, t: &[f64], out: &mut [f64]) -> Result<()> {
+        Exchange::net_infrared(self, model, t, out)
     }
 }

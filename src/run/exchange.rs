@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use crate::error::Result;
-use crate::model::Model;
+use crate::model::{Model, SurfaceExchange};
 use crate::orbit::OrbitGeometry;
 use crate::radiation::{self, Exchange, ExternalLoads};
 use crate::scenario::{self, LoadedScenario};
@@ -168,6 +168,6 @@ pub(super) fn attach_exchange(
         let loads = ExternalLoads::from_environment(&loaded.scenario.environment);
         model.absorbed_w = exchange.external_absorbed(model, &loads)?;
     }
-    model.exchange = Some(exchange);
+    model.exchange = Some(exchange as Arc<dyn SurfaceExchange>);
     Ok(())
 }
