@@ -20,18 +20,8 @@ const AGREEMENT_K: f64 = 0.05;
 const ENERGY_F32: f64 = 1e-5;
 
 /// The name of the adapter `--backend gpu` takes, or None (with a notice) when there is none.
-fn gpu_adapter() -> Option<String> {
-    let require = std::env::var("SKYSINK_REQUIRE_GPU").is_ok_and(|v| v == "1");
-    match pick(Choice::Gpu) {
-        Ok(Some(candidate)) => Some(candidate.summary.name),
-        Ok(None) | Err(_) if require => {
-            panic!("SKYSINK_REQUIRE_GPU=1 but wgpu finds no adapter")
-        }
-        Ok(None) | Err(_) => {
-            eprintln!("notice: GPU agreement test skipped, no GPU adapter");
-            None
-        }
-    }
+fn gpu_adapter(what: &str) -> Option<String> {
+    adapter_or_skip(what).map(|c| c.summary.name)
 }
 
 /// Solves `path` on `backend` with the JSON report on stdout.
@@ -114,7 +104,7 @@ fn both(path: &str) -> (Value, Value) {
 
 #[test]
 fn bundled_scenarios_agree_with_the_cpu() {
-    if gpu_adapter().is_none() {
+    if gpu_adapter("GPU agreement test").is_none() {
         return;
     }
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
@@ -156,7 +146,7 @@ fn bundled_scenarios_agree_with_the_cpu() {
 
 #[test]
 fn c1_black_plate_matches_the_published_temperature() {
-    if gpu_adapter().is_none() {
+    if gpu_adapter("GPU agreement test").is_none() {
         return;
     }
     let text = r#"name = "C1 black plate"
@@ -202,7 +192,7 @@ max_iterations = 200
 
 #[test]
 fn c2_fin_efficiency_matches_the_published_value() {
-    if gpu_adapter().is_none() {
+    if gpu_adapter("GPU agreement test").is_none() {
         return;
     }
     // N = 1, 1000 x 1 cells, as the CPU reference test builds it.
@@ -227,7 +217,9 @@ fn c2_fin_efficiency_matches_the_published_value() {
 
 #[test]
 fn first_line_and_json_name_the_gpu_backend() {
-    let Some(name) = gpu_adapter() else { return };
+    let Some(name) = gpu_adapter("GPU agreement test") else {
+        return;
+    };
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let path = dir.join("h100_deployable_650km.toml");
     let r = solve_path(path.to_str().expect("UTF-8 path"), "gpu");
@@ -292,7 +284,7 @@ fn gpu_without_a_matching_adapter_is_exit_3_and_auto_falls_back_to_the_cpu() {
 /// every step within 0.05 K, and the orbit's energy balance closes to 1e-5.
 #[test]
 fn orbit_transient_time_series_agree_with_the_cpu() {
-    if gpu_adapter().is_none() {
+    if gpu_adapter("GPU agreement test").is_none() {
         return;
     }
     let text = r#"name = "radiator in orbit, GPU against CPU"
@@ -387,7 +379,7 @@ orbits = 2
 /// f64 balance. Both must now agree with the CPU within 0.05 K and close their balance.
 #[test]
 fn panels_that_barely_exchange_heat_agree_with_the_cpu() {
-    if gpu_adapter().is_none() {
+    if gpu_adapter("GPU agreement test").is_none() {
         return;
     }
     let unheated = r#"name = "hot strip beside an unheated panel"

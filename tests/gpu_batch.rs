@@ -10,7 +10,6 @@
 mod common;
 
 use common::*;
-use skysink::gpu::{Choice, pick};
 use std::path::Path;
 
 const AGREEMENT_K: f64 = 0.05;
@@ -27,18 +26,6 @@ values = [100.0, -5.0, 250.0, 400.0]
 path = "panels.radiator.length_u_m"
 range = [0.8, 1.2, 2]
 "#;
-
-fn have_gpu() -> bool {
-    let require = std::env::var("SKYSINK_REQUIRE_GPU").is_ok_and(|v| v == "1");
-    match pick(Choice::Gpu) {
-        Ok(Some(_)) => true,
-        Ok(None) | Err(_) if require => panic!("SKYSINK_REQUIRE_GPU=1 but wgpu finds no adapter"),
-        Ok(None) | Err(_) => {
-            eprintln!("notice: batched GPU sweep test skipped, no GPU adapter");
-            false
-        }
-    }
-}
 
 fn sweep(s: &Scenario, csv: &Path, backend: &str, flags: &[&str], env: &[(&str, &str)]) -> String {
     let mut args = vec![
@@ -64,7 +51,7 @@ fn rows(text: &str) -> Vec<Vec<String>> {
 
 #[test]
 fn a_gpu_sweep_gives_the_same_csv_for_every_batch_size_and_agrees_with_solve_and_the_cpu() {
-    if !have_gpu() {
+    if adapter_or_skip("batched GPU sweep test").is_none() {
         return;
     }
     let s = Scenario::new("grid.toml", &format!("{FULL}{GRID}"));
@@ -148,7 +135,7 @@ fn a_gpu_sweep_gives_the_same_csv_for_every_batch_size_and_agrees_with_solve_and
 /// stack of two lanes) and the third has a stack of its own.
 #[test]
 fn each_point_of_a_batch_has_the_bits_of_its_lone_solve() {
-    if !have_gpu() {
+    if adapter_or_skip("batched GPU sweep test").is_none() {
         return;
     }
     use skysink::scenario::BackendChoice;

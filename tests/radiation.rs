@@ -361,25 +361,12 @@ fn the_same_seed_gives_bit_identical_view_factors() {
     assert_ne!(a.tally(), c.tally());
 }
 
-fn gpu_context() -> Option<skysink::gpu::GpuContext> {
-    use skysink::gpu::{Choice, ContextOptions, GpuContext, pick};
-    let require = std::env::var("SKYSINK_REQUIRE_GPU").is_ok_and(|v| v == "1");
-    let opened = pick(Choice::Gpu)
-        .and_then(|c| c.ok_or_else(|| skysink::Error::Solver("no adapter".to_string())))
-        .and_then(|c| GpuContext::new(&c, ContextOptions::default()));
-    match opened {
-        Ok(ctx) => Some(ctx),
-        Err(err) if require => panic!("SKYSINK_REQUIRE_GPU=1 but no usable GPU adapter: {err}"),
-        Err(err) => {
-            eprintln!("notice: GPU test skipped, no usable adapter: {err}");
-            None
-        }
-    }
-}
-
 #[test]
 fn gpu_and_cpu_trace_the_same_rays() {
-    let Some(context) = gpu_context() else {
+    let Some(context) = common::context_or_skip(
+        "GPU radiation test",
+        skysink::gpu::ContextOptions::default(),
+    ) else {
         return;
     };
     let earth = EarthView {
@@ -466,7 +453,10 @@ fn throughput() {
         cpu.rays_traced() as f64,
         cpu.rays_traced() as f64 / seconds
     );
-    if let Some(context) = gpu_context() {
+    if let Some(context) = common::context_or_skip(
+        "GPU radiation test",
+        skysink::gpu::ContextOptions::default(),
+    ) {
         let _warm = Exchange::trace(
             &parallel(1.0, 1.0, 4),
             &settings(16),

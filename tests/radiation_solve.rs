@@ -564,24 +564,9 @@ fn free_temperatures_match_a_two_node_network() {
 // ---------------------------------------------------------------------------------------------
 // GPU against CPU.
 
-/// Whether a GPU adapter exists; without one, a notice (and a failure when
-/// SKYSINK_REQUIRE_GPU=1), as tests/gpu_agreement.rs does.
-fn gpu_available() -> bool {
-    use skysink::gpu::{Choice, pick};
-    let require = std::env::var("SKYSINK_REQUIRE_GPU").is_ok_and(|v| v == "1");
-    match pick(Choice::Gpu) {
-        Ok(Some(_)) => true,
-        Ok(None) | Err(_) if require => panic!("SKYSINK_REQUIRE_GPU=1 but wgpu finds no adapter"),
-        Ok(None) | Err(_) => {
-            eprintln!("notice: GPU radiation test skipped, no GPU adapter");
-            false
-        }
-    }
-}
-
 #[test]
 fn gpu_view_factors_agree_with_the_cpu_pair_by_pair() {
-    if !gpu_available() {
+    if adapter_or_skip("GPU radiation test").is_none() {
         return;
     }
     // 2 x 2 x 400 cell sides x 1024 rays: about 1.6 x 10^6 rays, ~1 s on lavapipe.
@@ -638,7 +623,7 @@ fn gpu_view_factors_agree_with_the_cpu_pair_by_pair() {
 
 #[test]
 fn gpu_solve_with_exchange_agrees_with_the_cpu() {
-    if !gpu_available() {
+    if adapter_or_skip("GPU radiation test").is_none() {
         return;
     }
     // The two-plate network, 16 x 16 cells per plate, 1024 rays, with Sun and Earth added so

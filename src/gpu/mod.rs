@@ -7,6 +7,7 @@
 //! - shaders.rs: the embedded WGSL and how a module is composed (build.rs validates the same).
 //! - kernels.rs: one typed constructor per kernel.
 //! - profile.rs: a CG round timed kernel by kernel with timestamp queries.
+//! - testing.rs: the one "GPU or skip" rule of every GPU test.
 //!
 //! Everything here works in f32; a device with SHADER_F64 can be opened with it enabled
 //! (`ContextOptions::f64`) for f64 kernels to come.
@@ -17,7 +18,6 @@ pub mod context;
 pub mod kernels;
 pub mod profile;
 pub mod shaders;
-#[cfg(test)]
 pub mod testing;
 
 pub use adapter::{AdapterSummary, Candidate, Choice, devices, pick};

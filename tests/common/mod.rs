@@ -6,6 +6,10 @@
 
 pub mod panels;
 
+/// The one "GPU or skip" rule, shared with the library's unit tests.
+#[allow(unused_imports)]
+pub use skysink::gpu::testing::{adapter_or_skip, context_or_skip};
+
 use serde_json::Value;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
