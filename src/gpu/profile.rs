@@ -2,7 +2,7 @@
 //! pass of its own between two timestamp queries. Separate passes add a little time per launch
 //! (the device drains between them), so the figures are upper bounds; the split between kernels
 //! and levels is what they are for. `SKYSINK_TRACE` prints the first round of a solve this way
-//! on a device with timestamp queries (solver.rs).
+//! on a device with timestamp queries (solve/gpu/solver/).
 
 use std::collections::BTreeMap;
 

@@ -17,10 +17,6 @@ const REGION_CENTRE_TOLERANCE_M: f64 = 1e-9;
 
 pub fn build(loaded: &LoadedScenario) -> Result<Model> {
     let s = &loaded.scenario;
-    let invalid = |place: Place, message: String| {
-        let document = toml_edit::Document::parse(loaded.source.text.as_str()).ok();
-        Error::Input(Invalid::new(place, message).render(&loaded.source, document.as_ref()))
-    };
     let exposure = Exposure::from_environment(&s.environment);
     check_memory(loaded)?;
     let panels = mesh_panels(s, &exposure);
@@ -31,16 +27,7 @@ pub fn build(loaded: &LoadedScenario) -> Result<Model> {
         .map(|(i, p)| (p.name.as_str(), i))
         .collect();
     let n_nodes = n_cells + s.heat_pipes.len();
-
-    let mut emissive_area = vec![0.0; n_cells];
-    let mut absorbed_w = vec![0.0; n_cells];
-    let mut capacitance_j_k = vec![0.0; n_nodes];
-    for panel in &panels {
-        let (e, a) = (panel.emissive_area_per_cell(), panel.absorbed_per_cell());
-        emissive_area[panel.cells_range()].fill(e);
-        absorbed_w[panel.cells_range()].fill(a);
-        capacitance_j_k[panel.cells_range()].fill(panel.heat_capacity_per_cell);
-    }
+    let cell_loads = CellLoads::new(&panels, n_cells, n_nodes);
 
     let mut warnings = Vec::new();
     let mut couplings = Vec::new();
@@ -57,8 +44,83 @@ pub fn build(loaded: &LoadedScenario) -> Result<Model> {
         couplings.extend_from_slice(&link.couplings);
     }
 
+    let (fixed_k, fixed_regions) = build_fixed_regions(loaded, &panels, &panel_index, n_nodes)?;
+
+    let payloads: Vec<PayloadModel> = s
+        .payloads
+        .iter()
+        .map(|p| build_payload(p, &panels, &panel_index, exposure.in_eclipse()))
+        .collect();
+    let powers: Vec<f64> = payloads.iter().map(|p| p.power_w).collect();
+
+    let mut model = Model {
+        panels,
+        n_cells,
+        n_nodes,
+        emissive_area: cell_loads.emissive_area,
+        absorbed_w: cell_loads.absorbed_w,
+        dissipated_w: vec![0.0; n_cells],
+        capacitance_j_k: cell_loads.capacitance_j_k,
+        fixed_k,
+        couplings,
+        heat_pipes,
+        links,
+        fixed_regions,
+        payloads,
+        sink_k: s.environment.sink_k,
+        in_eclipse: exposure.in_eclipse(),
+        warnings,
+        exchange: None,
+    };
+    model.set_payload_powers(&powers);
+    Ok(model)
+}
+
+/// The per-cell radiating area and absorbed heat, and the per-node heat capacity (zero at the
+/// heat-pipe nodes).
+struct CellLoads {
+    emissive_area: Vec<f64>,
+    absorbed_w: Vec<f64>,
+    capacitance_j_k: Vec<f64>,
+}
+
+impl CellLoads {
+    fn new(panels: &[PanelMesh], n_cells: usize, n_nodes: usize) -> CellLoads {
+        let mut emissive_area = vec![0.0; n_cells];
+        let mut absorbed_w = vec![0.0; n_cells];
+        let mut capacitance_j_k = vec![0.0; n_nodes];
+        for panel in panels {
+            let (e, a) = (panel.emissive_area_per_cell(), panel.absorbed_per_cell());
+            emissive_area[panel.cells_range()].fill(e);
+            absorbed_w[panel.cells_range()].fill(a);
+            capacitance_j_k[panel.cells_range()].fill(panel.heat_capacity_per_cell);
+        }
+        CellLoads {
+            emissive_area,
+            absorbed_w,
+            capacitance_j_k,
+        }
+    }
+}
+
+/// An input error at `place` of the scenario, rendered with its source line. The document is
+/// parsed only here, on the way out.
+fn invalid(loaded: &LoadedScenario, place: Place, message: String) -> Error {
+    let document = toml_edit::Document::parse(loaded.source.text.as_str()).ok();
+    Error::Input(Invalid::new(place, message).render(&loaded.source, document.as_ref()))
+}
+
+/// The fixed regions in file order and the held temperature of each node (None where free); a
+/// cell held by several regions keeps the first one's value.
+fn build_fixed_regions(
+    loaded: &LoadedScenario,
+    panels: &[PanelMesh],
+    panel_index: &HashMap<&str, usize>,
+    n_nodes: usize,
+) -> Result<(Vec<Option<f64>>, Vec<FixedModel>)> {
+    let s = &loaded.scenario;
     let mut fixed_k = vec![None; n_nodes];
-    let mut fixed_regions = Vec::new();
+    let mut fixed_regions: Vec<FixedModel> = Vec::new();
     for (r, region) in s.fixed_temperatures.iter().enumerate() {
         let place = Place::root().key("fixed_temperatures").index(r);
         let panel = &panels[panel_index[region.panel.as_str()]];
@@ -77,6 +139,7 @@ pub fn build(loaded: &LoadedScenario) -> Result<Model> {
         );
         if cells.is_empty() {
             return Err(invalid(
+                loaded,
                 place.key("center_m"),
                 format!(
                     "fixed region \"{}\" holds no cell of panel \"{}\": no cell centre lies inside it; enlarge size_m or move center_m",
@@ -88,77 +151,63 @@ pub fn build(loaded: &LoadedScenario) -> Result<Model> {
             .schedule
             .as_ref()
             .map(|s| Schedule::new(&s.time_s, &s.temperature_k));
-        // Each earlier region that shares a cell must hold the same temperature at all times
-        // (a steady solve holds schedules at t = 0): compared once per pair of regions.
-        let shares_cell = |q: &FixedModel| {
-            cells
-                .iter()
-                .any(|&c| fixed_k[c].is_some() && q.cells.binary_search(&c).is_ok())
-        };
-        let held = |q_schedule: Option<&Schedule>, constant: f64, t: f64| {
-            q_schedule.map_or(constant, |q| q.at(t))
-        };
-        for other in fixed_regions.iter().filter(|q| shares_cell(q)) {
-            let times = if s.solve.mode == Mode::Transient {
-                breakpoints(&[other.schedule.as_ref(), schedule.as_ref()])
-            } else {
-                vec![0.0]
-            };
-            for t in times {
-                let (theirs, ours) = (
-                    held(other.schedule.as_ref(), other.temperature_k, t),
-                    held(schedule.as_ref(), temperature_k, t),
-                );
-                if theirs != ours {
-                    return Err(invalid(
-                        place.clone(),
-                        format!(
-                            "fixed region \"{}\" holds a cell that region \"{}\" already holds at a different temperature ({ours} K against {theirs} K at t = {t} s); regions may overlap only where they hold the same temperature at all times",
-                            region.name, other.name
-                        ),
-                    ));
-                }
-            }
-        }
-        for &cell in &cells {
-            fixed_k[cell].get_or_insert(temperature_k);
-        }
-        fixed_regions.push(FixedModel {
+        let fixed = FixedModel {
             name: region.name.clone(),
             temperature_k,
             schedule,
             cells,
-        });
+        };
+        check_overlaps(loaded, place, &fixed, &fixed_regions, &fixed_k)?;
+        for &cell in &fixed.cells {
+            fixed_k[cell].get_or_insert(temperature_k);
+        }
+        fixed_regions.push(fixed);
     }
+    Ok((fixed_k, fixed_regions))
+}
 
-    let payloads: Vec<PayloadModel> = s
-        .payloads
-        .iter()
-        .map(|p| build_payload(p, &panels, &panel_index, exposure.in_eclipse()))
-        .collect();
-    let powers: Vec<f64> = payloads.iter().map(|p| p.power_w).collect();
-
-    let mut model = Model {
-        panels,
-        n_cells,
-        n_nodes,
-        emissive_area,
-        absorbed_w,
-        dissipated_w: vec![0.0; n_cells],
-        capacitance_j_k,
-        fixed_k,
-        couplings,
-        heat_pipes,
-        links,
-        fixed_regions,
-        payloads,
-        sink_k: s.environment.sink_k,
-        in_eclipse: exposure.in_eclipse(),
-        warnings,
-        exchange: None,
+/// Each earlier region that shares a cell with `region` must hold the same temperature at all
+/// times (a steady solve holds schedules at t = 0): compared once per pair of regions.
+fn check_overlaps(
+    loaded: &LoadedScenario,
+    place: Place,
+    region: &FixedModel,
+    earlier: &[FixedModel],
+    fixed_k: &[Option<f64>],
+) -> Result<()> {
+    let shares_cell = |q: &FixedModel| {
+        region
+            .cells
+            .iter()
+            .any(|&c| fixed_k[c].is_some() && q.cells.binary_search(&c).is_ok())
     };
-    model.set_payload_powers(&powers);
-    Ok(model)
+    let held = |q_schedule: Option<&Schedule>, constant: f64, t: f64| {
+        q_schedule.map_or(constant, |q| q.at(t))
+    };
+    for other in earlier.iter().filter(|q| shares_cell(q)) {
+        let times = if loaded.scenario.solve.mode == Mode::Transient {
+            breakpoints(&[other.schedule.as_ref(), region.schedule.as_ref()])
+        } else {
+            vec![0.0]
+        };
+        for t in times {
+            let (theirs, ours) = (
+                held(other.schedule.as_ref(), other.temperature_k, t),
+                held(region.schedule.as_ref(), region.temperature_k, t),
+            );
+            if theirs != ours {
+                return Err(invalid(
+                    loaded,
+                    place,
+                    format!(
+                        "fixed region \"{}\" holds a cell that region \"{}\" already holds at a different temperature ({ours} K against {theirs} K at t = {t} s); regions may overlap only where they hold the same temperature at all times",
+                        region.name, other.name
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Refuse a mesh the machine cannot hold, before allocating anything for it. Cell counts are

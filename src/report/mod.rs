@@ -4,6 +4,7 @@ mod canvas;
 mod csv;
 mod devices;
 pub mod files;
+mod instant;
 pub mod maps;
 pub mod plot;
 pub mod sweep_table;
@@ -17,10 +18,12 @@ pub use text::human_report;
 
 use serde::Serialize;
 
-use crate::model::balance::heat_residual;
 use crate::model::{Model, ZERO_CELSIUS_K};
 use crate::scenario::Scenario;
 use crate::solve::{Backend, Solution};
+use instant::{
+    coating_reports, fixed_reports, link_report, material_reports, residual_less_storage,
+};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -251,13 +254,7 @@ impl Report {
         storage_w: Option<&[f64]>,
     ) -> Report {
         let t = &solution.temperatures_k;
-        let mut residual = vec![0.0; model.n_nodes];
-        heat_residual(model, t, &mut residual);
-        if let Some(storage) = storage_w {
-            for (r, s) in residual.iter_mut().zip(storage) {
-                *r -= s;
-            }
-        }
+        let residual = residual_less_storage(model, t, storage_w);
         let converged = solution.converged;
         let required_margin_k = scenario.solve.required_margin_k;
 
@@ -280,105 +277,26 @@ impl Report {
         let links = model
             .links
             .iter()
-            .map(|link| LinkReport {
-                name: link.name.clone(),
-                heat_w: link
-                    .couplings
-                    .iter()
-                    .map(|c| c.conductance * (t[c.a] - t[c.b]))
-                    .sum(),
-            })
+            .map(|link| link_report(link, t))
             .collect();
-        let mut owner_seen = vec![false; model.n_nodes];
-        let fixed: Vec<FixedReport> = model
-            .fixed_regions
-            .iter()
-            .map(|region| {
-                let mut heat_in = 0.0;
-                for &cell in &region.cells {
-                    if !owner_seen[cell] {
-                        owner_seen[cell] = true;
-                        heat_in -= residual[cell];
-                    }
-                }
-                FixedReport {
-                    name: region.name.clone(),
-                    heat_in_w: heat_in,
-                }
-            })
-            .collect();
-
-        let dissipated_w: f64 = model.payloads.iter().map(|p| p.total_power_w()).sum();
-        let absorbed_w: f64 = panels.iter().map(|p| p.absorbed_w).sum();
-        let emitted_w: f64 = panels.iter().map(|p| p.emitted_w).sum();
-        let fixed_in_w: f64 = fixed.iter().map(|f| f.heat_in_w).sum();
-        let stored_w = storage_w.map_or(0.0, |s| s.iter().sum::<f64>());
-        // `+ 0.0` turns the -0.0 of an empty float sum into 0.0.
-        let energy = Energy {
-            dissipated_w: dissipated_w + 0.0,
-            absorbed_w: absorbed_w + 0.0,
-            fixed_in_w: fixed_in_w + 0.0,
-            emitted_w: emitted_w + 0.0,
-            stored_w,
-            imbalance_w: dissipated_w + absorbed_w + fixed_in_w - emitted_w - stored_w + 0.0,
-        };
-
-        let verdict = if !converged {
-            Verdict::NotConverged
-        } else if payloads.iter().all(|p| p.within_limit == Some(true))
-            && heat_pipes.iter().all(|h| h.within_capacity == Some(true))
-        {
-            Verdict::Pass
-        } else {
-            Verdict::Fail
-        };
+        let fixed = fixed_reports(model, &residual);
+        let energy = Energy::of(model, &panels, &fixed, storage_w);
+        let verdict = Verdict::of(converged, &payloads, &heat_pipes);
 
         Report {
             schema_version: SCHEMA_VERSION,
             scenario: scenario.name.clone(),
             verdict,
-            backend: BackendInfo {
-                kind: backend.kind().to_string(),
-                adapter: backend.adapter(),
-                precision: backend.precision().to_string(),
-            },
-            solver: SolverInfo {
-                converged,
-                iterations: solution.iterations,
-                linear_iterations: solution.linear_iterations,
-                max_change_k: solution.max_change_k,
-                tolerance_k: solution.tolerance_k,
-                wall_s: solution.wall_s,
-                message: solution.failure.clone(),
-                time_step_s: None,
-            },
+            backend: BackendInfo::of(backend),
+            solver: SolverInfo::of(solution),
             energy,
             payloads,
             panels,
             heat_pipes,
             links,
             fixed,
-            materials: scenario
-                .materials
-                .iter()
-                .map(|(name, m)| MaterialReport {
-                    name: name.clone(),
-                    conductivity_w_mk: m.conductivity_w_mk,
-                    density_kg_m3: m.density_kg_m3,
-                    specific_heat_j_kgk: m.specific_heat_j_kgk,
-                    source: m.source.clone(),
-                })
-                .collect(),
-            coatings: scenario
-                .coatings
-                .iter()
-                .map(|(name, c)| CoatingReport {
-                    name: name.clone(),
-                    absorptivity: c.absorptivity,
-                    emissivity: c.emissivity,
-                    source: c.source.clone(),
-                })
-                .collect(),
+            materials: material_reports(scenario),
+            coatings: coating_reports(scenario),
             required_margin_k,
             warnings: model.warnings.clone(),
             orbit: None,

@@ -167,11 +167,26 @@ pub fn merge(parts: &[&Path]) -> Result<String> {
             "sweep-merge: give at least one PART.csv".into(),
         ));
     }
-    let mut header: Option<(String, &Path)> = None;
-    let mut identity: Option<(String, usize, &Path)> = None;
-    let mut rows: BTreeMap<usize, (String, &Path)> = BTreeMap::new();
-    let mut duplicates: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    let mut merged = Merged::default();
     for &part in parts {
+        merged.add_part(part)?;
+    }
+    merged.finish()
+}
+
+/// What `merge` has read so far: the first header and the part it came from, the first row's
+/// `sweep_id` and `points` and their part, each point's line and part, and the parts of each
+/// duplicated point.
+#[derive(Default)]
+struct Merged<'a> {
+    header: Option<(String, &'a Path)>,
+    identity: Option<(String, usize, &'a Path)>,
+    rows: BTreeMap<usize, (String, &'a Path)>,
+    duplicates: BTreeMap<usize, Vec<String>>,
+}
+
+impl<'a> Merged<'a> {
+    fn add_part(&mut self, part: &'a Path) -> Result<()> {
         let name = part.display();
         let text = std::fs::read_to_string(part)
             .map_err(|e| Error::Input(format!("sweep-merge: {name}: cannot be read: {e}")))?;
@@ -191,8 +206,8 @@ pub fn merge(parts: &[&Path]) -> Result<String> {
                 "sweep-merge: {name}: the first line is not a sweep header (sweep_id,point,points,...)"
             )));
         }
-        match &header {
-            None => header = Some((first.to_string(), part)),
+        match &self.header {
+            None => self.header = Some((first.to_string(), part)),
             Some((h, from)) if h != first => {
                 return Err(Error::Input(format!(
                     "sweep-merge: {name}: its header differs from that of {}; the parts come from different sweeps",
@@ -205,95 +220,119 @@ pub fn merge(parts: &[&Path]) -> Result<String> {
             if line.is_empty() {
                 continue;
             }
-            let fields = split_line(line);
             let at = format!("{name}:{}", n + 2);
-            if fields.len() != columns.len() {
-                return Err(Error::Input(format!(
-                    "sweep-merge: {at}: {} fields where the header has {}",
-                    fields.len(),
-                    columns.len()
-                )));
-            }
-            let point: usize = fields[1].parse().map_err(|_| {
-                Error::Input(format!(
-                    "sweep-merge: {at}: point \"{}\" is not a whole number",
-                    fields[1]
-                ))
-            })?;
-            let points: usize = fields[2].parse().map_err(|_| {
-                Error::Input(format!(
-                    "sweep-merge: {at}: points \"{}\" is not a whole number",
-                    fields[2]
-                ))
-            })?;
-            match &identity {
-                None => identity = Some((fields[0].clone(), points, part)),
-                Some((id, total, from)) => {
-                    if *id != fields[0] {
-                        return Err(Error::Input(format!(
-                            "sweep-merge: {at}: sweep_id {} differs from {id} in {}; the parts come from different sweeps",
-                            fields[0],
-                            from.display()
-                        )));
-                    }
-                    if *total != points {
-                        return Err(Error::Input(format!(
-                            "sweep-merge: {at}: points {points} differs from {total} in {}",
-                            from.display()
-                        )));
-                    }
+            self.add_row(part, &at, line, columns.len())?;
+        }
+        Ok(())
+    }
+
+    /// One row of `part`, at `at` ("part:line"), under a header of `n_columns` columns.
+    fn add_row(&mut self, part: &'a Path, at: &str, line: &str, n_columns: usize) -> Result<()> {
+        let fields = split_line(line);
+        if fields.len() != n_columns {
+            return Err(Error::Input(format!(
+                "sweep-merge: {at}: {} fields where the header has {}",
+                fields.len(),
+                n_columns
+            )));
+        }
+        let point: usize = fields[1].parse().map_err(|_| {
+            Error::Input(format!(
+                "sweep-merge: {at}: point \"{}\" is not a whole number",
+                fields[1]
+            ))
+        })?;
+        let points: usize = fields[2].parse().map_err(|_| {
+            Error::Input(format!(
+                "sweep-merge: {at}: points \"{}\" is not a whole number",
+                fields[2]
+            ))
+        })?;
+        self.check_identity(part, at, &fields[0], points)?;
+        if point >= points {
+            return Err(Error::Input(format!(
+                "sweep-merge: {at}: point {point} is out of range; points are 0 to {}",
+                points.saturating_sub(1)
+            )));
+        }
+        if let Some((_, first_part)) = self.rows.get(&point) {
+            self.duplicates
+                .entry(point)
+                .or_insert_with(|| vec![first_part.display().to_string()])
+                .push(part.display().to_string());
+        } else {
+            self.rows.insert(point, (line.to_string(), part));
+        }
+        Ok(())
+    }
+
+    /// The first row fixes `sweep_id` and `points`; every later row must repeat them.
+    fn check_identity(
+        &mut self,
+        part: &'a Path,
+        at: &str,
+        sweep_id: &str,
+        points: usize,
+    ) -> Result<()> {
+        match &self.identity {
+            None => self.identity = Some((sweep_id.to_string(), points, part)),
+            Some((id, total, from)) => {
+                if *id != sweep_id {
+                    return Err(Error::Input(format!(
+                        "sweep-merge: {at}: sweep_id {} differs from {id} in {}; the parts come from different sweeps",
+                        sweep_id,
+                        from.display()
+                    )));
+                }
+                if *total != points {
+                    return Err(Error::Input(format!(
+                        "sweep-merge: {at}: points {points} differs from {total} in {}",
+                        from.display()
+                    )));
                 }
             }
-            if point >= points {
-                return Err(Error::Input(format!(
-                    "sweep-merge: {at}: point {point} is out of range; points are 0 to {}",
-                    points.saturating_sub(1)
-                )));
-            }
-            if let Some((_, first_part)) = rows.get(&point) {
-                duplicates
-                    .entry(point)
-                    .or_insert_with(|| vec![first_part.display().to_string()])
-                    .push(name.to_string());
-            } else {
-                rows.insert(point, (line.to_string(), part));
-            }
         }
+        Ok(())
     }
-    let Some((header, _)) = header else {
-        return Err(Error::Input("sweep-merge: no part".into()));
-    };
-    let Some((_, points, _)) = identity else {
-        return Err(Error::Input(
-            "sweep-merge: the parts hold no rows; nothing to merge".into(),
-        ));
-    };
-    if !duplicates.is_empty() {
-        let list: Vec<usize> = duplicates.keys().copied().collect();
-        let (first, where_) = duplicates
-            .iter()
-            .next()
-            .map(|(p, w)| (*p, w.join(", ")))
-            .unwrap_or_default();
-        return Err(Error::Input(format!(
-            "sweep-merge: duplicated points {} (point {first} is in {where_}); each point must be in exactly one part",
-            ranges(&list)
-        )));
+
+    /// The merged text, once every point from 0 to points - 1 is there exactly once.
+    fn finish(self) -> Result<String> {
+        let Some((header, _)) = self.header else {
+            return Err(Error::Input("sweep-merge: no part".into()));
+        };
+        let Some((_, points, _)) = self.identity else {
+            return Err(Error::Input(
+                "sweep-merge: the parts hold no rows; nothing to merge".into(),
+            ));
+        };
+        if !self.duplicates.is_empty() {
+            let list: Vec<usize> = self.duplicates.keys().copied().collect();
+            let (first, where_) = self
+                .duplicates
+                .iter()
+                .next()
+                .map(|(p, w)| (*p, w.join(", ")))
+                .unwrap_or_default();
+            return Err(Error::Input(format!(
+                "sweep-merge: duplicated points {} (point {first} is in {where_}); each point must be in exactly one part",
+                ranges(&list)
+            )));
+        }
+        let missing: Vec<usize> = (0..points).filter(|p| !self.rows.contains_key(p)).collect();
+        if !missing.is_empty() {
+            return Err(Error::Input(format!(
+                "sweep-merge: {} of {points} points are missing: {}; a shard did not finish or a part was left out",
+                missing.len(),
+                ranges(&missing)
+            )));
+        }
+        let mut out = header + "\n";
+        for (line, _) in self.rows.values() {
+            out.push_str(line);
+            out.push('\n');
+        }
+        Ok(out)
     }
-    let missing: Vec<usize> = (0..points).filter(|p| !rows.contains_key(p)).collect();
-    if !missing.is_empty() {
-        return Err(Error::Input(format!(
-            "sweep-merge: {} of {points} points are missing: {}; a shard did not finish or a part was left out",
-            missing.len(),
-            ranges(&missing)
-        )));
-    }
-    let mut out = header + "\n";
-    for (line, _) in rows.values() {
-        out.push_str(line);
-        out.push('\n');
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

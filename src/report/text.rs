@@ -17,45 +17,19 @@ fn number(x: f64, decimals: usize) -> String {
     }
 }
 
-pub fn human_report(r: &Report) -> String {
-    let mut out = String::new();
-    let verdict = match r.verdict {
+fn verdict_word(verdict: Verdict) -> &'static str {
+    match verdict {
         Verdict::Pass => "PASS",
         Verdict::Fail => "FAIL",
         Verdict::NotConverged => "NOT CONVERGED",
-    };
-    let _ = writeln!(out, "{}\nverdict: {verdict}", r.scenario);
-    if let (Some(case), Some(cases)) = (&r.case, &r.cases) {
-        let _ = writeln!(
-            out,
-            "\nload cases (the report below is the governing case, \"{case}\")"
-        );
-        let mut header = format!("  {:<16} {:<14}", "case", "verdict");
-        if let Some(first) = cases.first() {
-            for p in &first.payloads {
-                let _ = write!(header, " {:>22}", format!("{} junction C/margin K", p.name));
-            }
-        }
-        let _ = writeln!(out, "{header}");
-        for c in cases {
-            let verdict = match c.verdict {
-                Verdict::Pass => "PASS",
-                Verdict::Fail => "FAIL",
-                Verdict::NotConverged => "NOT CONVERGED",
-            };
-            let mut line = format!("  {:<16} {:<14}", c.name, verdict);
-            for p in &c.payloads {
-                let _ = write!(
-                    line,
-                    " {:>22}",
-                    format!("{} / {}", number(p.junction_c, 2), number(p.margin_k, 2))
-                );
-            }
-            let marker = if &c.name == case { "  <- governs" } else { "" };
-            let _ = writeln!(out, "{}{marker}", line.trim_end());
-        }
-        let _ = writeln!(out, "\ngoverning case: {case}");
     }
+}
+
+pub fn human_report(r: &Report) -> String {
+    let mut out = String::new();
+    let verdict = verdict_word(r.verdict);
+    let _ = writeln!(out, "{}\nverdict: {verdict}", r.scenario);
+    case_table(r, &mut out);
     if r.required_margin_k > 0.0 {
         let _ = writeln!(
             out,
@@ -63,38 +37,84 @@ pub fn human_report(r: &Report) -> String {
             r.required_margin_k
         );
     }
+    payload_table(r, &mut out);
+    transient_tables(r, &mut out);
+    panel_table(r, &mut out);
+    heat_pipe_table(r, &mut out);
+    link_and_fixed_tables(r, &mut out);
+    balance_and_solver(r, &mut out);
+    sources(r, &mut out);
+    for w in &r.warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
+    out
+}
 
-    if !r.payloads.is_empty() {
-        let _ = writeln!(out, "\npayloads");
-        let _ = writeln!(
-            out,
-            "  {:<16} {:<10} {:>5} {:>9} {:>11} {:>9} {:>9} {:>9}  status",
-            "name", "model", "count", "power W", "junction C", "limit C", "min C", "margin K"
-        );
-        for p in &r.payloads {
-            let status = match (p.within_limit, &p.violation) {
-                (Some(true), _) => "PASS".to_string(),
-                (Some(false), Some(v)) => format!("FAIL: {v}"),
-                (Some(false), None) => "FAIL".to_string(),
-                (None, _) => "-".to_string(),
-            };
-            let _ = writeln!(
-                out,
-                "  {:<16} {:<10} {:>5} {:>9} {:>11} {:>9} {:>9} {:>9}  {status}",
-                p.name,
-                p.model,
-                p.count,
-                number(p.total_power_w, 1),
-                number(p.junction_c, 2),
-                number(p.limit_c, 1),
-                p.min_limit_c.map_or("-".to_string(), |m| number(m, 1)),
-                number(p.margin_k, 2),
-            );
+/// Every load case's verdict and per-payload junction and margin, marking the governing one.
+fn case_table(r: &Report, out: &mut String) {
+    let (Some(case), Some(cases)) = (&r.case, &r.cases) else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "\nload cases (the report below is the governing case, \"{case}\")"
+    );
+    let mut header = format!("  {:<16} {:<14}", "case", "verdict");
+    if let Some(first) = cases.first() {
+        for p in &first.payloads {
+            let _ = write!(header, " {:>22}", format!("{} junction C/margin K", p.name));
         }
     }
+    let _ = writeln!(out, "{header}");
+    for c in cases {
+        let verdict = verdict_word(c.verdict);
+        let mut line = format!("  {:<16} {:<14}", c.name, verdict);
+        for p in &c.payloads {
+            let _ = write!(
+                line,
+                " {:>22}",
+                format!("{} / {}", number(p.junction_c, 2), number(p.margin_k, 2))
+            );
+        }
+        let marker = if &c.name == case { "  <- governs" } else { "" };
+        let _ = writeln!(out, "{}{marker}", line.trim_end());
+    }
+    let _ = writeln!(out, "\ngoverning case: {case}");
+}
 
-    transient_tables(r, &mut out);
+fn payload_table(r: &Report, out: &mut String) {
+    if r.payloads.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\npayloads");
+    let _ = writeln!(
+        out,
+        "  {:<16} {:<10} {:>5} {:>9} {:>11} {:>9} {:>9} {:>9}  status",
+        "name", "model", "count", "power W", "junction C", "limit C", "min C", "margin K"
+    );
+    for p in &r.payloads {
+        let status = match (p.within_limit, &p.violation) {
+            (Some(true), _) => "PASS".to_string(),
+            (Some(false), Some(v)) => format!("FAIL: {v}"),
+            (Some(false), None) => "FAIL".to_string(),
+            (None, _) => "-".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "  {:<16} {:<10} {:>5} {:>9} {:>11} {:>9} {:>9} {:>9}  {status}",
+            p.name,
+            p.model,
+            p.count,
+            number(p.total_power_w, 1),
+            number(p.junction_c, 2),
+            number(p.limit_c, 1),
+            p.min_limit_c.map_or("-".to_string(), |m| number(m, 1)),
+            number(p.margin_k, 2),
+        );
+    }
+}
 
+fn panel_table(r: &Report, out: &mut String) {
     let _ = writeln!(out, "\npanels");
     let _ = writeln!(
         out,
@@ -115,33 +135,39 @@ pub fn human_report(r: &Report) -> String {
             number(p.emitted_w, 1),
         );
     }
+}
 
-    if !r.heat_pipes.is_empty() {
-        let _ = writeln!(out, "\nheat pipes");
+fn heat_pipe_table(r: &Report, out: &mut String) {
+    if r.heat_pipes.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nheat pipes");
+    let _ = writeln!(
+        out,
+        "  {:<16} {:>9} {:>8} {:>12} {:>12} {:>12}  status",
+        "name", "vapour K", "load W", "transport Wm", "capacity Wm", "capacity W"
+    );
+    for h in &r.heat_pipes {
+        let status = match (h.within_capacity, &h.violation) {
+            (Some(true), _) => "OK".to_string(),
+            (Some(false), Some(v)) => format!("OVER: {v}"),
+            (Some(false), None) => "OVER".to_string(),
+            (None, _) => "-".to_string(),
+        };
         let _ = writeln!(
             out,
-            "  {:<16} {:>9} {:>8} {:>12} {:>12} {:>12}  status",
-            "name", "vapour K", "load W", "transport Wm", "capacity Wm", "capacity W"
+            "  {:<16} {:>9} {:>8} {:>12} {:>12} {:>12}  {status}",
+            h.name,
+            number(h.vapour_k, 2),
+            number(h.load_w, 1),
+            number(h.transport_w_m, 2),
+            number(h.capacity_w_m, 1),
+            number(h.capacity_w, 1),
         );
-        for h in &r.heat_pipes {
-            let status = match (h.within_capacity, &h.violation) {
-                (Some(true), _) => "OK".to_string(),
-                (Some(false), Some(v)) => format!("OVER: {v}"),
-                (Some(false), None) => "OVER".to_string(),
-                (None, _) => "-".to_string(),
-            };
-            let _ = writeln!(
-                out,
-                "  {:<16} {:>9} {:>8} {:>12} {:>12} {:>12}  {status}",
-                h.name,
-                number(h.vapour_k, 2),
-                number(h.load_w, 1),
-                number(h.transport_w_m, 2),
-                number(h.capacity_w_m, 1),
-                number(h.capacity_w, 1),
-            );
-        }
     }
+}
+
+fn link_and_fixed_tables(r: &Report, out: &mut String) {
     if !r.links.is_empty() {
         let _ = writeln!(out, "\nlinks (heat from end a to end b)");
         for l in &r.links {
@@ -157,7 +183,10 @@ pub fn human_report(r: &Report) -> String {
             let _ = writeln!(out, "  {:<16} {:>10} W", f.name, number(f.heat_in_w, 2));
         }
     }
+}
 
+/// The heat balance line and the solver's lines.
+fn balance_and_solver(r: &Report, out: &mut String) {
     let e = &r.energy;
     let _ = writeln!(
         out,
@@ -189,6 +218,10 @@ pub fn human_report(r: &Report) -> String {
     if let Some(message) = &s.message {
         let _ = writeln!(out, "solver: {message}");
     }
+}
+
+/// Where each payload's power and limit and each material's and coating's properties come from.
+fn sources(r: &Report, out: &mut String) {
     let mut sources = Vec::new();
     for p in &r.payloads {
         if let Some(source) = &p.power_source {
@@ -218,10 +251,6 @@ pub fn human_report(r: &Report) -> String {
             let _ = writeln!(out, "  {line}");
         }
     }
-    for w in &r.warnings {
-        let _ = writeln!(out, "warning: {w}");
-    }
-    out
 }
 
 /// A transient's extremes per payload and its orbit, after the payload table.

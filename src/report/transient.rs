@@ -5,7 +5,9 @@
 //! Time averages use the integrator's own quadrature ([`Bdf2Quadrature`]), so the interval's
 //! energy balance closes with its stored heat to the Newton tolerance of each step, at any step.
 
-use super::{Energy, HeatPipeReport, JunctionExtremes, OrbitReport, Report, Verdict, judge};
+use super::{
+    BackendInfo, Energy, HeatPipeReport, JunctionExtremes, OrbitReport, Report, Verdict, judge,
+};
 use crate::scenario::Scenario;
 use crate::solve::transient::{StepRecord, TransientOutcome};
 use crate::solve::{Backend, Solution};
@@ -133,6 +135,74 @@ impl Interval {
                 .map(|(sum, (d0, d1))| sum + 0.5 * (d0 - d1))
                 .collect(),
             _ => self.step_sums.clone(),
+        }
+    }
+
+    /// Puts the interval's extremes and time averages in the per-panel, per-link and
+    /// per-fixed-region tables of `report` and in its energy balance, which takes the stored
+    /// heat's change over the interval.
+    fn average_into(&self, report: &mut Report) {
+        let duration = self.duration_s();
+        let integrals = self.integrals();
+        let average = |k: usize| {
+            if duration > 0.0 {
+                integrals[k] / duration
+            } else {
+                self.last.as_ref().map_or(0.0, |(_, v)| v[k])
+            }
+        };
+
+        let mut k = 0;
+        for (p, &(min, max)) in report.panels.iter_mut().zip(&self.panel_extremes) {
+            p.t_min_k = min;
+            p.t_max_k = max;
+            p.t_mean_k = average(k);
+            p.absorbed_w = average(k + 1);
+            p.emitted_w = average(k + 2);
+            k += 3;
+        }
+        for link in &mut report.links {
+            link.heat_w = average(k);
+            k += 1;
+        }
+        for fixed in &mut report.fixed {
+            fixed.heat_in_w = average(k);
+            k += 1;
+        }
+        let stored_w = if duration > 0.0 {
+            (self.stored_end_j - self.stored_start_j) / duration
+        } else {
+            0.0
+        };
+        let (d, a, f, e) = (average(k), average(k + 1), average(k + 2), average(k + 3));
+        report.energy = Energy {
+            dissipated_w: d,
+            absorbed_w: a,
+            fixed_in_w: f,
+            emitted_w: e,
+            stored_w,
+            imbalance_w: d + a + f - e - stored_w,
+        };
+    }
+
+    /// Judges each payload of `report` by its junction's extremes over the interval, reporting
+    /// the power at the hottest instant.
+    fn judge_into(&self, report: &mut Report, required_margin_k: f64, converged: bool) {
+        for (p, &(max, t_max, power, min, t_min)) in report.payloads.iter_mut().zip(&self.junctions)
+        {
+            let judged = judge(p.limit_c, p.min_limit_c, max, min, required_margin_k);
+            p.power_w = power;
+            p.total_power_w = power * p.count as f64;
+            p.junction_c = max;
+            p.margin_k = judged.margin_k;
+            p.within_limit = converged.then_some(judged.violation.is_none());
+            p.violation = judged.violation;
+            p.over_interval = Some(JunctionExtremes {
+                junction_max_c: max,
+                junction_min_c: min,
+                time_of_max_s: t_max,
+                time_of_min_s: t_min,
+            });
         }
     }
 }
@@ -304,85 +374,14 @@ impl<'a> TransientRecorder<'a> {
         orbit: Option<OrbitReport>,
         wall_s: f64,
     ) -> Option<(Report, TimeSeries, Vec<Frame>)> {
-        // A run that failed within a step reports the interval that holds the failed iterate;
-        // one that ran every step reports its last whole orbit.
-        let failed_in_a_step = !outcome.converged
-            && self
-                .current
-                .as_ref()
-                .is_some_and(|interval| interval.duration_s() > 0.0);
-        let (interval, frames) = if self.with_orbit && self.finished.is_some() && !failed_in_a_step
-        {
-            (
-                self.finished.take(),
-                std::mem::take(&mut self.finished_frames),
-            )
-        } else {
-            (self.current.take(), std::mem::take(&mut self.frames))
-        };
+        let (interval, frames) = self.take_reported(outcome.converged);
         let interval = interval?;
         let mut report = self.last.take()?;
-        let duration = interval.duration_s();
-        let integrals = interval.integrals();
-        let average = |k: usize| {
-            if duration > 0.0 {
-                integrals[k] / duration
-            } else {
-                interval.last.as_ref().map_or(0.0, |(_, v)| v[k])
-            }
-        };
         let required = self.scenario.solve.required_margin_k;
         let converged = outcome.converged;
 
-        let mut k = 0;
-        for (p, &(min, max)) in report.panels.iter_mut().zip(&interval.panel_extremes) {
-            p.t_min_k = min;
-            p.t_max_k = max;
-            p.t_mean_k = average(k);
-            p.absorbed_w = average(k + 1);
-            p.emitted_w = average(k + 2);
-            k += 3;
-        }
-        for link in &mut report.links {
-            link.heat_w = average(k);
-            k += 1;
-        }
-        for fixed in &mut report.fixed {
-            fixed.heat_in_w = average(k);
-            k += 1;
-        }
-        let stored_w = if duration > 0.0 {
-            (interval.stored_end_j - interval.stored_start_j) / duration
-        } else {
-            0.0
-        };
-        let (d, a, f, e) = (average(k), average(k + 1), average(k + 2), average(k + 3));
-        report.energy = Energy {
-            dissipated_w: d,
-            absorbed_w: a,
-            fixed_in_w: f,
-            emitted_w: e,
-            stored_w,
-            imbalance_w: d + a + f - e - stored_w,
-        };
-
-        for (p, &(max, t_max, power, min, t_min)) in
-            report.payloads.iter_mut().zip(&interval.junctions)
-        {
-            let judged = judge(p.limit_c, p.min_limit_c, max, min, required);
-            p.power_w = power;
-            p.total_power_w = power * p.count as f64;
-            p.junction_c = max;
-            p.margin_k = judged.margin_k;
-            p.within_limit = converged.then_some(judged.violation.is_none());
-            p.violation = judged.violation;
-            p.over_interval = Some(JunctionExtremes {
-                junction_max_c: max,
-                junction_min_c: min,
-                time_of_max_s: t_max,
-                time_of_min_s: t_min,
-            });
-        }
+        interval.average_into(&mut report);
+        interval.judge_into(&mut report, required, converged);
         report.heat_pipes = interval.pipes.clone();
         for pipe in &mut report.heat_pipes {
             if !converged {
@@ -390,18 +389,7 @@ impl<'a> TransientRecorder<'a> {
             }
         }
 
-        report.verdict = if !converged {
-            Verdict::NotConverged
-        } else if report.payloads.iter().all(|p| p.within_limit == Some(true))
-            && report
-                .heat_pipes
-                .iter()
-                .all(|h| h.within_capacity == Some(true))
-        {
-            Verdict::Pass
-        } else {
-            Verdict::Fail
-        };
+        report.verdict = Verdict::of(converged, &report.payloads, &report.heat_pipes);
         report.solver.converged = converged;
         report.solver.iterations = outcome.iterations;
         report.solver.linear_iterations = outcome.linear_iterations;
@@ -413,12 +401,27 @@ impl<'a> TransientRecorder<'a> {
             report.solver.time_step_s = Some(outcome.step_s);
         }
         report.orbit = orbit;
-        report.backend = super::BackendInfo {
-            kind: self.backend.kind().to_string(),
-            adapter: self.backend.adapter(),
-            precision: self.backend.precision().to_string(),
-        };
+        report.backend = BackendInfo::of(self.backend);
         Some((report, self.series, frames))
+    }
+
+    /// The reported interval and its frames, taken out of the recorder.
+    fn take_reported(&mut self, converged: bool) -> (Option<Interval>, Vec<Frame>) {
+        // A run that failed within a step reports the interval that holds the failed iterate;
+        // one that ran every step reports its last whole orbit.
+        let failed_in_a_step = !converged
+            && self
+                .current
+                .as_ref()
+                .is_some_and(|interval| interval.duration_s() > 0.0);
+        if self.with_orbit && self.finished.is_some() && !failed_in_a_step {
+            (
+                self.finished.take(),
+                std::mem::take(&mut self.finished_frames),
+            )
+        } else {
+            (self.current.take(), std::mem::take(&mut self.frames))
+        }
     }
 }
 

@@ -147,6 +147,17 @@ pub struct TransientOutcome {
     pub final_temperatures_k: Vec<f64>,
 }
 
+impl TransientOutcome {
+    /// Counts a solved step (converged or not): its iterations, its last update and tolerance.
+    fn add_step(&mut self, step: usize, solution: &Solution) {
+        self.iterations += solution.iterations;
+        self.linear_iterations += solution.linear_iterations;
+        self.max_change_k = self.max_change_k.max(solution.max_change_k);
+        self.tolerance_k = self.tolerance_k.max(solution.tolerance_k);
+        self.steps = step;
+    }
+}
+
 pub struct TransientSetup {
     pub horizon: Horizon,
     pub initial_k: Option<f64>,
@@ -200,18 +211,10 @@ fn initial_state(
     }
 }
 
-/// Runs the transient, handing every solved instant (t = 0 first) to `record`.
-pub fn run(
-    model: &mut Model,
-    setup: &TransientSetup,
-    instants: &dyn Instants,
-    linear: &mut dyn LinearSolver,
-    record: &mut dyn FnMut(&StepRecord),
-) -> Result<TransientOutcome> {
-    let n = model.n_nodes;
-    let dt = setup.horizon.step_s();
-    let initial = initial_state(model, setup, instants, linear)?;
-    let mut outcome = TransientOutcome {
+/// The outcome before any step: the initial solve's iterations, and its last update if it did
+/// not converge.
+fn initial_outcome(initial: &Solution, dt: f64) -> TransientOutcome {
+    TransientOutcome {
         converged: initial.converged,
         failure: initial.failure.clone(),
         steps: 0,
@@ -228,19 +231,135 @@ pub fn run(
         tolerance_k: initial.tolerance_k,
         periodic_change_k: None,
         final_temperatures_k: initial.temperatures_k.clone(),
-    };
-    if !initial.converged {
-        return Ok(outcome);
     }
-    let mut current = initial.temperatures_k;
-    let mut storage = vec![0.0; n];
-    // At t = 0 the free nodes store what the balance leaves over (zero from a steady start).
-    heat_residual(model, &current, &mut storage);
+}
+
+/// Heat going into storage at t = 0: what the balance leaves over at the free nodes (zero from
+/// a steady start), none at the fixed ones.
+fn initial_storage(model: &Model, current: &[f64]) -> Vec<f64> {
+    let mut storage = vec![0.0; model.n_nodes];
+    heat_residual(model, current, &mut storage);
     for (s, fixed) in storage.iter_mut().zip(&model.fixed_k) {
         if fixed.is_some() {
             *s = 0.0;
         }
     }
+    storage
+}
+
+/// Sets the time term of the step after `current`, and its Newton guess: backward Euler for the
+/// first step (no `previous` state), BDF2 after it.
+fn prepare_step(
+    model: &Model,
+    dt: f64,
+    current: &[f64],
+    previous: Option<&[f64]>,
+    time: &mut TimeTerm,
+    guess: &mut [f64],
+) {
+    match previous {
+        None => {
+            time.alpha = 1.0 / dt;
+            for ((h, c), t) in time
+                .history
+                .iter_mut()
+                .zip(&model.capacitance_j_k)
+                .zip(current)
+            {
+                *h = c * t / dt;
+            }
+        }
+        Some(previous) => {
+            time.alpha = 1.5 / dt;
+            for i in 0..model.n_nodes {
+                time.history[i] =
+                    model.capacitance_j_k[i] * (4.0 * current[i] - previous[i]) / (2.0 * dt);
+                // Linear extrapolation, kept on the safe side of a sharp cooling.
+                guess[i] = (2.0 * current[i] - previous[i]).max(0.5 * current[i]);
+            }
+        }
+    }
+}
+
+/// The periodic check of an orbit run: each state against the one a period before, and the
+/// largest change over the orbit under way.
+struct Periodicity {
+    steps_per_orbit: usize,
+    /// The previous orbit's states, in f32: enough for a periodic change judged in 0.01 K.
+    past_orbit: Vec<Vec<f32>>,
+    orbit_change: f64,
+}
+
+impl Periodicity {
+    fn new(steps_per_orbit: usize, initial: &[f64]) -> Self {
+        Periodicity {
+            steps_per_orbit,
+            past_orbit: vec![initial.iter().map(|&x| x as f32).collect()],
+            orbit_change: 0.0,
+        }
+    }
+
+    /// Takes the state of `step`; returns its largest change from the state one period before,
+    /// once a whole orbit is stored.
+    fn observe(&mut self, step: usize, next: &[f64]) -> Option<f64> {
+        let per = self.steps_per_orbit;
+        let slot = step % per;
+        // `past_orbit[slot]` holds the state one period ago once a whole orbit is stored.
+        let change = (self.past_orbit.len() == per).then(|| {
+            next.iter()
+                .zip(&self.past_orbit[slot])
+                .map(|(&a, &b)| (a - f64::from(b)).abs())
+                .fold(0.0, f64::max)
+        });
+        self.orbit_change = self.orbit_change.max(change.unwrap_or(0.0));
+        let stored: Vec<f32> = next.iter().map(|&x| x as f32).collect();
+        if self.past_orbit.len() < per {
+            self.past_orbit.push(stored);
+        } else {
+            self.past_orbit[slot] = stored;
+        }
+        change
+    }
+
+    /// Closes the orbit that ends at `step`, whose last state changed by `change`; true when
+    /// the run is periodic within `tolerance` and stops.
+    fn end_orbit(
+        &mut self,
+        step: usize,
+        change: Option<f64>,
+        tolerance: Option<f64>,
+        outcome: &mut TransientOutcome,
+    ) -> bool {
+        outcome.orbits_run = step / self.steps_per_orbit;
+        if outcome.orbits_run >= 2 {
+            outcome.periodic_change_k = Some(self.orbit_change);
+            if tolerance.is_some_and(|tol| self.orbit_change <= tol) {
+                return true;
+            }
+        }
+        // This instant also starts the next orbit.
+        self.orbit_change = change.unwrap_or(0.0);
+        false
+    }
+}
+
+/// Runs the transient, handing every solved instant (t = 0 first) to `record`.
+pub fn run(
+    model: &mut Model,
+    setup: &TransientSetup,
+    instants: &dyn Instants,
+    linear: &mut dyn LinearSolver,
+    record: &mut dyn FnMut(&StepRecord),
+) -> Result<TransientOutcome> {
+    let n = model.n_nodes;
+    let dt = setup.horizon.step_s();
+    let initial = initial_state(model, setup, instants, linear)?;
+    let mut outcome = initial_outcome(&initial, dt);
+    if !initial.converged {
+        return Ok(outcome);
+    }
+    let mut current = initial.temperatures_k;
+    let mut storage = initial_storage(model, &current);
     record(&StepRecord {
         step: 0,
         time_s: 0.0,
@@ -259,12 +378,7 @@ pub fn run(
         } => (Some(steps_per_orbit), orbits, periodic_tolerance_k),
         Horizon::Duration { .. } => (None, 0, None),
     };
-    // The previous orbit's states, in f32: enough for a periodic change judged in 0.01 K.
-    let mut past_orbit: Vec<Vec<f32>> = Vec::new();
-    let mut orbit_change: f64 = 0.0;
-    if steps_per_orbit.is_some() {
-        past_orbit.push(current.iter().map(|&x| x as f32).collect());
-    }
+    let mut periodicity = steps_per_orbit.map(|per| Periodicity::new(per, &current));
 
     let mut solver = NewtonSolver::new(model, &current)?;
     let mut previous: Option<Vec<f64>> = None;
@@ -277,35 +391,17 @@ pub fn run(
         let t_s = step as f64 * dt;
         instants.apply(model, step, t_s);
         let mut guess = current.clone();
-        match &previous {
-            None => {
-                time.alpha = 1.0 / dt;
-                for ((h, c), t) in time
-                    .history
-                    .iter_mut()
-                    .zip(&model.capacitance_j_k)
-                    .zip(&current)
-                {
-                    *h = c * t / dt;
-                }
-            }
-            Some(previous) => {
-                time.alpha = 1.5 / dt;
-                for i in 0..n {
-                    time.history[i] =
-                        model.capacitance_j_k[i] * (4.0 * current[i] - previous[i]) / (2.0 * dt);
-                    // Linear extrapolation, kept on the safe side of a sharp cooling.
-                    guess[i] = (2.0 * current[i] - previous[i]).max(0.5 * current[i]);
-                }
-            }
-        }
+        prepare_step(
+            model,
+            dt,
+            &current,
+            previous.as_deref(),
+            &mut time,
+            &mut guess,
+        );
         fix_nodes(model, &mut guess);
         let solution = solver.solve(model, guess, setup.options, linear, Some(&time))?;
-        outcome.iterations += solution.iterations;
-        outcome.linear_iterations += solution.linear_iterations;
-        outcome.max_change_k = outcome.max_change_k.max(solution.max_change_k);
-        outcome.tolerance_k = outcome.tolerance_k.max(solution.tolerance_k);
-        outcome.steps = step;
+        outcome.add_step(step, &solution);
         if !solution.converged {
             // The report shows the failed step's last iterate (SCENARIO.md section 10).
             time.storage(model, &solution.temperatures_k, &mut storage);
@@ -339,37 +435,13 @@ pub fn run(
             storage_w: &storage,
             ends_orbit,
         });
-
-        if let Some(per) = steps_per_orbit {
-            let slot = step % per;
-            // `past_orbit[slot]` holds the state one period ago once a whole orbit is stored.
-            let change = (past_orbit.len() == per).then(|| {
-                next.iter()
-                    .zip(&past_orbit[slot])
-                    .map(|(&a, &b)| (a - f64::from(b)).abs())
-                    .fold(0.0, f64::max)
-            });
-            orbit_change = orbit_change.max(change.unwrap_or(0.0));
-            let stored: Vec<f32> = next.iter().map(|&x| x as f32).collect();
-            if past_orbit.len() < per {
-                past_orbit.push(stored);
-            } else {
-                past_orbit[slot] = stored;
-            }
-            previous = Some(std::mem::replace(&mut current, next));
-            if ends_orbit {
-                outcome.orbits_run = step / per;
-                if outcome.orbits_run >= 2 {
-                    outcome.periodic_change_k = Some(orbit_change);
-                    if periodic_tolerance.is_some_and(|tol| orbit_change <= tol) {
-                        break;
-                    }
-                }
-                // This instant also starts the next orbit.
-                orbit_change = change.unwrap_or(0.0);
-            }
-        } else {
-            previous = Some(std::mem::replace(&mut current, next));
+        let change = periodicity.as_mut().and_then(|p| p.observe(step, &next));
+        previous = Some(std::mem::replace(&mut current, next));
+        if ends_orbit
+            && let Some(periodicity) = &mut periodicity
+            && periodicity.end_orbit(step, change, periodic_tolerance, &mut outcome)
+        {
+            break;
         }
     }
     if let (Some(tol), Some(change)) = (periodic_tolerance, outcome.periodic_change_k)

@@ -4,7 +4,7 @@
 //! own buffers (row pointers rebased to the block's first entry, its slice of the columns and
 //! values) and is one dispatch over its rows; the kernels add the block's first row to the row
 //! they write, so a product writes every row exactly once. Vectors (x, y, the diagonal) are bound
-//! whole: they stay below one binding up to ~3.3x10^7 nodes (`check_memory` in solver.rs).
+//! whole: they stay below one binding up to ~3.3x10^7 nodes (`check_memory` in solver/stack.rs).
 //!
 //! Blocks follow the context's binding limit (`GpuContext::binding_limit`), which tests lower to
 //! split small matrices.

@@ -3,8 +3,10 @@
 //! - csr.rs: CSR matrices split into row blocks that fit one storage binding, their kernels.
 //! - grid_split.rs, grid.rs: the finest operator as panel stencils plus a short CSR rest.
 //! - twins.rs: the CPU twin of each solver kernel, the tests' oracle.
-//! - vcycle.rs: the host's multigrid hierarchy on the device, one V-cycle as dispatches.
-//! - solver.rs: the steady solve: Newton (solve/newton.rs) with device PCG in f32.
+//! - vcycle/: the host's multigrid hierarchy on the device, one V-cycle as dispatches (mod.rs);
+//!   its upload (upload.rs), in-place refreshes (refresh.rs) and memory estimate (memory.rs).
+//! - solver/: the steady solve: Newton (solve/newton.rs) with device PCG in f32 (mod.rs); where
+//!   each system is placed (placement.rs), the CG rounds (cg.rs), a stack's buffers (stack.rs).
 //! - batch.rs: several steady solves (sweep points) in lockstep, their CG rounds in one submission.
 //! - bandwidth.rs: the copy kernel against the solver's stencil and CSR products, in GB/s.
 

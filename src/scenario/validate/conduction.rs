@@ -1,0 +1,152 @@
+//! `[[heat_pipes]]` and `[[links]]`, the conduction paths between and along panels, and the rule
+//! that every group of panels they join has a way to lose heat.
+
+use std::collections::{HashMap, HashSet};
+
+use super::Validator;
+use crate::scenario::place::Place;
+use crate::scenario::types::{LinkEnd, Scenario};
+
+impl Validator {
+    fn segment(&mut self, place: Place, s: &Scenario, panel: &str, from: [f64; 2], to: [f64; 2]) {
+        if let Some(lengths) = self.panel_ref(place.key("panel"), s, panel) {
+            self.point_inside(place.key("from_m"), panel, lengths, from);
+            self.point_inside(place.key("to_m"), panel, lengths, to);
+            if from == to {
+                self.fail(
+                    place.key("to_m"),
+                    "the segment has zero length; from_m and to_m must differ",
+                );
+            }
+        }
+    }
+
+    pub(super) fn heat_pipes(&mut self, s: &Scenario) {
+        let mut seen = HashSet::new();
+        for (i, pipe) in s.heat_pipes.iter().enumerate() {
+            let p = Place::root().key("heat_pipes").index(i);
+            self.name(p.key("name"), "heat pipe", &pipe.name, &mut seen);
+            let single = pipe.panel.is_some() || pipe.from_m.is_some() || pipe.to_m.is_some();
+            match (&pipe.segments, single) {
+                (Some(_), true) => self.fail(
+                    p.clone(),
+                    "give either panel/from_m/to_m or segments, not both",
+                ),
+                (Some(segments), false) => {
+                    if segments.is_empty() {
+                        self.fail(p.key("segments"), "segments is empty; give at least one segment");
+                    }
+                    for (k, seg) in segments.iter().enumerate() {
+                        self.segment(p.key("segments").index(k), s, &seg.panel, seg.from_m, seg.to_m);
+                    }
+                }
+                (None, _) => match (&pipe.panel, pipe.from_m, pipe.to_m) {
+                    (Some(panel), Some(from), Some(to)) => self.segment(p.clone(), s, panel, from, to),
+                    _ => self.fail(
+                        p.clone(),
+                        "a heat pipe needs panel, from_m and to_m (or segments = [{ panel, from_m, to_m }, ...])",
+                    ),
+                },
+            }
+            self.positive(p.key("width_m"), pipe.width_m);
+            self.positive(p.key("film_coefficient_w_m2k"), pipe.film_coefficient_w_m2k);
+            self.positive(p.key("capacity_w_m"), pipe.capacity_w_m);
+        }
+    }
+
+    fn link_end(&mut self, place: Place, s: &Scenario, end: &LinkEnd) {
+        let Some(lengths) = self.panel_ref(place.key("panel"), s, &end.panel) else {
+            return;
+        };
+        match (end.from_m, end.to_m, end.at_m) {
+            (Some(from), Some(to), None) => {
+                self.point_inside(place.key("from_m"), &end.panel, lengths, from);
+                self.point_inside(place.key("to_m"), &end.panel, lengths, to);
+                if from == to {
+                    self.fail(
+                        place.key("to_m"),
+                        "the joint line has zero length; use at_m for a point joint",
+                    );
+                }
+            }
+            (None, None, Some(at)) => self.point_inside(place.key("at_m"), &end.panel, lengths, at),
+            _ => self.fail(
+                place,
+                "a link end is either a line { panel, from_m, to_m } or a point { panel, at_m }",
+            ),
+        }
+    }
+
+    pub(super) fn links(&mut self, s: &Scenario) {
+        let mut seen = HashSet::new();
+        for (i, link) in s.links.iter().enumerate() {
+            let p = Place::root().key("links").index(i);
+            self.name(p.key("name"), "link", &link.name, &mut seen);
+            self.link_end(p.key("a"), s, &link.a);
+            self.link_end(p.key("b"), s, &link.b);
+            self.positive(p.key("conductance_w_k"), link.conductance_w_k);
+        }
+    }
+
+    /// Every group of panels joined by conduction needs a way to lose heat.
+    pub(super) fn radiating_groups(&mut self, s: &Scenario) {
+        let index: HashMap<&str, usize> = s
+            .panels
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.name.as_str(), i))
+            .collect();
+        let mut parent: Vec<usize> = (0..s.panels.len()).collect();
+        fn find(parent: &mut [usize], mut i: usize) -> usize {
+            while parent[i] != i {
+                parent[i] = parent[parent[i]];
+                i = parent[i];
+            }
+            i
+        }
+        let mut join = |a: &str, b: &str| {
+            if let (Some(&a), Some(&b)) = (index.get(a), index.get(b)) {
+                let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
+                parent[ra] = rb;
+            }
+        };
+        for link in &s.links {
+            join(&link.a.panel, &link.b.panel);
+        }
+        for pipe in &s.heat_pipes {
+            let panels: Vec<&str> = match (&pipe.segments, &pipe.panel) {
+                (Some(segments), _) => segments.iter().map(|seg| seg.panel.as_str()).collect(),
+                (None, Some(panel)) => vec![panel.as_str()],
+                _ => Vec::new(),
+            };
+            for pair in panels.windows(2) {
+                join(pair[0], pair[1]);
+            }
+        }
+        let radiates = |coating: &str| s.coatings.get(coating).is_some_and(|c| c.emissivity > 0.0);
+        let mut group_ok: HashMap<usize, bool> = HashMap::new();
+        for (i, panel) in s.panels.iter().enumerate() {
+            let fixed = s.fixed_temperatures.iter().any(|r| r.panel == panel.name);
+            let ok = radiates(&panel.front) || radiates(&panel.back) || fixed;
+            let root = find(&mut parent, i);
+            *group_ok.entry(root).or_insert(false) |= ok;
+        }
+        let mut reported = HashSet::new();
+        for i in 0..s.panels.len() {
+            let root = find(&mut parent, i);
+            if group_ok.get(&root) == Some(&false) && reported.insert(root) {
+                let members: Vec<String> = (0..s.panels.len())
+                    .filter(|&k| find(&mut parent, k) == root)
+                    .map(|k| format!("\"{}\"", s.panels[k].name))
+                    .collect();
+                self.fail(
+                    Place::root().key("panels").index(i),
+                    format!(
+                        "panels {} (joined by conduction) cannot lose heat: no side radiates (every coating is \"none\" or has emissivity 0) and no temperature is fixed, so there is no steady state; give a side a coating with emissivity > 0 or add a [[fixed_temperatures]] region",
+                        members.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+}
