@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use skysink::report::files::{check_frames, check_outputs, check_writable, is_stdout, write_file};
+use skysink::report::files::{
+    ResultFiles, Results, check_frames, check_outputs, check_writable, is_stdout, write_file,
+};
 use skysink::run::{ExchangeCache, RunOptions};
 use skysink::scenario::BackendChoice;
 use skysink::sweep::run::SweepOptions;
@@ -208,9 +210,11 @@ fn main() -> ExitCode {
             backend,
             SolveFiles {
                 json: json.as_deref(),
-                csv: csv.as_deref(),
-                vtu: vtu.as_deref(),
-                png: png.as_deref(),
+                results: ResultFiles {
+                    csv: csv.as_deref(),
+                    vtu: vtu.as_deref(),
+                    png: png.as_deref(),
+                },
             },
             &ExchangeCache::new(!retrace_view_factors),
             quiet,
@@ -441,9 +445,7 @@ fn viewfactors(
 
 struct SolveFiles<'a> {
     json: Option<&'a Path>,
-    csv: Option<&'a Path>,
-    vtu: Option<&'a Path>,
-    png: Option<&'a Path>,
+    results: ResultFiles<'a>,
 }
 
 /// Print the human report to stdout, or to stderr when stdout carries the JSON.
@@ -481,12 +483,12 @@ fn solve(
         &[path],
         &[
             (files.json, "json"),
-            (files.csv, "csv"),
-            (files.vtu, "vtu"),
-            (files.png, "png"),
+            (files.results.csv, "csv"),
+            (files.results.vtu, "vtu"),
+            (files.results.png, "png"),
         ],
     )?;
-    if let Some(vtu) = files.vtu
+    if let Some(vtu) = files.results.vtu
         && loaded.scenario.solve.mode == skysink::scenario::Mode::Transient
     {
         check_frames(
@@ -494,8 +496,8 @@ fn solve(
             &[
                 (Some(path), "the input file"),
                 (files.json, "the --json file"),
-                (files.csv, "the --csv file"),
-                (files.png, "the --png file"),
+                (files.results.csv, "the --csv file"),
+                (files.results.png, "the --png file"),
             ],
         )?;
     }
@@ -533,7 +535,7 @@ fn solve(
     }
     let options = RunOptions {
         exchanges,
-        keep_frames: files.vtu.is_some(),
+        keep_frames: files.results.vtu.is_some(),
     };
     let evaluation = match built {
         Some(model) => skysink::run::evaluate_built(&loaded, model, &backend, options)?,
@@ -548,30 +550,14 @@ fn solve(
         write_json(json, &report.to_json())?;
     }
     if outcome.converged {
-        let t = &outcome.temperatures_k;
-        if let Some(csv) = files.csv {
-            let mut buffer = Vec::new();
-            match &outcome.series {
-                Some(series) => skysink::report::write_series_csv(series, &mut buffer),
-                None => skysink::report::write_cell_csv(model, t, &mut buffer),
-            }
-            .map_err(|e| Error::Input(format!("--csv {}: {e}", csv.display())))?;
-            write_file(csv, &buffer, "csv")?;
-        }
-        if let Some(vtu) = files.vtu {
-            if outcome.frames.is_empty() {
-                let mut buffer = Vec::new();
-                skysink::report::vtu::write_vtu(model, t, &mut buffer)
-                    .map_err(|e| Error::Input(format!("--vtu {}: {e}", vtu.display())))?;
-                write_file(vtu, &buffer, "vtu")?;
-            } else {
-                skysink::report::vtu::write_series(vtu, model, &outcome.frames)?;
-            }
-        }
-        if let Some(png) = files.png {
-            let bytes = skysink::report::maps::panel_maps_png(&run.loaded.scenario, model, t)?;
-            write_file(png, &bytes, "png")?;
-        }
+        let results = Results {
+            scenario: &run.loaded.scenario,
+            model,
+            temperatures_k: &outcome.temperatures_k,
+            series: outcome.series.as_ref(),
+            frames: &outcome.frames,
+        };
+        files.results.write(&results)?;
     }
     if !quiet {
         print_report(

@@ -9,7 +9,7 @@
 //!   mod.rs and its own descendants are not counted; every other edge is.
 //!
 //! And the sizes of DESIGN.md: no source file over 700 lines, no function over 120 lines
-//! (test modules left out).
+//! (test modules left out; main.rs included).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -403,7 +403,14 @@ fn no_cycle_among_files() {
 #[test]
 fn files_and_functions_stay_small() {
     let mut long = Vec::new();
-    for file in library_files(false) {
+    let main = std::fs::read_to_string(src().join("main.rs")).expect("src/main.rs");
+    let binary = SourceFile {
+        rel: "main.rs".to_string(),
+        module: Vec::new(),
+        code: code_only(&main),
+        text: main,
+    };
+    for file in library_files(false).into_iter().chain([binary]) {
         let lines = file.text.lines().count();
         if lines > MAX_FILE_LINES {
             long.push(format!(

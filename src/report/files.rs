@@ -1,11 +1,65 @@
 //! Output files of the command line: each refused before any solving (exit 2) when it cannot be
 //! written, when it would overwrite an input or another output, or when a transient's `.pvd`
-//! series would write its frames over one of them.
+//! series would write its frames over one of them; and the result files a solve writes.
 
 use std::path::{Path, PathBuf};
 
+use super::transient::{Frame, TimeSeries};
+use super::vtu::{write_pvd, write_vtu};
+use super::{maps, write_cell_csv, write_series_csv};
 use crate::error::{Error, Result};
+use crate::model::Model;
+use crate::scenario::Scenario;
 use crate::solve::transient::MAX_FRAMES;
+
+/// The result files a solve writes beside its report: `--csv` (cells, or a transient's time
+/// series), `--vtu` (the cell field, or a transient's `.pvd` series of frames) and `--png`
+/// (panel maps).
+pub struct ResultFiles<'a> {
+    pub csv: Option<&'a Path>,
+    pub vtu: Option<&'a Path>,
+    pub png: Option<&'a Path>,
+}
+
+/// What the result files are made of: the model and temperatures at the end, and a
+/// transient's series and frames.
+pub struct Results<'a> {
+    pub scenario: &'a Scenario,
+    pub model: &'a Model,
+    pub temperatures_k: &'a [f64],
+    pub series: Option<&'a TimeSeries>,
+    pub frames: &'a [Frame],
+}
+
+impl ResultFiles<'_> {
+    pub fn write(&self, results: &Results) -> Result<()> {
+        let (model, t) = (results.model, results.temperatures_k);
+        if let Some(csv) = self.csv {
+            let mut buffer = Vec::new();
+            match results.series {
+                Some(series) => write_series_csv(series, &mut buffer),
+                None => write_cell_csv(model, t, &mut buffer),
+            }
+            .map_err(|e| Error::Input(format!("--csv {}: {e}", csv.display())))?;
+            write_file(csv, &buffer, "csv")?;
+        }
+        if let Some(vtu) = self.vtu {
+            if results.frames.is_empty() {
+                let mut buffer = Vec::new();
+                write_vtu(model, t, &mut buffer)
+                    .map_err(|e| Error::Input(format!("--vtu {}: {e}", vtu.display())))?;
+                write_file(vtu, &buffer, "vtu")?;
+            } else {
+                write_series(vtu, model, results.frames)?;
+            }
+        }
+        if let Some(png) = self.png {
+            let bytes = maps::panel_maps_png(results.scenario, model, t)?;
+            write_file(png, &bytes, "png")?;
+        }
+        Ok(())
+    }
+}
 
 /// The folder and name of a `.pvd` series' frame `k`.
 pub fn frame_file(pvd: &Path, k: usize) -> (PathBuf, String) {
@@ -148,4 +202,27 @@ pub fn file_identity(path: &Path) -> Option<FileIdentity> {
     Some(FileIdentity::Path(
         folder.canonicalize().ok()?.join(path.file_name()?),
     ))
+}
+
+/// A transient's `--vtu FILE`: FILE is a ParaView `.pvd` collection of one `.vtu` per kept
+/// frame, written next to it as `<stem>_<k>.vtu`.
+fn write_series(path: &Path, model: &Model, frames: &[Frame]) -> Result<()> {
+    let mut frame_model = model.clone();
+    let mut entries = Vec::new();
+    for (k, frame) in frames.iter().enumerate() {
+        let (folder, name) = frame_file(path, k);
+        let t: Vec<f64> = frame.temperatures_k.iter().map(|&x| f64::from(x)).collect();
+        for (a, &w) in frame_model.absorbed_w.iter_mut().zip(&frame.absorbed_w) {
+            *a = f64::from(w);
+        }
+        let mut buffer = Vec::new();
+        write_vtu(&frame_model, &t, &mut buffer)
+            .map_err(|e| Error::Input(format!("--vtu {}: {e}", path.display())))?;
+        write_file(&folder.join(&name), &buffer, "vtu")?;
+        entries.push((frame.time_s, name));
+    }
+    let mut buffer = Vec::new();
+    write_pvd(&entries, &mut buffer)
+        .map_err(|e| Error::Input(format!("--vtu {}: {e}", path.display())))?;
+    write_file(path, &buffer, "vtu")
 }

@@ -8,11 +8,6 @@
 
 use std::io::{self, Write};
 
-use std::path::Path;
-
-use super::files::{frame_file, write_file};
-use super::transient::Frame;
-use crate::error::{Error, Result};
 use crate::model::Model;
 
 /// Write one VTU file of `model` at temperatures `t` (K, per node; only cells are written).
@@ -145,27 +140,4 @@ pub fn write_pvd(entries: &[(f64, String)], out: &mut impl Write) -> io::Result<
     writeln!(out, "</Collection>")?;
     writeln!(out, "</VTKFile>")?;
     Ok(())
-}
-
-/// A transient's `--vtu FILE`: FILE is a ParaView `.pvd` collection of one `.vtu` per kept
-/// frame, written next to it as `<stem>_<k>.vtu`.
-pub fn write_series(path: &Path, model: &Model, frames: &[Frame]) -> Result<()> {
-    let mut frame_model = model.clone();
-    let mut entries = Vec::new();
-    for (k, frame) in frames.iter().enumerate() {
-        let (folder, name) = frame_file(path, k);
-        let t: Vec<f64> = frame.temperatures_k.iter().map(|&x| f64::from(x)).collect();
-        for (a, &w) in frame_model.absorbed_w.iter_mut().zip(&frame.absorbed_w) {
-            *a = f64::from(w);
-        }
-        let mut buffer = Vec::new();
-        write_vtu(&frame_model, &t, &mut buffer)
-            .map_err(|e| Error::Input(format!("--vtu {}: {e}", path.display())))?;
-        write_file(&folder.join(&name), &buffer, "vtu")?;
-        entries.push((frame.time_s, name));
-    }
-    let mut buffer = Vec::new();
-    write_pvd(&entries, &mut buffer)
-        .map_err(|e| Error::Input(format!("--vtu {}: {e}", path.display())))?;
-    write_file(path, &buffer, "vtu")
 }
