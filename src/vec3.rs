@@ -47,7 +47,8 @@ mod tests {
         for scale in [1e-200, 1.0, 1e200] {
             let v = [3.0 * scale, 0.0, 4.0 * scale];
             assert!((norm(v) / scale - 5.0).abs() < 1e-15);
-            assert_eq!(unit(v), [0.6, 0.0, 0.8]);
+            let u = unit(v);
+            assert!((u[0] - 0.6).abs() < 1e-15 && u[1] == 0.0 && (u[2] - 0.8).abs() < 1e-15);
             assert!((cosine(v, [scale, 0.0, 0.0]) - 0.6).abs() < 1e-15);
         }
         assert_eq!(unit([0.0; 3]), [0.0; 3]);
