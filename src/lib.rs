@@ -10,6 +10,7 @@
 
 pub mod bench;
 pub mod error;
+pub mod fluids;
 pub mod gpu;
 pub mod huge_pages;
 pub mod memory;
