@@ -27,19 +27,7 @@ pub struct Table {
 impl Table {
     /// Linear interpolation, end values held outside the table; NaN for a NaN temperature.
     pub fn at(&self, t_k: f64) -> f64 {
-        let (t, v) = (self.t_k, self.value);
-        let last = t.len() - 1;
-        if t_k.is_nan() {
-            return f64::NAN;
-        }
-        if t_k <= t[0] {
-            return v[0];
-        }
-        if t_k >= t[last] {
-            return v[last];
-        }
-        let i = segment(t, t_k);
-        v[i] + (t_k - t[i]) / (t[i + 1] - t[i]) * (v[i + 1] - v[i])
+        interpolate(self.t_k, self.value, t_k)
     }
 
     /// The lowest tabulated temperature, K.
@@ -51,6 +39,24 @@ impl Table {
     pub fn last_k(&self) -> f64 {
         self.t_k[self.t_k.len() - 1]
     }
+}
+
+/// `value` against `t_k` (strictly increasing, as long as `value`, not empty) at `t`: linear
+/// between points, the end values held outside them; NaN for a NaN `t`. Every temperature
+/// table of the contract is read this way.
+pub fn interpolate(t_k: &[f64], value: &[f64], t: f64) -> f64 {
+    let last = t_k.len() - 1;
+    if t.is_nan() {
+        return f64::NAN;
+    }
+    if t <= t_k[0] {
+        return value[0];
+    }
+    if t >= t_k[last] {
+        return value[last];
+    }
+    let i = segment(t_k, t);
+    value[i] + (t - t_k[i]) / (t_k[i + 1] - t_k[i]) * (value[i + 1] - value[i])
 }
 
 /// The index i with `xs[i] <= x < xs[i + 1]`, for `xs` strictly increasing and x strictly

@@ -6,9 +6,12 @@ use super::geometry::{self, CellOverlap, Rect, Strip};
 use super::loads::Exposure;
 use super::*;
 use crate::error::{Error, Result};
+use crate::fluids::{self, HeatPipeFluid};
 use crate::memory;
+use crate::scenario::groups::{panel_groups, pipe_panels};
 use crate::scenario::place::{Invalid, Place};
 use crate::scenario::validate::INSIDE_TOLERANCE;
+use crate::scenario::{CAPACITY_REFERENCE_K, Capacity, HeatPipe};
 use crate::scenario::{LoadedScenario, Mode, Payload, Scenario, catalog};
 use crate::vec3::{cross, norm, unit};
 
@@ -26,18 +29,20 @@ pub fn build(loaded: &LoadedScenario) -> Result<Model> {
         .enumerate()
         .map(|(i, p)| (p.name.as_str(), i))
         .collect();
-    let n_nodes = n_cells + s.heat_pipes.len();
+    let n_nodes = n_cells + s.heat_pipes.iter().filter(|p| !p.failed).count();
     let cell_loads = CellLoads::new(&panels, n_cells, n_nodes);
 
     let mut warnings = Vec::new();
     let mut couplings = Vec::new();
     let heat_pipes = build_heat_pipes(s, &panels, &panel_index, n_cells);
     for pipe in &heat_pipes {
-        couplings.extend(pipe.contacts.iter().map(|c| Coupling {
-            a: c.cell,
-            b: pipe.node,
-            conductance: c.conductance,
-        }));
+        if let Some(node) = pipe.node {
+            couplings.extend(pipe.contacts.iter().map(|c| Coupling {
+                a: c.cell,
+                b: node,
+                conductance: c.conductance,
+            }));
+        }
     }
     let links = build_links(s, &panels, &panel_index, &mut warnings);
     for link in &links {
@@ -69,6 +74,7 @@ pub fn build(loaded: &LoadedScenario) -> Result<Model> {
         payloads,
         sink_k: s.environment.sink_k,
         in_eclipse: exposure.in_eclipse(),
+        stranded: stranded_groups(s),
         warnings,
         exchange: None,
     };
@@ -427,16 +433,65 @@ fn build_payload(
     }
 }
 
+/// A pipe's capacity against its vapour temperature (SCENARIO-2 section 13): a table as given;
+/// a number scaled by the fluid's transport factor from `capacity_at_k`; else constant.
+fn pipe_capacity(pipe: &HeatPipe, fluid: Option<&'static HeatPipeFluid>) -> PipeCapacity {
+    match (&pipe.capacity_w_m, fluid) {
+        (Capacity::Table(table), _) => PipeCapacity::Table {
+            t_k: table.temperature_k.clone(),
+            value: table.value.clone(),
+        },
+        (Capacity::Constant(c), Some(fluid)) => PipeCapacity::Scaled {
+            capacity_w_m: *c,
+            reference_k: pipe.capacity_at_k.unwrap_or(CAPACITY_REFERENCE_K),
+            fluid,
+        },
+        (Capacity::Constant(c), None) => PipeCapacity::Constant(*c),
+    }
+}
+
+/// The groups that only failed pipes joined to a way of losing heat, with those pipes.
+fn stranded_groups(s: &Scenario) -> Vec<StrandedGroup> {
+    if !s.heat_pipes.iter().any(|p| p.failed) {
+        return Vec::new();
+    }
+    panel_groups(s, false)
+        .into_iter()
+        .filter(|g| !g.can_lose_heat)
+        .map(|g| {
+            let panels: Vec<&str> = g
+                .panels
+                .iter()
+                .map(|&k| s.panels[k].name.as_str())
+                .collect();
+            let pipes = s
+                .heat_pipes
+                .iter()
+                .filter(|p| p.failed && pipe_panels(p).iter().any(|n| panels.contains(n)))
+                .map(|p| p.name.clone())
+                .collect();
+            StrandedGroup {
+                panels: panels.into_iter().map(str::to_string).collect(),
+                pipes,
+            }
+        })
+        .collect()
+}
+
 fn build_heat_pipes(
     s: &Scenario,
     panels: &[PanelMesh],
     panel_index: &HashMap<&str, usize>,
     n_cells: usize,
 ) -> Vec<HeatPipeModel> {
+    let mut next_node = n_cells;
     s.heat_pipes
         .iter()
-        .enumerate()
-        .map(|(k, pipe)| {
+        .map(|pipe| {
+            let node = (!pipe.failed).then(|| {
+                next_node += 1;
+                next_node - 1
+            });
             let segments: Vec<(&str, [f64; 2], [f64; 2])> =
                 match (&pipe.segments, &pipe.panel, pipe.from_m, pipe.to_m) {
                     (Some(segments), _, _, _) => segments
@@ -469,11 +524,16 @@ fn build_heat_pipes(
                 }
                 start += length;
             }
+            if pipe.failed {
+                contacts.clear();
+            }
+            let fluid = pipe.fluid.as_deref().and_then(fluids::heat_pipe_fluid);
             HeatPipeModel {
                 name: pipe.name.clone(),
-                node: n_cells + k,
+                node,
                 length_m: start,
-                capacity_w_m: pipe.capacity_w_m,
+                capacity: pipe_capacity(pipe, fluid),
+                fluid,
                 contacts,
             }
         })

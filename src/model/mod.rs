@@ -21,6 +21,8 @@ pub use loads::Exposure;
 
 use geometry::Grid;
 
+use crate::fluids::{self, HeatPipeFluid};
+
 /// Stefan–Boltzmann constant, W/m^2/K^4 (SCENARIO.md section 1).
 pub const SIGMA: f64 = 5.670374419e-8;
 /// Kelvin at 0 C.
@@ -128,10 +130,56 @@ pub struct PipeContact {
 #[derive(Clone, Debug)]
 pub struct HeatPipeModel {
     pub name: String,
-    pub node: usize,
+    /// The vapour node; None for a failed pipe, which joins nothing (SCENARIO-2 section 13).
+    pub node: Option<usize>,
     pub length_m: f64,
-    pub capacity_w_m: f64,
+    pub capacity: PipeCapacity,
+    /// The working fluid: its range decides the pipe's status.
+    pub fluid: Option<&'static HeatPipeFluid>,
     pub contacts: Vec<PipeContact>,
+}
+
+/// A heat pipe's transport capacity against its vapour temperature, W m.
+#[derive(Clone, Debug)]
+pub enum PipeCapacity {
+    /// The same at every temperature (part 1; no fluid).
+    Constant(f64),
+    /// `capacity_w_m` at `reference_k`, scaled by the fluid's transport factor N(T) / N(ref).
+    Scaled {
+        capacity_w_m: f64,
+        reference_k: f64,
+        fluid: &'static HeatPipeFluid,
+    },
+    /// Given by the user against temperature (linear, end values held).
+    Table { t_k: Vec<f64>, value: Vec<f64> },
+}
+
+impl HeatPipeModel {
+    /// The capacity at vapour temperature `vapour_k`, W m.
+    pub fn capacity_w_m(&self, vapour_k: f64) -> f64 {
+        match &self.capacity {
+            PipeCapacity::Constant(c) => *c,
+            PipeCapacity::Scaled {
+                capacity_w_m,
+                reference_k,
+                fluid,
+            } => capacity_w_m * fluid.capacity_ratio(vapour_k, *reference_k),
+            PipeCapacity::Table { t_k, value } => fluids::interpolate(t_k, value, vapour_k),
+        }
+    }
+
+    pub fn failed(&self) -> bool {
+        self.node.is_none()
+    }
+}
+
+/// Panels that cannot lose heat because a failed pipe no longer joins them to a radiator: the
+/// case fails without a solve (SCENARIO-2 "What changes in part 1", Groups).
+#[derive(Clone, Debug)]
+pub struct StrandedGroup {
+    pub panels: Vec<String>,
+    /// The failed pipes that joined them to the rest.
+    pub pipes: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -201,6 +249,8 @@ pub struct Model {
     pub payloads: Vec<PayloadModel>,
     pub sink_k: f64,
     pub in_eclipse: bool,
+    /// Groups left without a way to lose heat by failed pipes; non-empty: not solved.
+    pub stranded: Vec<StrandedGroup>,
     /// Things the user should know that do not stop the solve (e.g. mesh-dependent point joints).
     pub warnings: Vec<String>,
     /// With `[radiation]`: the traced exchange between sides, which replaces each cell's

@@ -3,7 +3,7 @@
 
 use super::{
     BackendInfo, CoatingReport, Energy, FixedReport, HeatPipeReport, LinkReport, MaterialReport,
-    PanelReport, PayloadReport, SolverInfo, Verdict,
+    PanelReport, PayloadReport, PipeStatus, SolverInfo, Verdict,
 };
 use crate::model::Model;
 use crate::model::balance::heat_residual;
@@ -12,7 +12,7 @@ use crate::solve::{Backend, Solution};
 
 impl Verdict {
     /// Pass when the solve converged with every payload within its limits and every heat pipe
-    /// within its capacity.
+    /// `ok` (within its capacity and its fluid's range, not failed).
     pub(super) fn of(
         converged: bool,
         payloads: &[PayloadReport],
@@ -21,7 +21,7 @@ impl Verdict {
         if !converged {
             Verdict::NotConverged
         } else if payloads.iter().all(|p| p.within_limit == Some(true))
-            && heat_pipes.iter().all(|h| h.within_capacity == Some(true))
+            && heat_pipes.iter().all(|h| h.status == Some(PipeStatus::Ok))
         {
             Verdict::Pass
         } else {

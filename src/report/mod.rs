@@ -3,6 +3,7 @@
 mod canvas;
 mod csv;
 mod devices;
+mod heat_pipe;
 pub mod files;
 mod instant;
 pub mod maps;
@@ -14,6 +15,7 @@ pub mod vtu;
 
 pub use csv::{write_cell_csv, write_series_csv};
 pub use devices::{devices_json, devices_table};
+pub use heat_pipe::{PipeStatus, heat_pipe_report};
 pub use text::human_report;
 
 use serde::Serialize;
@@ -134,13 +136,20 @@ pub struct PanelReport {
 #[derive(Clone, Debug, Serialize)]
 pub struct HeatPipeReport {
     pub name: String,
+    /// The vapour temperature; null for a failed pipe.
     pub vapour_k: f64,
     pub load_w: f64,
     pub transport_w_m: f64,
     pub effective_length_m: f64,
+    /// The capacity at this vapour temperature (SCENARIO-2 section 13).
     pub capacity_w_m: f64,
     pub capacity_w: f64,
     pub within_capacity: Option<bool>,
+    /// The working fluid, or null.
+    pub fluid: Option<String>,
+    /// `failed`, `frozen`, `cold`, `hot`, `over` or `ok`; null where nothing was judged (a
+    /// solve that did not converge).
+    pub status: Option<PipeStatus>,
     pub violation: Option<String>,
 }
 
@@ -428,55 +437,6 @@ pub(crate) fn judge(
     Judged {
         margin_k,
         violation,
-    }
-}
-
-/// Load, transport integral and capacity of a heat pipe (SCENARIO.md section 3).
-pub fn heat_pipe_report(
-    pipe: &crate::model::HeatPipeModel,
-    t: &[f64],
-    converged: bool,
-) -> HeatPipeReport {
-    let vapour_k = t[pipe.node];
-    let mut flows: Vec<(f64, f64)> = pipe
-        .contacts
-        .iter()
-        .map(|c| (c.position_m, c.conductance * (t[c.cell] - vapour_k)))
-        .collect();
-    flows.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let load_w: f64 = flows.iter().map(|&(_, q)| q.max(0.0)).sum();
-    let mut axial = 0.0;
-    let mut transport = 0.0;
-    for k in 0..flows.len() {
-        axial += flows[k].1;
-        let next = flows.get(k + 1).map_or(pipe.length_m, |f| f.0);
-        transport += axial.abs() * (next - flows[k].0).max(0.0);
-    }
-    let effective_length_m = transport / load_w;
-    let capacity_w = pipe.capacity_w_m / effective_length_m;
-    let over = transport > pipe.capacity_w_m;
-    HeatPipeReport {
-        name: pipe.name.clone(),
-        vapour_k,
-        load_w,
-        transport_w_m: transport,
-        effective_length_m,
-        capacity_w_m: pipe.capacity_w_m,
-        capacity_w,
-        within_capacity: converged.then_some(!over),
-        violation: over.then(|| {
-            // One decimal, unless that shows two equal numbers: then every digit.
-            let (mut shown, mut capacity) = (
-                format!("{transport:.1}"),
-                format!("{:.1}", pipe.capacity_w_m),
-            );
-            if shown == capacity {
-                (shown, capacity) = (transport.to_string(), pipe.capacity_w_m.to_string());
-            }
-            format!(
-                "transport {shown} W m exceeds the {capacity} W m capacity ({load_w:.1} W carried over an effective {effective_length_m:.3} m): the pipe would dry out"
-            )
-        }),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{Report, Verdict};
+use super::{PipeStatus, Report, Verdict};
 
 fn number(x: f64, decimals: usize) -> String {
     if !x.is_finite() {
@@ -148,11 +148,18 @@ fn heat_pipe_table(r: &Report, out: &mut String) {
         "name", "vapour K", "load W", "transport Wm", "capacity Wm", "capacity W"
     );
     for h in &r.heat_pipes {
-        let status = match (h.within_capacity, &h.violation) {
-            (Some(true), _) => "OK".to_string(),
-            (Some(false), Some(v)) => format!("OVER: {v}"),
-            (Some(false), None) => "OVER".to_string(),
-            (None, _) => "-".to_string(),
+        let word = match h.status {
+            Some(PipeStatus::Ok) => "OK",
+            Some(PipeStatus::Over) => "OVER",
+            Some(PipeStatus::Hot) => "HOT",
+            Some(PipeStatus::Cold) => "COLD",
+            Some(PipeStatus::Frozen) => "FROZEN",
+            Some(PipeStatus::Failed) => "FAILED",
+            None => "-",
+        };
+        let status = match &h.violation {
+            Some(v) if h.status.is_some_and(|s| s != PipeStatus::Ok) => format!("{word}: {v}"),
+            _ => word.to_string(),
         };
         let _ = writeln!(
             out,

@@ -6,7 +6,8 @@
 //! energy balance closes with its stored heat to the Newton tolerance of each step, at any step.
 
 use super::{
-    BackendInfo, Energy, HeatPipeReport, JunctionExtremes, OrbitReport, Report, Verdict, judge,
+    BackendInfo, Energy, HeatPipeReport, JunctionExtremes, OrbitReport, PipeStatus, Report,
+    Verdict, judge,
 };
 use crate::scenario::Scenario;
 use crate::solve::transient::{StepRecord, TransientOutcome};
@@ -46,6 +47,26 @@ struct Interval {
     pipes: Vec<HeatPipeReport>,
     stored_start_j: f64,
     stored_end_j: f64,
+}
+
+/// A heat pipe over the interval (SCENARIO-2 section 13): the instant with the largest transport
+/// / capacity ratio, and the most severe status met at any judged instant with its violation.
+fn keep_pipe(kept: &mut HeatPipeReport, now: &HeatPipeReport) {
+    let ratio = |p: &HeatPipeReport| p.transport_w_m / p.capacity_w_m;
+    let (worst, worst_violation) = if kept.status > now.status {
+        (kept.status, kept.violation.clone())
+    } else {
+        (now.status, now.violation.clone())
+    };
+    let was_worse = kept.status > now.status;
+    if ratio(now) > ratio(kept) {
+        *kept = now.clone();
+    }
+    // Equal statuses keep the violation of the instant reported.
+    if was_worse || now.status > kept.status {
+        kept.status = worst;
+        kept.violation = worst_violation;
+    }
 }
 
 /// The quantities averaged over the interval, flattened: per panel t_mean, absorbed, emitted;
@@ -113,9 +134,7 @@ impl Interval {
             e.1 = e.1.max(p.t_max_k);
         }
         for (kept, now) in self.pipes.iter_mut().zip(&report.heat_pipes) {
-            if now.transport_w_m > kept.transport_w_m {
-                *kept = now.clone();
-            }
+            keep_pipe(kept, now);
         }
         self.stored_end_j = stored_j;
     }
@@ -386,6 +405,9 @@ impl<'a> TransientRecorder<'a> {
         for pipe in &mut report.heat_pipes {
             if !converged {
                 pipe.within_capacity = None;
+                if pipe.status != Some(PipeStatus::Failed) {
+                    pipe.status = None;
+                }
             }
         }
 

@@ -19,9 +19,9 @@ use crate::error::Result;
 use crate::model::Model;
 use crate::orbit::OrbitGeometry;
 use crate::report::transient::{Frame, TimeSeries};
-use crate::report::{OrbitReport, Report};
+use crate::report::{OrbitReport, Report, Verdict};
 use crate::scenario::{LoadedScenario, Mode};
-use crate::solve::{Backend, SolveOptions};
+use crate::solve::{Backend, Solution, SolveOptions};
 
 /// What a run of one scenario produced.
 pub struct Outcome {
@@ -54,9 +54,64 @@ pub fn run(
     backend: &Backend,
     options: RunOptions,
 ) -> Result<Outcome> {
+    if !model.stranded.is_empty() {
+        return Ok(not_solved(loaded, model, backend));
+    }
     match loaded.scenario.solve.mode {
         Mode::Steady => steady::run_steady(loaded, model, backend, options.exchanges),
         Mode::Transient => transient::run_transient(loaded, model, backend, options),
+    }
+}
+
+/// The outcome of a case whose failed pipes leave panels with no way to lose heat (SCENARIO-2,
+/// Groups): it fails (exit 1) and is not solved; each such pipe's violation names the panels
+/// it stranded. Temperatures are unknown (null in the JSON) and no result file is written.
+pub fn not_solved(loaded: &LoadedScenario, model: &Model, backend: &Backend) -> Outcome {
+    let options = solve_options(loaded);
+    let solution = Solution {
+        temperatures_k: vec![f64::NAN; model.n_nodes],
+        converged: false,
+        iterations: 0,
+        linear_iterations: 0,
+        max_change_k: f64::NAN,
+        tolerance_k: options.tolerance_k,
+        failure: None,
+        wall_s: 0.0,
+    };
+    let mut report = Report::new(&loaded.scenario, model, &solution, backend);
+    report.verdict = Verdict::Fail;
+    let quoted = |names: &[String]| {
+        names
+            .iter()
+            .map(|n| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut reasons = Vec::new();
+    for group in &model.stranded {
+        let panels = quoted(&group.panels);
+        for pipe in report
+            .heat_pipes
+            .iter_mut()
+            .filter(|p| group.pipes.contains(&p.name))
+        {
+            pipe.violation = Some(format!(
+                "the pipe has failed (failed = true): without it panels {panels} cannot lose heat (no side radiates and no temperature is held), so the case fails and is not solved"
+            ));
+        }
+        reasons.push(format!(
+            "panels {panels} cannot lose heat without failed heat pipe(s) {}",
+            quoted(&group.pipes)
+        ));
+    }
+    report.solver.message = Some(format!("not solved: {}", reasons.join("; ")));
+    Outcome {
+        report,
+        temperatures_k: solution.temperatures_k,
+        converged: false,
+        failure: None,
+        series: None,
+        frames: Vec::new(),
     }
 }
 

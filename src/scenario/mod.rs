@@ -1,6 +1,7 @@
 //! Scenario: what the user wrote, parsed and validated (SCENARIO.md sections 1-3).
 
 pub mod catalog;
+pub mod groups;
 pub mod place;
 mod types;
 pub mod validate;

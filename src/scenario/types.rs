@@ -270,7 +270,58 @@ pub struct HeatPipe {
     pub segments: Option<Vec<PipeSegment>>,
     pub width_m: f64,
     pub film_coefficient_w_m2k: f64,
-    pub capacity_w_m: f64,
+    /// W m at `capacity_at_k` (scaled by the fluid's transport factor with `fluid`), or a table
+    /// of the capacity against the vapour temperature (SCENARIO-2 section 13).
+    #[serde(deserialize_with = "number_or_table")]
+    pub capacity_w_m: Capacity,
+    /// A heat-pipe working fluid of the catalog (src/fluids): working range and capacity(T).
+    #[serde(default)]
+    pub fluid: Option<String>,
+    /// Where a number `capacity_w_m` was measured; default 293.15 K.
+    #[serde(default)]
+    pub capacity_at_k: Option<f64>,
+    /// A failed pipe carries no heat: no vapour node, no contact (a failure case).
+    #[serde(default)]
+    pub failed: bool,
+}
+
+/// Default of `capacity_at_k` (SCENARIO-2 section 13).
+pub const CAPACITY_REFERENCE_K: f64 = 293.15;
+
+/// A heat pipe's capacity: one number, or a table against the vapour temperature.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Capacity {
+    Constant(f64),
+    Table(PropertyTable),
+}
+
+/// A property against temperature: `{ temperature_k = [...], value = [...] }`, read by linear
+/// interpolation with the end values held outside it.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PropertyTable {
+    pub temperature_k: Vec<f64>,
+    pub value: Vec<f64>,
+}
+
+/// A number (integer or float) or a `{ temperature_k, value }` table.
+fn number_or_table<'de, D>(deserializer: D) -> Result<Capacity, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::de::Error;
+    match toml::Value::deserialize(deserializer)? {
+        toml::Value::Float(x) => Ok(Capacity::Constant(x)),
+        toml::Value::Integer(i) => Ok(Capacity::Constant(i as f64)),
+        table @ toml::Value::Table(_) => table
+            .try_into::<PropertyTable>()
+            .map(Capacity::Table)
+            .map_err(|e| D::Error::custom(e.message())),
+        other => Err(D::Error::custom(format!(
+            "invalid type: {}, expected a number or a table {{ temperature_k = [...], value = [...] }}",
+            other.type_str()
+        ))),
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::model::{Model, build};
 use crate::report::sweep_table::{self, Row, Status};
 use crate::report::{OrbitReport, Report, Verdict};
-use crate::run::{ExchangeCache, RunOptions, evaluate, prepare_steady};
+use crate::run::{ExchangeCache, RunOptions, evaluate, not_solved, prepare_steady};
 use crate::scenario::variant::{Setting, base_document, design, hash, path, variant};
 use crate::scenario::{LoadedScenario, Mode, SweepMethod};
 use crate::solve::batch::{DEFAULT_BATCH, SteadyBatch};
@@ -268,6 +268,8 @@ fn batchable(loaded: &LoadedScenario) -> bool {
 /// One variant of a batch, ready to solve or already settled.
 enum Prepared {
     Ready(Box<(LoadedScenario, Model, SolveOptions, Option<OrbitReport>)>),
+    /// Judged without a solve (failed pipes that strand panels).
+    Reported(Box<Report>),
     /// Refused before solving (an invalid variant, a model that cannot be built).
     Settled(Error),
 }
@@ -291,13 +293,14 @@ fn prepare(
     };
     let ready = variant.and_then(|variant| {
         let mut model = build(&variant)?;
+        if !model.stranded.is_empty() {
+            let outcome = not_solved(&variant, &model, backend);
+            return Ok(Prepared::Reported(Box::new(outcome.report)));
+        }
         let (options, orbit) = prepare_steady(&variant, &mut model, backend, exchanges)?;
-        Ok((variant, model, options, orbit))
+        Ok(Prepared::Ready(Box::new((variant, model, options, orbit))))
     });
-    match ready {
-        Ok(ready) => Prepared::Ready(Box::new(ready)),
-        Err(e) => Prepared::Settled(e),
-    }
+    ready.unwrap_or_else(Prepared::Settled)
 }
 
 /// The rows of one batch of points (steady, no cases) solved together on the GPU.
@@ -317,7 +320,7 @@ fn run_batch(
         .iter()
         .filter_map(|p| match p {
             Prepared::Ready(r) => Some((&r.1, r.2)),
-            Prepared::Settled(_) => None,
+            Prepared::Settled(_) | Prepared::Reported(_) => None,
         })
         .collect();
     let results: Vec<Result<Solution>> = batch.solve(&ready);
@@ -328,6 +331,7 @@ fn run_batch(
         .map(|(&point, p)| {
             let report = match p {
                 Prepared::Settled(e) => Err(e),
+                Prepared::Reported(report) => Ok(*report),
                 Prepared::Ready(r) => {
                     let (variant, model, _, orbit) = *r;
                     match solved.next() {

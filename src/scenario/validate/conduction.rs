@@ -1,11 +1,13 @@
 //! `[[heat_pipes]]` and `[[links]]`, the conduction paths between and along panels, and the rule
 //! that every group of panels they join has a way to lose heat.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use super::Validator;
+use crate::fluids;
+use crate::scenario::groups::panel_groups;
 use crate::scenario::place::Place;
-use crate::scenario::types::{LinkEnd, Scenario};
+use crate::scenario::types::{Capacity, HeatPipe, LinkEnd, Scenario};
 
 impl Validator {
     fn segment(&mut self, place: Place, s: &Scenario, panel: &str, from: [f64; 2], to: [f64; 2]) {
@@ -50,7 +52,37 @@ impl Validator {
             }
             self.positive(p.key("width_m"), pipe.width_m);
             self.positive(p.key("film_coefficient_w_m2k"), pipe.film_coefficient_w_m2k);
-            self.positive(p.key("capacity_w_m"), pipe.capacity_w_m);
+            self.capacity(&p, pipe);
+        }
+    }
+
+    /// The capacity of section 13: a number at `capacity_at_k`, scaled with `fluid`; or a table.
+    fn capacity(&mut self, p: &Place, pipe: &HeatPipe) {
+        match &pipe.capacity_w_m {
+            Capacity::Constant(c) => self.positive(p.key("capacity_w_m"), *c),
+            Capacity::Table(table) => {
+                self.property_table(p.key("capacity_w_m"), table);
+                if pipe.capacity_at_k.is_some() {
+                    self.fail(
+                        p.key("capacity_at_k"),
+                        "capacity_at_k applies to a number capacity_w_m; a table gives the capacity at each temperature itself: remove capacity_at_k",
+                    );
+                }
+            }
+        }
+        if let Some(at) = pipe.capacity_at_k {
+            self.positive(p.key("capacity_at_k"), at);
+        }
+        if let Some(fluid) = &pipe.fluid
+            && fluids::heat_pipe_fluid(fluid).is_none()
+        {
+            self.fail(
+                p.key("fluid"),
+                format!(
+                    "unknown heat-pipe fluid \"{fluid}\"; allowed: one of [{}]",
+                    fluids::HEAT_PIPE_FLUIDS.join(", ")
+                ),
+            );
         }
     }
 
@@ -90,63 +122,22 @@ impl Validator {
 
     /// Every group of panels joined by conduction needs a way to lose heat.
     pub(super) fn radiating_groups(&mut self, s: &Scenario) {
-        let index: HashMap<&str, usize> = s
-            .panels
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.name.as_str(), i))
-            .collect();
-        let mut parent: Vec<usize> = (0..s.panels.len()).collect();
-        fn find(parent: &mut [usize], mut i: usize) -> usize {
-            while parent[i] != i {
-                parent[i] = parent[parent[i]];
-                i = parent[i];
+        for group in panel_groups(s, true) {
+            if group.can_lose_heat {
+                continue;
             }
-            i
-        }
-        let mut join = |a: &str, b: &str| {
-            if let (Some(&a), Some(&b)) = (index.get(a), index.get(b)) {
-                let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
-                parent[ra] = rb;
-            }
-        };
-        for link in &s.links {
-            join(&link.a.panel, &link.b.panel);
-        }
-        for pipe in &s.heat_pipes {
-            let panels: Vec<&str> = match (&pipe.segments, &pipe.panel) {
-                (Some(segments), _) => segments.iter().map(|seg| seg.panel.as_str()).collect(),
-                (None, Some(panel)) => vec![panel.as_str()],
-                _ => Vec::new(),
-            };
-            for pair in panels.windows(2) {
-                join(pair[0], pair[1]);
-            }
-        }
-        let radiates = |coating: &str| s.coatings.get(coating).is_some_and(|c| c.emissivity > 0.0);
-        let mut group_ok: HashMap<usize, bool> = HashMap::new();
-        for (i, panel) in s.panels.iter().enumerate() {
-            let fixed = s.fixed_temperatures.iter().any(|r| r.panel == panel.name);
-            let ok = radiates(&panel.front) || radiates(&panel.back) || fixed;
-            let root = find(&mut parent, i);
-            *group_ok.entry(root).or_insert(false) |= ok;
-        }
-        let mut reported = HashSet::new();
-        for i in 0..s.panels.len() {
-            let root = find(&mut parent, i);
-            if group_ok.get(&root) == Some(&false) && reported.insert(root) {
-                let members: Vec<String> = (0..s.panels.len())
-                    .filter(|&k| find(&mut parent, k) == root)
-                    .map(|k| format!("\"{}\"", s.panels[k].name))
-                    .collect();
-                self.fail(
-                    Place::root().key("panels").index(i),
-                    format!(
-                        "panels {} (joined by conduction) cannot lose heat: no side radiates (every coating is \"none\" or has emissivity 0) and no temperature is fixed, so there is no steady state; give a side a coating with emissivity > 0 or add a [[fixed_temperatures]] region",
-                        members.join(", ")
-                    ),
-                );
-            }
+            let members: Vec<String> = group
+                .panels
+                .iter()
+                .map(|&k| format!("\"{}\"", s.panels[k].name))
+                .collect();
+            self.fail(
+                Place::root().key("panels").index(group.panels[0]),
+                format!(
+                    "panels {} (joined by conduction) cannot lose heat: no side radiates (every coating is \"none\" or has emissivity 0) and no temperature is fixed, so there is no steady state; give a side a coating with emissivity > 0 or add a [[fixed_temperatures]] region",
+                    members.join(", ")
+                ),
+            );
         }
     }
 }

@@ -12,7 +12,7 @@ mod surroundings;
 use std::collections::HashSet;
 
 use super::place::{Invalid, Place};
-use super::types::Scenario;
+use super::types::{PropertyTable, Scenario};
 use crate::error::Num;
 use crate::vec3::norm;
 
@@ -104,6 +104,43 @@ impl Validator {
                 place,
                 "[0, 0, 0] is not a direction; give a non-zero vector",
             );
+        }
+    }
+
+    /// A `{ temperature_k, value }` table: at least one point, as many values as temperatures,
+    /// temperatures > 0 K and strictly increasing, every value > 0.
+    fn property_table(&mut self, place: Place, table: &PropertyTable) {
+        let (t, v) = (&table.temperature_k, &table.value);
+        if t.is_empty() {
+            self.fail(
+                place.key("temperature_k"),
+                "the table is empty; give at least one temperature and its value",
+            );
+        } else if t.len() != v.len() {
+            self.fail(
+                place.key("value"),
+                format!(
+                    "{} values for {} temperatures; give one value per temperature",
+                    v.len(),
+                    t.len()
+                ),
+            );
+        }
+        for (k, &tk) in t.iter().enumerate() {
+            self.positive(place.key("temperature_k").index(k), tk);
+            if k > 0 && tk <= t[k - 1] {
+                self.fail(
+                    place.key("temperature_k").index(k),
+                    format!(
+                        "{} K after {} K is not allowed; temperatures must strictly increase",
+                        Num(tk),
+                        Num(t[k - 1])
+                    ),
+                );
+            }
+        }
+        for (k, &value) in v.iter().enumerate() {
+            self.positive(place.key("value").index(k), value);
         }
     }
 
