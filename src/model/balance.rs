@@ -78,9 +78,49 @@ pub fn emitted_w(model: &Model, t: &[f64]) -> Vec<f64> {
                 let t2 = t[cell] * t[cell];
                 *q = SIGMA * model.emissive_area[cell] * (t2 * t2 - sink4);
             }
+            add_outer_layers(model, &mut out);
         }
     }
     out
+}
+
+/// External heat absorbed by each cell, W, as reports count it: what reaches the cell, plus on
+/// a blanketed side what the outer layer absorbs and radiates straight back out (SCENARIO-2
+/// section 15: `emitted_w` counts what leaves the outer layers, so both carry that part).
+pub fn absorbed_w(model: &Model) -> Vec<f64> {
+    let mut out = model.absorbed_w[..model.n_cells].to_vec();
+    add_outer_layers(model, &mut out);
+    out
+}
+
+fn add_outer_layers(model: &Model, out: &mut [f64]) {
+    for panel in &model.panels {
+        let w = panel.outer_layer_per_cell();
+        if w != 0.0 {
+            for q in &mut out[panel.cells_range()] {
+                *q += w;
+            }
+        }
+    }
+}
+
+/// Heat from each cell into the outer layers of its blankets, W (positive out of the panel;
+/// 0 where a cell has none).
+pub fn mli_leak_w(model: &Model, panel: &PanelMesh, t: &[f64]) -> f64 {
+    let sides = [&panel.front, &panel.back];
+    if sides.iter().all(|s| s.effective_emittance.is_none()) {
+        return 0.0;
+    }
+    t[panel.cells_range()]
+        .iter()
+        .map(|&tc| {
+            sides
+                .iter()
+                .map(|s| s.mli_leak_w_m2(tc, model.sink_k))
+                .sum::<f64>()
+                * panel.cell_area
+        })
+        .sum()
 }
 
 /// Cell (i, j)'s four stencil neighbours: whether each exists, its node and the conductance.

@@ -255,12 +255,14 @@ fn side(s: &Scenario, coating: &str, normal: [f64; 3], exposure: &Exposure) -> S
             coating: Some(coating.to_string()),
             absorptivity: c.absorptivity,
             emissivity: c.emissivity,
+            effective_emittance: c.effective_emittance,
             absorbed_w_m2: exposure.absorbed_w_m2(normal, c.absorptivity, c.emissivity),
         },
         None => Side {
             coating: None,
             absorptivity: 0.0,
             emissivity: 0.0,
+            effective_emittance: None,
             absorbed_w_m2: 0.0,
         },
     }

@@ -35,8 +35,53 @@ pub struct Side {
     pub coating: Option<String>,
     pub absorptivity: f64,
     pub emissivity: f64,
-    /// Absorbed external flux on this side, W/m^2 (sunlight, Earth IR, albedo).
+    /// With an MLI blanket, e* between the cell and the blanket's outer layer, whose
+    /// absorptivity and emissivity are the two above (SCENARIO-2 section 15).
+    pub effective_emittance: Option<f64>,
+    /// Absorbed external flux on this side, W/m^2 (sunlight, Earth IR, albedo); on a blanket,
+    /// what its outer layer absorbs.
     pub absorbed_w_m2: f64,
+}
+
+impl Side {
+    /// The emissivity the cell sees towards the sink. A blanket's outer layer has no heat
+    /// capacity and no lateral conduction, so its balance, absorbed + e* sigma (T^4 - T_o^4) =
+    /// eps sigma (T_o^4 - T_sink^4), gives T_o^4 in closed form; eliminated, the cell loses
+    /// e* eps / (e* + eps) sigma (T^4 - T_sink^4) and receives e* / (e* + eps) of what the outer
+    /// layer absorbs. Exact, with an exact derivative for Newton.
+    pub fn emissivity_seen_by_cell(&self) -> f64 {
+        match self.effective_emittance {
+            Some(e) if e + self.emissivity > 0.0 => e * self.emissivity / (e + self.emissivity),
+            Some(_) => 0.0,
+            None => self.emissivity,
+        }
+    }
+
+    /// The share of the side's absorbed flux that reaches the cell (1 without a blanket).
+    pub fn absorbed_share(&self) -> f64 {
+        match self.effective_emittance {
+            Some(e) if e + self.emissivity > 0.0 => e / (e + self.emissivity),
+            Some(_) => 1.0,
+            None => 1.0,
+        }
+    }
+
+    /// W/m^2 a blanket's outer layer absorbs and radiates straight back out without reaching
+    /// the cell (0 without a blanket): reported as absorbed and as emitted.
+    pub fn outer_layer_w_m2(&self) -> f64 {
+        self.absorbed_w_m2 * (1.0 - self.absorbed_share())
+    }
+
+    /// Heat from a cell at `t_k` into the blanket's outer layer, W/m^2 (positive out of the
+    /// panel; 0 without a blanket): e* sigma (T^4 - T_o^4) with T_o eliminated as above.
+    pub fn mli_leak_w_m2(&self, t_k: f64, sink_k: f64) -> f64 {
+        if self.effective_emittance.is_none() {
+            return 0.0;
+        }
+        let (t2, s2) = (t_k * t_k, sink_k * sink_k);
+        SIGMA * self.emissivity_seen_by_cell() * (t2 * t2 - s2 * s2)
+            - self.absorbed_share() * self.absorbed_w_m2
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -100,13 +145,22 @@ impl PanelMesh {
         sides as f64 * self.area()
     }
 
-    /// Sum over both sides of emissivity times cell area (m^2).
+    /// Sum over both sides of the emissivity the cell sees times cell area (m^2).
     pub fn emissive_area_per_cell(&self) -> f64 {
-        (self.front.emissivity + self.back.emissivity) * self.cell_area
+        (self.front.emissivity_seen_by_cell() + self.back.emissivity_seen_by_cell())
+            * self.cell_area
     }
 
+    /// External heat reaching one cell, W (through a blanket, its share).
     pub fn absorbed_per_cell(&self) -> f64 {
-        (self.front.absorbed_w_m2 + self.back.absorbed_w_m2) * self.cell_area
+        (self.front.absorbed_w_m2 * self.front.absorbed_share()
+            + self.back.absorbed_w_m2 * self.back.absorbed_share())
+            * self.cell_area
+    }
+
+    /// What the blankets of one cell's sides absorb and radiate straight back out, W.
+    pub fn outer_layer_per_cell(&self) -> f64 {
+        (self.front.outer_layer_w_m2() + self.back.outer_layer_w_m2()) * self.cell_area
     }
 }
 

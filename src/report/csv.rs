@@ -7,6 +7,7 @@ use crate::model::Model;
 pub fn write_cell_csv(model: &Model, t: &[f64], out: &mut impl Write) -> std::io::Result<()> {
     writeln!(out, "panel,i,j,x_m,y_m,z_m,t_k,absorbed_w,emitted_w")?;
     let emitted = crate::model::balance::emitted_w(model, t);
+    let absorbed = crate::model::balance::absorbed_w(model);
     for panel in &model.panels {
         for j in 0..panel.cells[1] {
             for i in 0..panel.cells[0] {
@@ -15,7 +16,7 @@ pub fn write_cell_csv(model: &Model, t: &[f64], out: &mut impl Write) -> std::io
                 writeln!(
                     out,
                     "{},{i},{j},{x:?},{y:?},{z:?},{:?},{:?},{:?}",
-                    panel.name, t[cell], model.absorbed_w[cell], emitted[cell]
+                    panel.name, t[cell], absorbed[cell], emitted[cell]
                 )?;
             }
         }

@@ -3,8 +3,8 @@
 mod canvas;
 mod csv;
 mod devices;
-mod heat_pipe;
 pub mod files;
+mod heat_pipe;
 mod instant;
 pub mod maps;
 pub mod plot;
@@ -131,6 +131,8 @@ pub struct PanelReport {
     pub t_max_k: f64,
     pub absorbed_w: f64,
     pub emitted_w: f64,
+    /// Heat from the panel into its MLI blankets' outer layers, W (0 without a blanket).
+    pub mli_leak_w: f64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -273,10 +275,11 @@ impl Report {
             .map(|p| payload_report(p, t, required_margin_k, converged))
             .collect();
         let emitted = crate::model::balance::emitted_w(model, t);
+        let absorbed = crate::model::balance::absorbed_w(model);
         let panels: Vec<PanelReport> = model
             .panels
             .iter()
-            .map(|p| panel_report(model, p, t, &emitted))
+            .map(|p| panel_report(model, p, t, &absorbed, &emitted))
             .collect();
         let heat_pipes: Vec<HeatPipeReport> = model
             .heat_pipes
@@ -331,6 +334,7 @@ fn panel_report(
     model: &Model,
     panel: &crate::model::PanelMesh,
     t: &[f64],
+    absorbed: &[f64],
     emitted: &[f64],
 ) -> PanelReport {
     let cells = panel.cells_range();
@@ -346,8 +350,9 @@ fn panel_report(
         t_min_k: t_min,
         t_mean_k: t_mean,
         t_max_k: t_max,
-        absorbed_w: model.absorbed_w[cells.clone()].iter().sum(),
+        absorbed_w: absorbed[cells.clone()].iter().sum(),
         emitted_w: emitted[cells].iter().sum(),
+        mli_leak_w: crate::model::balance::mli_leak_w(model, panel, t),
     }
 }
 

@@ -135,6 +135,13 @@ fn panel_table(r: &Report, out: &mut String) {
             number(p.emitted_w, 1),
         );
     }
+    let blanketed: Vec<_> = r.panels.iter().filter(|p| p.mli_leak_w != 0.0).collect();
+    if !blanketed.is_empty() {
+        let _ = writeln!(out, "  MLI leak (panel to blanket outer layers):");
+        for p in blanketed {
+            let _ = writeln!(out, "    {:<16} {:>10} W", p.name, number(p.mli_leak_w, 2));
+        }
+    }
 }
 
 fn heat_pipe_table(r: &Report, out: &mut String) {

@@ -69,12 +69,12 @@ fn keep_pipe(kept: &mut HeatPipeReport, now: &HeatPipeReport) {
     }
 }
 
-/// The quantities averaged over the interval, flattened: per panel t_mean, absorbed, emitted;
-/// per link its heat; per fixed region its heat; then dissipated, absorbed, fixed_in, emitted.
+/// The quantities averaged over the interval, flattened: per panel t_mean, absorbed, emitted, MLI leak;
+/// and MLI leak; per link its heat; per fixed region its heat; then dissipated, absorbed, fixed_in, emitted.
 fn averaged(report: &Report) -> Vec<f64> {
     let mut v = Vec::new();
     for p in &report.panels {
-        v.extend([p.t_mean_k, p.absorbed_w, p.emitted_w]);
+        v.extend([p.t_mean_k, p.absorbed_w, p.emitted_w, p.mli_leak_w]);
     }
     v.extend(report.links.iter().map(|l| l.heat_w));
     v.extend(report.fixed.iter().map(|f| f.heat_in_w));
@@ -178,7 +178,8 @@ impl Interval {
             p.t_mean_k = average(k);
             p.absorbed_w = average(k + 1);
             p.emitted_w = average(k + 2);
-            k += 3;
+            p.mli_leak_w = average(k + 3);
+            k += 4;
         }
         for link in &mut report.links {
             link.heat_w = average(k);

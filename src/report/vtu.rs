@@ -92,14 +92,15 @@ pub fn write_vtu(model: &Model, t: &[f64], out: &mut impl Write) -> io::Result<(
         Ok(())
     };
     let emitted = crate::model::balance::emitted_w(model, t);
+    let absorbed = crate::model::balance::absorbed_w(model);
     type CellValue<'a> = &'a dyn Fn(usize, usize) -> String;
     let arrays: [(&str, &str, CellValue); 5] = [
         ("temperature_k", "Float64", &|_, c| format!("{:?}", t[c])),
         ("absorbed_w", "Float64", &|_, c| {
-            format!("{:?}", model.absorbed_w[c])
+            format!("{:?}", absorbed[c])
         }),
         ("absorbed_w_m2", "Float64", &|pi, c| {
-            format!("{:?}", model.absorbed_w[c] / model.panels[pi].cell_area)
+            format!("{:?}", absorbed[c] / model.panels[pi].cell_area)
         }),
         ("emitted_w", "Float64", &|_, c| format!("{:?}", emitted[c])),
         ("panel_id", "Int32", &|pi, _| pi.to_string()),

@@ -223,6 +223,10 @@ pub struct Material {
 pub struct Coating {
     pub absorptivity: f64,
     pub emissivity: f64,
+    /// Makes the coating an MLI blanket (SCENARIO-2 section 15): e* between the panel and the
+    /// outer layer, whose absorptivity and emissivity are the two above.
+    #[serde(default)]
+    pub effective_emittance: Option<f64>,
     #[serde(default)]
     pub source: Option<String>,
 }
