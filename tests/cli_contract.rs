@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::panels::Panel;
 use common::*;
 use serde_json::Value;
 
@@ -455,26 +456,12 @@ fn plate_with(payload: &str, required_margin_k: f64) -> String {
 [environment]
 sink_k = 0.0
 
-[materials.al]
-conductivity_w_mk = 167.0
-density_kg_m3 = 2700.0
-specific_heat_j_kgk = 896.0
-
+{al}
 [coatings.white]
 absorptivity = 0.2
 emissivity = 0.9
 
-[[panels]]
-name = "plate"
-origin_m = [0.0, 0.0, 0.0]
-u_m = [1.0, 0.0, 0.0]
-v_m = [0.0, 1.0, 0.0]
-cells = [2, 2]
-thickness_m = 0.002
-material = "al"
-front = "white"
-back = "white"
-
+{plate}
 [[payloads]]
 name = "chip"
 panel = "plate"
@@ -487,6 +474,8 @@ mode = "steady"
 required_margin_k = {margin}
 tolerance_k = 1.0e-7
 "#,
+        al = material("al", 167.0),
+        plate = Panel::plate("plate", [1.0, 1.0], [2, 2], "white", "white").toml("al", 0.002),
         margin = tf(required_margin_k),
     )
 }
@@ -736,30 +725,17 @@ fn payload_power_and_junction_follow_the_footprint_overlap() {
     // emitted - absorbed - conduction in, with G = k t L / dx = k t between equal square cells.
     // SCENARIO.md section 3: power in proportion to the overlap a_c; the junction is the
     // a_c-weighted mean cell temperature plus power x junction_to_panel_k_w.
-    let text = r#"name = "footprint"
+    let text = format!(
+        r#"name = "footprint"
 [environment]
 sink_k = 0.0
 
-[materials.poor]
-conductivity_w_mk = 10.0
-density_kg_m3 = 2700.0
-specific_heat_j_kgk = 896.0
-
+{poor}
 [coatings.white]
 absorptivity = 0.2
 emissivity = 0.9
 
-[[panels]]
-name = "strip"
-origin_m = [0.0, 0.0, 0.0]
-u_m = [1.0, 0.0, 0.0]
-v_m = [0.0, 0.25, 0.0]
-cells = [4, 1]
-thickness_m = 0.002
-material = "poor"
-front = "white"
-back = "white"
-
+{strip}
 [[payloads]]
 name = "chip"
 model = "custom"
@@ -773,8 +749,11 @@ limit_c = 200.0
 [solve]
 mode = "steady"
 tolerance_k = 1.0e-9
-"#;
-    let s = Scenario::new("footprint.toml", text);
+"#,
+        poor = material("poor", 10.0),
+        strip = Panel::plate("strip", [1.0, 0.25], [4, 1], "white", "white").toml("poor", 0.002),
+    );
+    let s = Scenario::new("footprint.toml", &text);
     let csv = s.out("cells.csv");
     let r = s.solve(&[
         "--backend",

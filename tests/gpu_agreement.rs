@@ -10,6 +10,7 @@
 
 mod common;
 
+use common::panels::Panel;
 use common::*;
 use serde_json::Value;
 use skysink::gpu::{Choice, pick};
@@ -149,38 +150,28 @@ fn c1_black_plate_matches_the_published_temperature() {
     if gpu_adapter("GPU agreement test").is_none() {
         return;
     }
-    let text = r#"name = "C1 black plate"
+    let text = format!(
+        r#"name = "C1 black plate"
 [environment]
 solar_flux_w_m2 = 1361.0
 sink_k = 0.0
 sun_direction = [0.0, 0.0, 1.0]
 
-[materials.al]
-conductivity_w_mk = 167.0
-density_kg_m3 = 2700.0
-specific_heat_j_kgk = 896.0
-
+{al}
 [coatings.black]
 absorptivity = 1.0
 emissivity = 1.0
 
-[[panels]]
-name = "plate"
-origin_m = [0.0, 0.0, 0.0]
-u_m = [2.0, 0.0, 0.0]
-v_m = [0.0, 0.75, 0.0]
-cells = [4, 3]
-thickness_m = 0.002
-material = "al"
-front = "black"
-back = "black"
-
+{plate}
 [solve]
 mode = "steady"
 tolerance_k = 1.0e-7
 max_iterations = 200
-"#;
-    let s = Scenario::new("c1.toml", text);
+"#,
+        al = material("al", 167.0),
+        plate = Panel::plate("plate", [2.0, 0.75], [4, 3], "black", "black").toml("al", 0.002),
+    );
+    let s = Scenario::new("c1.toml", &text);
     let (gpu, cpu) = both(s.path_str());
     let bad = disagreements(&gpu, &cpu, "C1");
     assert!(bad.is_empty(), "\n{}", bad.join("\n"));

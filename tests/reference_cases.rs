@@ -11,6 +11,7 @@
 
 mod common;
 
+use common::panels::Panel;
 use common::*;
 use serde_json::Value;
 
@@ -97,20 +98,8 @@ fn c1_plate(
     } else {
         "coat"
     };
-    t += &format!(
-        r#"
-[[panels]]
-name = "plate"
-origin_m = [0.0, 0.0, 0.0]
-u_m = [2.0, 0.0, 0.0]
-v_m = [0.0, 0.75, 0.0]
-cells = [4, 3]
-thickness_m = 0.002
-material = "al"
-front = "coat"
-back = "{back}"
-"#
-    );
+    t += "\n";
+    t += &Panel::plate("plate", [2.0, 0.75], [4, 3], "coat", back).toml("al", 0.002);
     if let Some(p) = payload_w {
         t += &format!(
             r#"
@@ -468,17 +457,7 @@ altitude_km = {alt}
 absorptivity = 0.3
 emissivity = 0.8
 
-[[panels]]
-name = "plate"
-origin_m = [0.0, 0.0, 0.0]
-u_m = [1.0, 0.0, 0.0]
-v_m = [0.0, 0.5, 0.0]
-cells = [2, 2]
-thickness_m = 0.002
-material = "al"
-front = "coat"
-back = "none"
-
+{plate}
 [[payloads]]
 name = "heater"
 model = "custom"
@@ -492,6 +471,7 @@ limit_c = 500.0
         // Not normalised: directions are normalised at load.
         nadir = tv(&[2.5 * sl, 0.0, 2.5 * cl]),
         alt = tf(alt_km),
+        plate = Panel::plate("plate", [1.0, 0.5], [2, 2], "coat", "none").toml("al", 0.002),
     );
     let r = solve_ok(&text);
     assert_energy_closes(&r);
@@ -585,17 +565,7 @@ altitude_km = 650.0
 absorptivity = 0.3
 emissivity = 0.8
 
-[[panels]]
-name = "plate"
-origin_m = [0.0, 0.0, 0.0]
-u_m = [1.0, 0.0, 0.0]
-v_m = [0.0, 0.5, 0.0]
-cells = [2, 2]
-thickness_m = 0.002
-material = "al"
-front = "coat"
-back = "none"
-
+{plate}
 [[payloads]]
 name = "chip"
 model = "custom"
@@ -611,6 +581,7 @@ limit_c = 500.0
         albedo = tf(albedo),
         earth_ir = tf(earth_ir),
         sun = tv(&[sg, 0.0, -cg]),
+        plate = Panel::plate("plate", [1.0, 0.5], [2, 2], "coat", "none").toml("al", 0.002),
     )
 }
 
@@ -738,17 +709,7 @@ sink_k = 0.0
 absorptivity = 0.5
 emissivity = {eps}
 
-[[panels]]
-name = "plate"
-origin_m = [0.0, 0.0, 0.0]
-u_m = [0.5, 0.0, 0.0]
-v_m = [0.0, 2.0, 0.0]
-cells = [2, 3]
-thickness_m = 0.002
-material = "al"
-front = "coat"
-back = "{back}"
-
+{plate}
 [[fixed_temperatures]]
 name = "hold"
 panel = "plate"
@@ -757,6 +718,7 @@ size_m = [0.5, 2.0]
 {hold}
 {SOLVE}"#,
         eps = tf(eps),
+        plate = Panel::plate("plate", [0.5, 2.0], [2, 3], "coat", back).toml("al", 0.002),
     )
 }
 
@@ -866,28 +828,8 @@ sink_k = 0.0
 absorptivity = 0.95
 emissivity = {e}
 
-[[panels]]
-name = "held"
-origin_m = [0.0, 0.0, 0.0]
-u_m = [0.5, 0.0, 0.0]
-v_m = [0.0, 0.5, 0.0]
-cells = [1, 1]
-thickness_m = 0.002
-material = "al"
-front = "none"
-back = "none"
-
-[[panels]]
-name = "rad"
-origin_m = [0.5, 0.0, 0.0]
-u_m = [0.5, 0.0, 0.0]
-v_m = [0.0, 0.5, 0.0]
-cells = [1, 1]
-thickness_m = 0.002
-material = "al"
-front = "black"
-back = "none"
-
+{held}
+{rad}
 [[fixed_temperatures]]
 name = "clamp"
 panel = "held"
@@ -903,6 +845,10 @@ conductance_w_k = {g}
         e = tf(e),
         t_held = tf(t_held),
         g = tf(g),
+        held = Panel::plate("held", [0.5, 0.5], [1, 1], "none", "none").toml("al", 0.002),
+        rad = Panel::plate("rad", [0.5, 0.5], [1, 1], "black", "none")
+            .at([0.5, 0.0, 0.0])
+            .toml("al", 0.002),
     );
     let r = solve_ok(&text);
     assert_energy_closes(&r);
@@ -934,37 +880,13 @@ fn line_link_pairs_its_ends_by_fraction_of_length() {
 [environment]
 sink_k = 0.0
 {MATERIAL}
-[materials.poor]
-conductivity_w_mk = 1.0
-density_kg_m3 = 2700.0
-specific_heat_j_kgk = 896.0
-
+{poor}
 [coatings.black]
 absorptivity = 0.95
 emissivity = 0.9
 
-[[panels]]
-name = "src"
-origin_m = [0.0, 0.0, 0.0]
-u_m = [1.0, 0.0, 0.0]
-v_m = [0.0, 0.5, 0.0]
-cells = [2, 1]
-thickness_m = 0.002
-material = "al"
-front = "none"
-back = "none"
-
-[[panels]]
-name = "rad"
-origin_m = [0.0, 0.5, 0.0]
-u_m = [1.0, 0.0, 0.0]
-v_m = [0.0, 0.5, 0.0]
-cells = [2, 1]
-thickness_m = 0.002
-material = "poor"
-front = "black"
-back = "none"
-
+{src}
+{rad}
 [[fixed_temperatures]]
 name = "cold"
 panel = "src"
@@ -984,7 +906,12 @@ name = "seam"
 a = {{ panel = "src", from_m = [0.0, 0.5], to_m = [1.0, 0.5] }}
 b = {{ panel = "rad", from_m = [1.0, 0.0], to_m = [0.0, 0.0] }}
 conductance_w_k = 1.0
-{SOLVE}"#
+{SOLVE}"#,
+        poor = material("poor", 1.0),
+        src = Panel::plate("src", [1.0, 0.5], [2, 1], "none", "none").toml("al", 0.002),
+        rad = Panel::plate("rad", [1.0, 0.5], [2, 1], "black", "none")
+            .at([0.0, 0.5, 0.0])
+            .toml("poor", 0.002),
     );
     let s = Scenario::new("seam.toml", &text);
     let csv = s.out("cells.csv");
@@ -1095,22 +1022,10 @@ fn pipe_scenario_at(order: &[&str], capacity_w_m: f64, y: f64) -> String {
         } else {
             (1.0, "white")
         };
-        t += &format!(
-            r#"
-[[panels]]
-name = "{name}"
-origin_m = [{x}, 0.0, 0.0]
-u_m = [{len}, 0.0, 0.0]
-v_m = [0.0, 0.2, 0.0]
-cells = [1, 1]
-thickness_m = 0.002
-material = "al"
-front = "{coat}"
-back = "{coat}"
-"#,
-            x = tf(x),
-            len = tf(len),
-        );
+        t += "\n";
+        t += &Panel::plate(name, [len, 0.2], [1, 1], coat, coat)
+            .at([x, 0.0, 0.0])
+            .toml("al", 0.002);
         segments.push(format!(
             "{{ panel = \"{name}\", from_m = [0.0, {y}], to_m = [{len}, {y}] }}",
             y = tf(y),

@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::panels::Panel;
 use common::*;
 use std::collections::HashMap;
 use std::path::Path;
@@ -127,7 +128,9 @@ fn the_vtu_holds_one_quad_per_cell_with_the_solved_fields() {
     }
 }
 
-const HOT_SPOT: &str = r#"name = "hot spot"
+fn hot_spot() -> String {
+    format!(
+        r#"name = "hot spot"
 [environment]
 sink_k = 3.0
 
@@ -138,28 +141,8 @@ conductivity_w_mk = 20.0
 absorptivity = 0.2
 emissivity = 0.9
 
-[[panels]]
-name = "plate"
-origin_m = [0.0, 0.0, 0.0]
-u_m = [1.0, 0.0, 0.0]
-v_m = [0.0, 0.6, 0.0]
-cells = [50, 30]
-thickness_m = 0.001
-material = "al"
-front = "white"
-back = "white"
-
-[[panels]]
-name = "cold"
-origin_m = [0.0, 0.0, -1.0]
-u_m = [0.5, 0.0, 0.0]
-v_m = [0.0, 0.5, 0.0]
-cells = [5, 5]
-thickness_m = 0.001
-material = "al"
-front = "white"
-back = "white"
-
+{plate}
+{cold}
 [[payloads]]
 name = "chip"
 model = "custom"
@@ -169,7 +152,13 @@ size_m = [0.12, 0.1]
 junction_to_panel_k_w = 0.0
 power_w = 200.0
 limit_c = 500.0
-"#;
+"#,
+        plate = Panel::plate("plate", [1.0, 0.6], [50, 30], "white", "white").toml("al", 0.001),
+        cold = Panel::plate("cold", [0.5, 0.5], [5, 5], "white", "white")
+            .at([0.0, 0.0, -1.0])
+            .toml("al", 0.001),
+    )
+}
 
 fn decode(path: &Path) -> (png::OutputInfo, Vec<u8>, HashMap<String, String>) {
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
@@ -188,7 +177,7 @@ fn decode(path: &Path) -> (png::OutputInfo, Vec<u8>, HashMap<String, String>) {
 
 #[test]
 fn the_png_map_is_hottest_on_the_payload_footprint() {
-    let s = Scenario::new("hot.toml", HOT_SPOT);
+    let s = Scenario::new("hot.toml", &hot_spot());
     let png_path = s.out("map.png");
     s.solve(&[
         "--backend",

@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::panels::Panel;
 use common::*;
 use std::ffi::OsStr;
 use std::path::Path;
@@ -412,7 +413,9 @@ values = [1, 200]
 /// (`--retrace-view-factors`).
 #[test]
 fn points_with_the_same_geometry_share_their_view_factors() {
-    let text = r#"name = "two facing plates, one dissipating"
+    let hot = Panel::plate("hot", [0.5, 0.5], [8, 8], "white", "white").toml("al", 0.002);
+    let text = format!(
+        r#"name = "two facing plates, one dissipating"
 [environment]
 sink_k = 3.0
 [materials.al]
@@ -420,17 +423,7 @@ conductivity_w_mk = 167.0
 [coatings.white]
 absorptivity = 0.2
 emissivity = 0.85
-[[panels]]
-name = "hot"
-origin_m = [0.0, 0.0, 0.0]
-u_m = [0.5, 0.0, 0.0]
-v_m = [0.0, 0.5, 0.0]
-cells = [8, 8]
-thickness_m = 0.002
-material = "al"
-front = "white"
-back = "white"
-[[panels]]
+{hot}[[panels]]
 name = "cold"
 origin_m = [0.0, 0.0, 0.5]
 u_m = [0.0, 0.5, 0.0]
@@ -459,8 +452,9 @@ values = [0.6, 0.85]
 [[sweep.parameters]]
 path = "payloads.chip.power_w"
 values = [20.0, 50.0]
-"#;
-    let s = Scenario::new("radiation_sweep.toml", text);
+"#
+    );
+    let s = Scenario::new("radiation_sweep.toml", &text);
     let csv = |flags: &[&str]| {
         let out = s.out(&format!("reuse-{}.csv", flags.len()));
         let mut args = vec![

@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::panels::Panel;
 use common::*;
 use serde_json::Value;
 
@@ -25,17 +26,7 @@ conductivity_w_mk = 167.0
 absorptivity = 0.2
 emissivity = {EPS:?}
 
-[[panels]]
-name = "plate"
-origin_m = [0.0, 0.0, 0.0]
-u_m = [1.0, 0.0, 0.0]
-v_m = [0.0, 1.0, 0.0]
-cells = [1, 1]
-thickness_m = 0.002
-material = "al"
-front = "white"
-back = "white"
-
+{plate}
 [[payloads]]
 name = "chip"
 model = "custom"
@@ -48,7 +39,8 @@ limit_c = {LIMIT_C:?}
 
 [solve]
 tolerance_k = 1.0e-8
-"#
+"#,
+        plate = Panel::plate("plate", [1.0, 1.0], [1, 1], "white", "white").toml("al", 0.002),
     )
 }
 

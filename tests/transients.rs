@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::panels::Panel;
 use common::*;
 use serde_json::Value;
 
@@ -75,23 +76,14 @@ specific_heat_j_kgk = {C}
 [coatings.black]
 absorptivity = 0.85
 emissivity = {EPS}
-[[panels]]
-name = "plate"
-origin_m = [0.0, 0.0, 0.0]
-u_m = [1.0, 0.0, 0.0]
-v_m = [0.0, 1.0, 0.0]
-cells = [3, 3]
-thickness_m = {D}
-material = "al"
-front = "black"
-back = "black"
-[solve]
+{plate}[solve]
 mode = "transient"
 time_step_s = {step_s}
 duration_s = {duration_s}
 initial_k = 373.15
 tolerance_k = 1.0e-9
-"#
+"#,
+        plate = Panel::plate("plate", [1.0, 1.0], [3, 3], "black", "black").toml("al", D),
     )
 }
 
@@ -172,17 +164,7 @@ fn c6_nafems_t3_follows_a_fixed_temperature_schedule() {
 conductivity_w_mk = 35.0
 density_kg_m3 = 7200.0
 specific_heat_j_kgk = 440.5
-[[panels]]
-name = "bar"
-origin_m = [{origin}, 0.0, 0.0]
-u_m = [{length}, 0.0, 0.0]
-v_m = [0.0, 0.01, 0.0]
-cells = [{cells}, 1]
-thickness_m = 0.01
-material = "steel"
-front = "none"
-back = "none"
-[[fixed_temperatures]]
+{bar}[[fixed_temperatures]]
 name = "cold-end"
 panel = "bar"
 center_m = [{half}, 0.005]
@@ -210,8 +192,9 @@ duration_s = 32.0
 initial_k = 273.15
 tolerance_k = 1.0e-7
 "#,
-        origin = tf(-dx / 2.0),
-        length = tf(0.1 + dx),
+        bar = Panel::plate("bar", [0.1 + dx, 0.01], [cells, 1], "none", "none")
+            .at([-dx / 2.0, 0.0, 0.0])
+            .toml("steel", 0.01),
         half = tf(dx / 2.0),
         far = tf(0.1 + dx / 2.0),
         probe = tf(0.08 + dx / 2.0),
@@ -232,11 +215,7 @@ tolerance_k = 1.0e-7
 fn orbiting_radiator(beta_deg: f64, extra_solve: &str) -> String {
     format!(
         r#"name = "radiator in orbit"
-[materials.al]
-conductivity_w_mk = 167.0
-density_kg_m3 = 2700.0
-specific_heat_j_kgk = 896.0
-[coatings.white]
+{al}[coatings.white]
 absorptivity = 0.2
 emissivity = 0.85
 [[panels]]
@@ -265,7 +244,8 @@ attitude = {{ nadir_axis = [0.0, -1.0, 0.0], velocity_axis = [1.0, 0.0, 0.0] }}
 mode = "transient"
 time_step_s = 30.0
 {extra_solve}
-"#
+"#,
+        al = material("al", 167.0),
     )
 }
 
@@ -375,33 +355,20 @@ fn orbit_energy_balance_and_extremes() {
 /// (the trapezoid left 0.17 % of the flow at this step).
 #[test]
 fn a_heating_transient_closes_its_energy_balance_at_a_coarse_step() {
-    let text = r#"name = "plate heating from cold"
+    let text = format!(
+        r#"name = "plate heating from cold"
 [environment]
 sun_direction = [0.0, 0.0, 1.0]
 sink_k = 3.0
-[materials.al]
-conductivity_w_mk = 167.0
-density_kg_m3 = 2700.0
-specific_heat_j_kgk = 896.0
-[coatings.white]
+{al}[coatings.white]
 absorptivity = 0.2
 emissivity = 0.85
-[[panels]]
-name = "plate"
-origin_m = [0.0, 0.0, 0.0]
-u_m = [1.0, 0.0, 0.0]
-v_m = [0.0, 1.0, 0.0]
-cells = [16, 16]
-thickness_m = 0.003
-material = "al"
-front = "white"
-back = "white"
-[[fixed_temperatures]]
+{plate}[[fixed_temperatures]]
 name = "fixture"
 panel = "plate"
 center_m = [0.5, 0.03]
 size_m = [1.0, 0.06]
-schedule = { time_s = [0.0, 1800.0], temperature_k = [250.0, 320.0] }
+schedule = {{ time_s = [0.0, 1800.0], temperature_k = [250.0, 320.0] }}
 [[payloads]]
 name = "chip"
 model = "h100-sxm"
@@ -409,14 +376,17 @@ panel = "plate"
 center_m = [0.5, 0.6]
 size_m = [0.1, 0.1]
 junction_to_panel_k_w = 0.03
-schedule = { time_s = [0.0, 600.0, 660.0], power_w = [100.0, 100.0, 700.0] }
+schedule = {{ time_s = [0.0, 600.0, 660.0], power_w = [100.0, 100.0, 700.0] }}
 [solve]
 mode = "transient"
 time_step_s = 120.0
 duration_s = 3600.0
 initial_k = 250.0
-"#;
-    let (report, _, _) = transient(text);
+"#,
+        al = material("al", 167.0),
+        plate = Panel::plate("plate", [1.0, 1.0], [16, 16], "white", "white").toml("al", 0.003),
+    );
+    let (report, _, _) = transient(&text);
     let e = |k: &str| num(&report, &format!("energy.{k}"));
     let scale = e("dissipated_w") + e("absorbed_w") + e("fixed_in_w").abs();
     assert!(e("stored_w") > 0.05 * scale, "the plate is heating up");

@@ -231,6 +231,16 @@ pub fn tv(xs: &[f64]) -> String {
     format!("[{}]", parts.join(", "))
 }
 
+/// A `[materials.<name>]` table of conductivity `conductivity_w_mk` with aluminium's density
+/// (2700 kg/m^3) and specific heat (896 J/kg/K), as the suites' scenarios write it.
+pub fn material(name: &str, conductivity_w_mk: f64) -> String {
+    format!(
+        "[materials.{name}]\nconductivity_w_mk = {}\ndensity_kg_m3 = 2700.0\n\
+         specific_heat_j_kgk = 896.0\n",
+        tf(conductivity_w_mk)
+    )
+}
+
 /// Checks the report's heat balance (SCENARIO.md section 10):
 /// - the identity imbalance_w = dissipated_w + absorbed_w + fixed_in_w - emitted_w - stored_w
 ///   (to rounding);
@@ -451,26 +461,12 @@ pub fn c2_fin_scenario(
 [environment]
 sink_k = 0.0
 
-[materials.fin]
-conductivity_w_mk = {k}
-density_kg_m3 = 2700.0
-specific_heat_j_kgk = 896.0
-
+{fin}
 [coatings.paint]
 absorptivity = 0.5
 emissivity = {eps}
 
-[[panels]]
-name = "fin"
-origin_m = [0.0, 0.0, 0.0]
-u_m = [{length}, 0.0, 0.0]
-v_m = [0.0, {w}, 0.0]
-cells = [{n}, 1]
-thickness_m = {t}
-material = "fin"
-front = "paint"
-back = "paint"
-
+{panel}
 [[fixed_temperatures]]
 name = "base"
 panel = "fin"
@@ -478,11 +474,9 @@ center_m = {center}
 size_m = {size}
 temperature_k = {tb}
 {solve}"#,
-        k = tf(k),
+        fin = material("fin", k),
         eps = tf(eps),
-        length = tf(length),
-        w = tf(w),
-        t = tf(t),
+        panel = panels::Panel::plate("fin", [length, w], [n, 1], "paint", "paint").toml("fin", t),
         center = tv(&[dx / 2.0, w / 2.0]),
         size = tv(&[dx, w]),
         tb = tf(tb),

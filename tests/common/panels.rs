@@ -1,5 +1,5 @@
-//! Panels of the radiation tests (tests/radiation.rs, tests/radiation_solve.rs): one panel of
-//! a scenario and its TOML, the coatings those tests use, and pairs of facing rectangles (the
+//! Panels of the test scenarios: one panel of a scenario and its TOML (an axis-aligned plate is
+//! the common case), the coatings of the radiation tests, and pairs of facing rectangles (the
 //! parallel rectangles of reference case C3, the plates of C5).
 
 use super::{tf, tv};
@@ -13,6 +13,33 @@ pub struct Panel<'a> {
     pub cells: [usize; 2],
     pub front: &'a str,
     pub back: &'a str,
+}
+
+impl<'a> Panel<'a> {
+    /// An axis-aligned `size_m[0]` x `size_m[1]` panel with its corner at the origin: u along
+    /// +x, v along +y (front facing +z), `cells` along u and v.
+    pub fn plate(
+        name: &'a str,
+        size_m: [f64; 2],
+        cells: [usize; 2],
+        front: &'a str,
+        back: &'a str,
+    ) -> Panel<'a> {
+        Panel {
+            name,
+            origin: [0.0, 0.0, 0.0],
+            u: [size_m[0], 0.0, 0.0],
+            v: [0.0, size_m[1], 0.0],
+            cells,
+            front,
+            back,
+        }
+    }
+
+    /// This panel moved so that its corner is at `origin`.
+    pub fn at(self, origin: [f64; 3]) -> Panel<'a> {
+        Panel { origin, ..self }
+    }
 }
 
 impl Panel<'_> {
