@@ -158,6 +158,31 @@ fn a_transient_judges_the_pipe_at_every_step() {
     );
 }
 
+/// A working pipe within 5 K of its fluid's range is warned (SCENARIO-2 section 19), with the
+/// pipe's line, and still passes. Water works from 30 C (303.15 K): a radiator held near it by
+/// its sink is `ok` and close to `cold`.
+#[test]
+fn a_pipe_near_a_bound_of_its_range_is_warned() {
+    let text = radiator("fluid = \"water\"", 300.0, 10.0);
+    let v = solve_expect(&text, 0);
+    let hp = heat_pipe(&v, "hp");
+    let vapour = num(hp, "vapour_k");
+    assert!(
+        (303.15..=308.15).contains(&vapour),
+        "adjust the sink: vapour {vapour} K"
+    );
+    let line = text[..text.find("[[heat_pipes]]").expect("a pipe")]
+        .matches('\n')
+        .count()
+        + 1;
+    let expected = format!("scenario.toml:{line}: heat_pipes[0]: vapour");
+    let warnings = v["warnings"].to_string();
+    assert!(
+        warnings.contains(&expected) && warnings.contains("within 5 K of the bottom"),
+        "{warnings}"
+    );
+}
+
 #[test]
 fn a_failed_pipe_carries_nothing_and_fails_the_case() {
     let text = radiator("failed = true", 250.0, 60.0);

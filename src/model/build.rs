@@ -11,6 +11,7 @@ use crate::memory;
 use crate::scenario::groups::{panel_groups, pipe_panels};
 use crate::scenario::place::{Invalid, Place};
 use crate::scenario::validate::INSIDE_TOLERANCE;
+use crate::scenario::warnings::{likely_mistakes, located};
 use crate::scenario::{CAPACITY_REFERENCE_K, Capacity, HeatPipe};
 use crate::scenario::{LoadedScenario, Mode, Payload, Scenario, catalog};
 use crate::vec3::{cross, norm, unit};
@@ -32,9 +33,9 @@ pub fn build(loaded: &LoadedScenario) -> Result<Model> {
     let n_nodes = n_cells + s.heat_pipes.iter().filter(|p| !p.failed).count();
     let cell_loads = CellLoads::new(&panels, n_cells, n_nodes);
 
-    let mut warnings = Vec::new();
+    let mut warnings = likely_mistakes(loaded);
     let mut couplings = Vec::new();
-    let heat_pipes = build_heat_pipes(s, &panels, &panel_index, n_cells);
+    let heat_pipes = build_heat_pipes(loaded, &panels, &panel_index, n_cells);
     for pipe in &heat_pipes {
         if let Some(node) = pipe.node {
             couplings.extend(pipe.contacts.iter().map(|c| Coupling {
@@ -481,11 +482,21 @@ fn stranded_groups(s: &Scenario) -> Vec<StrandedGroup> {
 }
 
 fn build_heat_pipes(
-    s: &Scenario,
+    loaded: &LoadedScenario,
     panels: &[PanelMesh],
     panel_index: &HashMap<&str, usize>,
     n_cells: usize,
 ) -> Vec<HeatPipeModel> {
+    let s = &loaded.scenario;
+    // Only a pipe with a fluid has range warnings; the file is parsed for their lines.
+    let places: Vec<Place> = if s.heat_pipes.iter().any(|p| p.fluid.is_some()) {
+        (0..s.heat_pipes.len())
+            .map(|i| Place::root().key("heat_pipes").index(i))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut locations = located(loaded, &places).into_iter();
     let mut next_node = n_cells;
     s.heat_pipes
         .iter()
@@ -537,6 +548,7 @@ fn build_heat_pipes(
                 capacity: pipe_capacity(pipe, fluid),
                 fluid,
                 contacts,
+                location: locations.next().unwrap_or_default(),
             }
         })
         .collect()

@@ -191,6 +191,8 @@ pub struct HeatPipeModel {
     /// The working fluid: its range decides the pipe's status.
     pub fluid: Option<&'static HeatPipeFluid>,
     pub contacts: Vec<PipeContact>,
+    /// `file:line: heat_pipes[i]`, for warnings about the pipe.
+    pub location: String,
 }
 
 /// A heat pipe's transport capacity against its vapour temperature, W m.

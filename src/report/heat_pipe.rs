@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use super::HeatPipeReport;
+use crate::fluids;
 use crate::model::{HeatPipeModel, PipeCapacity, ZERO_CELSIUS_K};
 
 /// What a heat pipe is at a judged instant, in the contract's order of precedence (the first
@@ -38,6 +39,7 @@ pub fn heat_pipe_report(pipe: &HeatPipeModel, t: &[f64], converged: bool) -> Hea
             capacity_w: f64::NAN,
             within_capacity: None,
             fluid,
+            location: pipe.location.clone(),
             status: Some(PipeStatus::Failed),
             violation: Some(
                 "the pipe has failed (failed = true): it carries no heat; the panels it joined are solved without it".to_string(),
@@ -87,9 +89,36 @@ pub fn heat_pipe_report(pipe: &HeatPipeModel, t: &[f64], converged: bool) -> Hea
         capacity_w,
         within_capacity: converged.then_some(!over),
         fluid,
+        location: pipe.location.clone(),
         status: converged.then_some(status),
         violation: if converged { violation } else { None },
     }
+}
+
+/// Within this many K of a bound of its fluid's range a working pipe gets a warning.
+const NEAR_BOUND_K: f64 = 5.0;
+
+/// Warnings for pipes that are `ok` but whose vapour lies within [`NEAR_BOUND_K`] of a bound of
+/// their fluid's working range (SCENARIO-2 section 19), each starting with the pipe's
+/// `file:line: key`.
+pub fn near_bound_warnings(pipes: &[HeatPipeReport]) -> Vec<String> {
+    pipes
+        .iter()
+        .filter(|r| r.status == Some(PipeStatus::Ok))
+        .filter_map(|r| {
+            let fluid = fluids::heat_pipe_fluid(r.fluid.as_deref()?)?;
+            let (what, bound, becomes) = [
+                ("the bottom", fluid.min_k, "cold"),
+                ("the top", fluid.max_k, "hot"),
+            ]
+            .into_iter()
+            .find(|&(_, b, _)| (r.vapour_k - b).abs() <= NEAR_BOUND_K)?;
+            Some(format!(
+                "{}: vapour {:.2} K is within {NEAR_BOUND_K} K of {what} of {}'s working range ({bound:.2} K): a small change in load or sink makes the pipe {becomes}",
+                r.location, r.vapour_k, fluid.name
+            ))
+        })
+        .collect()
 }
 
 /// `frozen`, `cold` or `hot` with its violation, when the vapour is outside the fluid's range.

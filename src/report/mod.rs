@@ -15,7 +15,7 @@ pub mod vtu;
 
 pub use csv::{write_cell_csv, write_series_csv};
 pub use devices::{devices_json, devices_table};
-pub use heat_pipe::{PipeStatus, heat_pipe_report};
+pub use heat_pipe::{PipeStatus, heat_pipe_report, near_bound_warnings};
 pub use text::human_report;
 
 use serde::Serialize;
@@ -149,6 +149,9 @@ pub struct HeatPipeReport {
     pub within_capacity: Option<bool>,
     /// The working fluid, or null.
     pub fluid: Option<String>,
+    /// `file:line: heat_pipes[i]`, for warnings (not in the JSON).
+    #[serde(skip)]
+    pub location: String,
     /// `failed`, `frozen`, `cold`, `hot`, `over` or `ok`; null where nothing was judged (a
     /// solve that did not converge).
     pub status: Option<PipeStatus>,
@@ -294,6 +297,8 @@ impl Report {
         let fixed = fixed_reports(model, &residual);
         let energy = Energy::of(model, &panels, &fixed, storage_w);
         let verdict = Verdict::of(converged, &payloads, &heat_pipes);
+        let mut warnings = model.warnings.clone();
+        warnings.extend(near_bound_warnings(&heat_pipes));
 
         Report {
             schema_version: SCHEMA_VERSION,
@@ -310,7 +315,7 @@ impl Report {
             materials: material_reports(scenario),
             coatings: coating_reports(scenario),
             required_margin_k,
-            warnings: model.warnings.clone(),
+            warnings,
             orbit: None,
             case: None,
             cases: None,

@@ -18,6 +18,7 @@ fn heat_pipe_transport_is_the_integral_of_the_axial_flow() {
         capacity: PipeCapacity::Constant(10.0),
         fluid: None,
         contacts: vec![contact(2, 0.8), contact(0, 0.1), contact(1, 0.2)],
+        location: String::new(),
     };
     let r = heat_pipe_report(&pipe, &t, true);
     // Q(s) = 10 W on [0.1, 0.2), 20 W on [0.2, 0.8), 0 after: 10 * 0.1 + 20 * 0.6 = 13 W m.
@@ -60,6 +61,7 @@ fn ammonia_pipe(capacity_w_m: f64) -> HeatPipeModel {
             conductance: 1.0,
             position_m: 0.0,
         }],
+        location: "test.toml:1: heat_pipes[0]".into(),
     }
 }
 

@@ -29,6 +29,10 @@ pub fn human_report(r: &Report) -> String {
     let mut out = String::new();
     let verdict = verdict_word(r.verdict);
     let _ = writeln!(out, "{}\nverdict: {verdict}", r.scenario);
+    // Likely mistakes come first, before anyone reads numbers built on them.
+    for w in &r.warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
     case_table(r, &mut out);
     if r.required_margin_k > 0.0 {
         let _ = writeln!(
@@ -44,9 +48,6 @@ pub fn human_report(r: &Report) -> String {
     link_and_fixed_tables(r, &mut out);
     balance_and_solver(r, &mut out);
     sources(r, &mut out);
-    for w in &r.warnings {
-        let _ = writeln!(out, "warning: {w}");
-    }
     out
 }
 

@@ -7,7 +7,7 @@
 
 use super::{
     BackendInfo, Energy, HeatPipeReport, JunctionExtremes, OrbitReport, PipeStatus, Report,
-    Verdict, judge,
+    Verdict, judge, near_bound_warnings,
 };
 use crate::scenario::Scenario;
 use crate::solve::transient::{StepRecord, TransientOutcome};
@@ -402,6 +402,9 @@ impl<'a> TransientRecorder<'a> {
 
         interval.average_into(&mut report);
         interval.judge_into(&mut report, required, converged);
+        // The pipes over the interval replace the last instant's, and so do their warnings.
+        let instant_warnings = near_bound_warnings(&report.heat_pipes);
+        report.warnings.retain(|w| !instant_warnings.contains(w));
         report.heat_pipes = interval.pipes.clone();
         for pipe in &mut report.heat_pipes {
             if !converged {
@@ -412,6 +415,9 @@ impl<'a> TransientRecorder<'a> {
             }
         }
 
+        report
+            .warnings
+            .extend(near_bound_warnings(&report.heat_pipes));
         report.verdict = Verdict::of(converged, &report.payloads, &report.heat_pipes);
         report.solver.converged = converged;
         report.solver.iterations = outcome.iterations;

@@ -6,6 +6,7 @@ pub mod place;
 mod types;
 pub mod validate;
 pub mod variant;
+pub mod warnings;
 
 use std::path::Path;
 

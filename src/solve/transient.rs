@@ -98,8 +98,9 @@ impl Horizon {
 /// overflows, even to infinity, takes the most, which the memory check then refuses); a step a
 /// hair above span/n (rounding) does not add a step.
 fn steps_over(span_s: f64, step_s: f64) -> usize {
-    let ratio = span_s / step_s;
-    let n = (ratio * (1.0 - 1e-12)).ceil();
+    // SCENARIO-2, "Counts": ceil(a / b - 1e-9), so that a step that divides the span up to
+    // rounding gives the whole number it was meant to.
+    let n = (span_s / step_s - 1e-9).ceil();
     if n >= 1.0 {
         n.min(u32::MAX as f64) as usize
     } else {
@@ -454,4 +455,21 @@ pub fn run(
     }
     outcome.final_temperatures_k = current;
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::steps_over;
+
+    /// SCENARIO-2 "Counts": ceil(a / b - 1e-9), at least 1.
+    #[test]
+    fn a_step_that_divides_the_span_up_to_rounding_counts_whole() {
+        assert_eq!(steps_over(5400.0, 60.0), 90);
+        assert_eq!(steps_over(5400.0, 61.0), 89);
+        // 3 + 5e-10 steps is 3, 3 + 2e-9 is 4.
+        assert_eq!(steps_over(1.0, 1.0 / (3.0 + 5e-10)), 3);
+        assert_eq!(steps_over(1.0, 1.0 / (3.0 + 2e-9)), 4);
+        assert_eq!(steps_over(1.0, 10.0), 1);
+        assert_eq!(steps_over(f64::NAN, 1.0), 1);
+    }
 }
