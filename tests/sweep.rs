@@ -50,7 +50,7 @@ fn a_grid_writes_one_row_per_point_in_order_with_the_contract_columns() {
     let table = rows(&text);
     assert_eq!(
         table[0].join(","),
-        "sweep_id,point,points,payloads.gpu0.power_w,panels.radiator.length_u_m,status,verdict,gpu0_junction_c,gpu0_margin_k,t_max_k,iterations,converged,message"
+        "sweep_id,point,points,payloads.gpu0.power_w,panels.radiator.length_u_m,status,verdict,gpu0_junction_c,gpu0_margin_k,t_max_k,mass_kg,heater_w,iterations,converged,message"
     );
     assert_eq!(table.len(), 1 + 6);
     let id = &table[1][0];

@@ -7,6 +7,7 @@ pub mod files;
 mod heat_pipe;
 mod instant;
 pub mod maps;
+pub mod mass;
 pub mod plot;
 pub mod sweep_table;
 mod text;
@@ -16,7 +17,8 @@ pub mod vtu;
 pub use csv::{write_cell_csv, write_series_csv};
 pub use devices::{devices_json, devices_table};
 pub use heat_pipe::{PipeStatus, heat_pipe_report, near_bound_warnings};
-pub use text::human_report;
+pub use mass::MassReport;
+pub use text::{human_report, mass_line};
 
 use serde::Serialize;
 
@@ -204,6 +206,8 @@ pub struct Report {
     pub coatings: Vec<CoatingReport>,
     /// Extension: the required margin the verdict applied, K.
     pub required_margin_k: f64,
+    /// What the radiator weighs, and W/kg and W/m^2 (SCENARIO-2 section 17).
+    pub mass: MassReport,
     /// Extension: things worth knowing that did not stop the solve.
     pub warnings: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -299,6 +303,8 @@ impl Report {
         let verdict = Verdict::of(converged, &payloads, &heat_pipes);
         let mut warnings = model.warnings.clone();
         warnings.extend(near_bound_warnings(&heat_pipes));
+        let radiating_area_m2: f64 = panels.iter().map(|p| p.radiating_area_m2).sum();
+        let mass = MassReport::of(scenario, energy.dissipated_w, radiating_area_m2);
 
         Report {
             schema_version: SCHEMA_VERSION,
@@ -315,6 +321,7 @@ impl Report {
             materials: material_reports(scenario),
             coatings: coating_reports(scenario),
             required_margin_k,
+            mass,
             warnings,
             orbit: None,
             case: None,

@@ -39,6 +39,10 @@ pub struct Row {
     /// Per payload of the scenario: junction (C) and margin (K), when solved.
     pub payloads: Vec<Option<(f64, f64)>>,
     pub t_max_k: Option<f64>,
+    /// The radiator's total mass, where every item's is known (SCENARIO-2 section 17).
+    pub mass_kg: Option<f64>,
+    /// Heater power the power system must supply, W.
+    pub heater_w: Option<f64>,
     pub iterations: Option<usize>,
     pub converged: bool,
     pub message: String,
@@ -57,7 +61,17 @@ pub fn header(parameters: &[String], payloads: &[String]) -> String {
         columns.push(format!("{p}_junction_c"));
         columns.push(format!("{p}_margin_k"));
     }
-    columns.extend(["t_max_k", "iterations", "converged", "message"].map(String::from));
+    columns.extend(
+        [
+            "t_max_k",
+            "mass_kg",
+            "heater_w",
+            "iterations",
+            "converged",
+            "message",
+        ]
+        .map(String::from),
+    );
     columns
         .iter()
         .map(|c| quote(c))
@@ -104,8 +118,10 @@ pub fn row_line(sweep_id: &str, points: usize, row: &Row) -> String {
     let message = row.message.replace(['\n', '\r'], " ");
     let _ = write!(
         line,
-        ",{},{},{},{}",
+        ",{},{},{},{},{},{}",
         row.t_max_k.map_or(String::new(), num),
+        row.mass_kg.map_or(String::new(), num),
+        row.heater_w.map_or(String::new(), num),
         row.iterations.map_or(String::new(), |i| i.to_string()),
         row.converged,
         quote(&message)

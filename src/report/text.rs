@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{PipeStatus, Report, Verdict};
+use super::{MassReport, PipeStatus, Report, Verdict};
 
 fn number(x: f64, decimals: usize) -> String {
     if !x.is_finite() {
@@ -201,6 +201,31 @@ fn link_and_fixed_tables(r: &Report, out: &mut String) {
 }
 
 /// The heat balance line and the solver's lines.
+/// One line: the mass, its parts, W/kg and W/m^2, and what has no mass.
+pub fn mass_line(m: &MassReport) -> String {
+    let per = |x: Option<f64>, unit: &str| {
+        x.map_or(format!("- {unit}"), |x| format!("{} {unit}", number(x, 1)))
+    };
+    let mut line = format!(
+        "mass: {} kg (panels {} kg, heat pipes {} kg); {}, {} radiating",
+        number(m.total_kg, 2),
+        number(m.panels_kg, 2),
+        number(m.heat_pipes_kg, 2),
+        per(m.specific_power_w_kg, "W/kg"),
+        per(m.power_per_area_w_m2, "W/m2"),
+    );
+    if !m.missing.is_empty() {
+        // The names only; the JSON's `missing` says what each lacks.
+        let names: Vec<&str> = m
+            .missing
+            .iter()
+            .map(|item| item.split(" (").next().unwrap_or(item))
+            .collect();
+        let _ = write!(line, "; without a mass (not counted): {}", names.join(", "));
+    }
+    line
+}
+
 fn balance_and_solver(r: &Report, out: &mut String) {
     let e = &r.energy;
     let _ = writeln!(
@@ -212,6 +237,7 @@ fn balance_and_solver(r: &Report, out: &mut String) {
         number(e.emitted_w, 2),
         e.imbalance_w
     );
+    let _ = writeln!(out, "{}", mass_line(&r.mass));
     let s = &r.solver;
     let adapter = r
         .backend

@@ -6,8 +6,8 @@
 //! energy balance closes with its stored heat to the Newton tolerance of each step, at any step.
 
 use super::{
-    BackendInfo, Energy, HeatPipeReport, JunctionExtremes, OrbitReport, PipeStatus, Report,
-    Verdict, judge, near_bound_warnings,
+    BackendInfo, Energy, HeatPipeReport, JunctionExtremes, MassReport, OrbitReport, PipeStatus,
+    Report, Verdict, judge, near_bound_warnings,
 };
 use crate::scenario::Scenario;
 use crate::solve::transient::{StepRecord, TransientOutcome};
@@ -401,6 +401,9 @@ impl<'a> TransientRecorder<'a> {
         let converged = outcome.converged;
 
         interval.average_into(&mut report);
+        // W/kg and W/m^2 of the interval's average dissipation.
+        let radiating_area_m2: f64 = report.panels.iter().map(|p| p.radiating_area_m2).sum();
+        report.mass = MassReport::of(self.scenario, report.energy.dissipated_w, radiating_area_m2);
         interval.judge_into(&mut report, required, converged);
         // The pipes over the interval replace the last instant's, and so do their warnings.
         let instant_warnings = near_bound_warnings(&report.heat_pipes);

@@ -248,6 +248,9 @@ pub struct Panel {
     pub material: String,
     pub front: String,
     pub back: String,
+    /// Mass per area beyond the material's (face sheets, core, hinges, coatings), kg/m^2.
+    #[serde(default)]
+    pub areal_mass_kg_m2: Option<f64>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -287,6 +290,9 @@ pub struct HeatPipe {
     /// A failed pipe carries no heat: no vapour node, no contact (a failure case).
     #[serde(default)]
     pub failed: bool,
+    /// Mass per length of pipe, kg/m (SCENARIO-2 section 17).
+    #[serde(default)]
+    pub mass_kg_m: Option<f64>,
 }
 
 /// Default of `capacity_at_k` (SCENARIO-2 section 13).

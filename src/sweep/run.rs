@@ -172,6 +172,8 @@ fn row(plan: &Plan, point: usize, outcome: Result<Report>) -> Row {
         verdict: None,
         payloads: vec![None; plan.payloads.len()],
         t_max_k: None,
+        mass_kg: None,
+        heater_w: None,
         iterations: None,
         converged: false,
         message,
@@ -211,6 +213,9 @@ fn row(plan: &Plan, point: usize, outcome: Result<Report>) -> Row {
                 verdict: converged.then_some(report.verdict),
                 payloads,
                 t_max_k: Some(t_max_k),
+                mass_kg: report.mass.known_total_kg(),
+                // The scenarios this version reads have no heaters (SCENARIO-2 section 12).
+                heater_w: Some(0.0),
                 iterations: Some(report.solver.iterations),
                 converged,
                 message: report.solver.message.clone().unwrap_or_default(),

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::report::{Report, SCHEMA_VERSION, Verdict};
+use crate::report::{Report, SCHEMA_VERSION, Verdict, mass_line};
 use crate::run::{Evaluation, ExchangeCache, RunOptions, evaluate};
 use crate::scenario::variant::{Setting, base_document, path};
 use crate::scenario::{LoadedScenario, parse_variant};
@@ -133,6 +133,7 @@ impl SizeOutcome {
                     .unwrap_or_default()
             );
         }
+        let _ = writeln!(out, "  {}", mass_line(&self.report.mass));
         out
     }
 }

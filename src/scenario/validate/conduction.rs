@@ -53,6 +53,9 @@ impl Validator {
             self.positive(p.key("width_m"), pipe.width_m);
             self.positive(p.key("film_coefficient_w_m2k"), pipe.film_coefficient_w_m2k);
             self.capacity(&p, pipe);
+            if let Some(m) = pipe.mass_kg_m {
+                self.non_negative(p.key("mass_kg_m"), m);
+            }
         }
     }
 

@@ -136,6 +136,9 @@ impl Validator {
                 }
             }
             self.positive(p.key("thickness_m"), panel.thickness_m);
+            if let Some(m) = panel.areal_mass_kg_m2 {
+                self.non_negative(p.key("areal_mass_kg_m2"), m);
+            }
             if !s.materials.contains_key(&panel.material) {
                 let known: Vec<&str> = s.materials.keys().map(|k| k.as_str()).collect();
                 self.fail(
