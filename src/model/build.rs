@@ -65,6 +65,7 @@ pub fn build(loaded: &LoadedScenario) -> Result<Model> {
         n_nodes,
         emissive_area: cell_loads.emissive_area,
         absorbed_w: cell_loads.absorbed_w,
+        outer_absorbed_w: Vec::new(),
         dissipated_w: vec![0.0; n_cells],
         capacitance_j_k: cell_loads.capacitance_j_k,
         fixed_k,

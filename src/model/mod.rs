@@ -15,7 +15,7 @@ pub mod loads;
 
 pub use build::build;
 pub use earth::earth_view_factor;
-pub use exchange::SurfaceExchange;
+pub use exchange::{ExternalAbsorbed, SurfaceExchange};
 pub use instant::Schedule;
 pub use loads::Exposure;
 
@@ -291,6 +291,10 @@ pub struct Model {
     pub emissive_area: Vec<f64>,
     /// Per cell: absorbed external power, W.
     pub absorbed_w: Vec<f64>,
+    /// With `[radiation]`: per cell, [front, back], W the outer layer of a blanket on that side
+    /// absorbs from external loads (traced, so it varies from cell to cell); empty without
+    /// blankets. Without `[radiation]` the sides' uniform `absorbed_w_m2` say it instead.
+    pub outer_absorbed_w: Vec<[f64; 2]>,
     /// Per cell: payload power dissipated, W.
     pub dissipated_w: Vec<f64>,
     /// Per node: heat capacity rho c t A, J/K (vapour nodes have none).
@@ -317,6 +321,12 @@ pub struct Model {
 impl Model {
     pub fn is_fixed(&self, node: usize) -> bool {
         self.fixed_k[node].is_some()
+    }
+
+    /// Takes the traced external loads of an instant (see [`ExternalAbsorbed`]).
+    pub fn set_external(&mut self, absorbed: ExternalAbsorbed) {
+        self.absorbed_w = absorbed.cells;
+        self.outer_absorbed_w = absorbed.outer_layers;
     }
 }
 

@@ -14,8 +14,15 @@ pub struct ScenarioInstants {
     /// Times of the positions, s (the powers' schedules are sampled there for averages).
     times_s: Vec<f64>,
     /// With `[radiation]`: each position's absorbed power per cell after shadows and
-    /// reflections (traced once per position; f32 halves the table).
-    absorbed_w: Option<Vec<Vec<f32>>>,
+    /// reflections, and per blanketed cell side its outer layer's (traced once per position;
+    /// f32 halves the table).
+    absorbed_w: Option<Vec<Absorbed>>,
+}
+
+/// One position's traced loads (see `ExternalAbsorbed`).
+struct Absorbed {
+    cells: Vec<f32>,
+    outer_layers: Vec<[f32; 2]>,
 }
 
 /// The same instant as the radiation engine takes it.
@@ -67,9 +74,16 @@ impl ScenarioInstants {
                 .iter()
                 .map(|e| {
                     let absorbed = exchange.external_absorbed(model, &external_loads(e))?;
-                    Ok(absorbed.iter().map(|&w| w as f32).collect())
+                    Ok(Absorbed {
+                        cells: absorbed.cells.iter().map(|&w| w as f32).collect(),
+                        outer_layers: absorbed
+                            .outer_layers
+                            .iter()
+                            .map(|s| s.map(|w| w as f32))
+                            .collect(),
+                    })
                 })
-                .collect::<Result<Vec<Vec<f32>>>>()?;
+                .collect::<Result<Vec<Absorbed>>>()?;
             self.absorbed_w = Some(table);
         }
         Ok(self)
@@ -80,9 +94,10 @@ impl ScenarioInstants {
         model.set_exposure(exposure);
         if let Some(table) = &self.absorbed_w {
             let row = &table[position % table.len()];
-            for (a, &w) in model.absorbed_w.iter_mut().zip(row) {
+            for (a, &w) in model.absorbed_w.iter_mut().zip(&row.cells) {
                 *a = f64::from(w);
             }
+            model.outer_absorbed_w = row.outer_layers.iter().map(|s| s.map(f64::from)).collect();
         }
     }
 
@@ -133,9 +148,14 @@ impl Instants for ScenarioInstants {
         model.set_payload_powers(&powers);
         if let Some(table) = &self.absorbed_w {
             model.absorbed_w.fill(0.0);
+            model.outer_absorbed_w = vec![[0.0; 2]; table[0].outer_layers.len()];
             for row in table {
-                for (a, &w) in model.absorbed_w.iter_mut().zip(row) {
+                for (a, &w) in model.absorbed_w.iter_mut().zip(&row.cells) {
                     *a += f64::from(w) / n;
+                }
+                for (a, w) in model.outer_absorbed_w.iter_mut().zip(&row.outer_layers) {
+                    a[0] += f64::from(w[0]) / n;
+                    a[1] += f64::from(w[1]) / n;
                 }
             }
         }

@@ -25,6 +25,13 @@
 //!   the emission alone, without the fraction that returns through other surfaces, which would
 //!   only make the diagonal smaller. With it the Newton iteration converges linearly at the
 //!   rate of the returned fraction.
+//! - MLI blankets (SCENARIO-2 section 15): the outer layer's balance is linear in its sigma
+//!   T_o^4 at a given irradiance, so it is eliminated inside the radiosity exactly: the side
+//!   takes part as a grey side of emissivity e* eps / (e* + eps) at the cell's temperature, and
+//!   the part of the solar load its outer layer absorbs but does not pass to the cell is emitted
+//!   in the infrared band of `external_absorbed` (derivation at `external_absorbed_split`).
+//!   `blanket_net_infrared` is the part of `net_infrared` through blanketed sides (reports' MLI
+//!   leak). Residual and derivative thus use the irradiance of the current temperatures.
 //! - The Earth direction given to `trace` only decides which escaping rays count as Earth
 //!   rather than space (reported `earth` fraction; the sink's return uses the space fraction).
 //!   The external loads take the Earth direction of each call, so a rotating nadir needs no
@@ -88,7 +95,7 @@ pub use report::{PairFactor, SideFactor, ViewFactorReport};
 
 use crate::error::{Error, Result};
 use crate::model::earth::{earth_angular_radius, earth_view_factor_dirs};
-use crate::model::{Model, SIGMA, Side, SurfaceExchange};
+use crate::model::{ExternalAbsorbed, Model, SIGMA, Side, SurfaceExchange};
 use crate::vec3::{dot, unit};
 use exchange::PatchExchange;
 use scene::Scene;
@@ -309,8 +316,26 @@ impl Exchange {
     }
 
     /// Absorbed power per cell (W, both sides) from sunlight, albedo and Earth IR, after
-    /// shadows and inter-reflections in both bands.
+    /// shadows and inter-reflections in both bands (through a blanket, the share that reaches
+    /// the cell).
     pub fn external_absorbed(&self, model: &Model, loads: &ExternalLoads) -> Result<Vec<f64>> {
+        Ok(self.external_absorbed_split(model, loads)?.cells)
+    }
+
+    /// As [`Exchange::external_absorbed`], with what each blanket's outer layer absorbs.
+    ///
+    /// A blanket's outer layer (no heat capacity) balances alpha E + eps (H + G) + e* (b - b_o)
+    /// = eps b_o, with E the solar irradiance, H + G the infrared one, b = sigma T^4 of the cell
+    /// and b_o of the layer. Put into its radiosity eps b_o + (1 - eps)(H + G), the side acts in
+    /// the infrared as a grey side of emissivity e* eps / (e* + eps) at the cell's temperature
+    /// (`Side::emissivity_seen_by_cell`) that also emits eps / (e* + eps) alpha E, and the cell
+    /// receives e* / (e* + eps) of what the layer absorbs. That is exact at every irradiance,
+    /// so the outer layer needs no unknown of its own.
+    pub fn external_absorbed_split(
+        &self,
+        model: &Model,
+        loads: &ExternalLoads,
+    ) -> Result<ExternalAbsorbed> {
         self.check(model)?;
         let n2 = 2 * self.n_cells;
         let lit = match loads.sun {
@@ -334,12 +359,6 @@ impl Exchange {
             .iter()
             .map(|p| [p.side_normal(0), p.side_normal(1)])
             .collect();
-        let panel_of_cell = |cell_side: usize| -> usize {
-            let cell = cell_side / 2;
-            self.scene
-                .panels
-                .partition_point(|p| p.first_cell + p.cell_count() <= cell)
-        };
         let solar = |cell_side: usize, panel: usize| -> f64 {
             let direct = sun.map_or(0.0, |s| {
                 s_flux * dot(normals[panel][cell_side % 2], s).max(0.0) * lit[cell_side]
@@ -349,84 +368,164 @@ impl Exchange {
         let infrared = |cell_side: usize| loads.earth_ir_w_m2 * earth_view[cell_side];
 
         let reflect_sol = self.per_patch_property(model, |s| 1.0 - s.absorptivity);
-        let reflect_ir = self.per_patch_property(model, |s| 1.0 - s.emissivity);
+        let reflect_ir = self.per_patch_property(model, |s| 1.0 - s.emissivity_seen_by_cell());
         let cell_area = |p: usize| self.scene.panels[p].cell_area;
         let src_sol = self.patches.per_patch(&self.scene, |cs| {
-            let panel = panel_of_cell(cs);
+            let panel = self.panel_of(cs);
             let side = Self::side_of(model, panel, cs % 2);
             cell_area(panel)
                 * self.surface_fraction(cs)
                 * (1.0 - side.absorptivity)
                 * solar(cs, panel)
         });
-        let src_ir = self.patches.per_patch(&self.scene, |cs| {
-            let panel = panel_of_cell(cs);
-            let side = Self::side_of(model, panel, cs % 2);
-            cell_area(panel) * self.surface_fraction(cs) * (1.0 - side.emissivity) * infrared(cs)
-        });
         let h_sol = self.patches.solve_band(&reflect_sol, &src_sol)?;
+        // Solar irradiance (W/m^2) per cell side: what a blanket's outer layer re-emits in the
+        // infrared comes from it.
+        let irradiance_sol = self.per_cell_side(|panel, _, cs, q| solar(cs, panel) + h_sol[q]);
+        let src_ir = self.patches.per_patch(&self.scene, |cs| {
+            let panel = self.panel_of(cs);
+            let side = Self::side_of(model, panel, cs % 2);
+            let re_emitted = (1.0 - side.absorbed_share()) * side.absorptivity * irradiance_sol[cs];
+            cell_area(panel)
+                * self.surface_fraction(cs)
+                * ((1.0 - side.emissivity_seen_by_cell()) * infrared(cs) + re_emitted)
+        });
         let h_ir = self.patches.solve_band(&reflect_ir, &src_ir)?;
-        let mut out = vec![0.0; self.n_cells];
-        self.per_cell(&mut out, |panel, side, cs, q| {
+        // What each side's coating absorbs, W: the outer layer's on a blanketed side.
+        let outer = self.per_cell_side(|panel, side, cs, q| {
             let s = Self::side_of(model, panel, side);
             cell_area(panel)
-                * (s.absorptivity * (solar(cs, panel) + h_sol[q])
-                    + s.emissivity * (infrared(cs) + h_ir[q]))
+                * (s.absorptivity * irradiance_sol[cs] + s.emissivity * (infrared(cs) + h_ir[q]))
         });
-        Ok(out)
+        let mut cells = vec![0.0; self.n_cells];
+        self.per_cell(&mut cells, |panel, side, cs, _| {
+            Self::side_of(model, panel, side).absorbed_share() * outer[cs]
+        });
+        let blanketed = |panel: usize, side: usize| {
+            Self::side_of(model, panel, side)
+                .effective_emittance
+                .is_some()
+        };
+        let any_blanket = (0..self.scene.panels.len()).any(|p| blanketed(p, 0) || blanketed(p, 1));
+        let outer_layers = if any_blanket {
+            let mut sides = vec![[0.0; 2]; self.n_cells];
+            for (panel, sp) in self.scene.panels.iter().enumerate() {
+                for cell in sp.first_cell..sp.first_cell + sp.cell_count() {
+                    for side in 0..2 {
+                        if blanketed(panel, side) {
+                            sides[cell][side] = outer[2 * cell + side];
+                        }
+                    }
+                }
+            }
+            sides
+        } else {
+            Vec::new()
+        };
+        Ok(ExternalAbsorbed {
+            cells,
+            outer_layers,
+        })
+    }
+
+    /// The panel of a cell side (index 2 cell + side).
+    fn panel_of(&self, cell_side: usize) -> usize {
+        let cell = cell_side / 2;
+        self.scene
+            .panels
+            .partition_point(|p| p.first_cell + p.cell_count() <= cell)
+    }
+
+    /// `f(panel, side, cell side index, patch)` for every cell side, indexed 2 cell + side.
+    fn per_cell_side(&self, f: impl Fn(usize, usize, usize, usize) -> f64 + Sync) -> Vec<f64> {
+        let mut out = vec![0.0; 2 * self.n_cells];
+        for (index, sp) in self.scene.panels.iter().enumerate() {
+            let nu = sp.cells[0] as usize;
+            out[2 * sp.first_cell..2 * (sp.first_cell + sp.cell_count())]
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(k, value)| {
+                    let (local, side) = (k / 2, k % 2);
+                    let (i, j) = ((local % nu) as u32, (local / nu) as u32);
+                    let cs = 2 * (sp.first_cell + local) + side;
+                    *value = f(index, side, cs, sp.patch_of(side, i, j) as usize);
+                });
+        }
+        out
+    }
+
+    /// Infrared irradiance from other surfaces per patch (W/m^2) at temperatures `t`: the
+    /// exchange of emission and the sink's return. A blanketed side takes part as a grey side
+    /// of the emissivity its cell sees (see [`Exchange::external_absorbed_split`]; what its
+    /// outer layer re-emits of external loads is in that band).
+    fn infrared_irradiance(&self, model: &Model, t: &[f64]) -> Result<Vec<f64>> {
+        self.check(model)?;
+        if t.len() < self.n_cells {
+            return Err(Error::Solver(format!(
+                "radiation: {} temperatures for {} cells",
+                t.len(),
+                self.n_cells
+            )));
+        }
+        let sink = SIGMA * model.sink_k.powi(4);
+        let reflect = self.per_patch_property(model, |s| 1.0 - s.emissivity_seen_by_cell());
+        let source = self.patches.per_patch(&self.scene, |cs| {
+            let panel = self.panel_of(cs);
+            let eps = Self::side_of(model, panel, cs % 2).emissivity_seen_by_cell();
+            let tc = t[cs / 2];
+            self.scene.panels[panel].cell_area
+                * self.surface_fraction(cs)
+                * (eps * (SIGMA * (tc * tc) * (tc * tc))
+                    + (1.0 - eps) * sink * self.space_fraction(cs))
+        });
+        self.patches.solve_band(&reflect, &source)
+    }
+
+    /// Net infrared heat INTO each cell (W) at temperatures `t` over the sides `sides` admits:
+    /// absorbed from other surfaces and from the sink over the space view, minus emission.
+    fn net_infrared_over(
+        &self,
+        model: &Model,
+        t: &[f64],
+        out: &mut [f64],
+        sides: impl Fn(&Side) -> bool + Sync,
+    ) -> Result<()> {
+        if out.len() < self.n_cells {
+            return Err(Error::Solver(format!(
+                "radiation: {} outputs for {} cells",
+                out.len(),
+                self.n_cells
+            )));
+        }
+        let h = self.infrared_irradiance(model, t)?;
+        let sink = SIGMA * model.sink_k.powi(4);
+        self.per_cell(&mut out[..self.n_cells], |panel, side, cs, q| {
+            let s = Self::side_of(model, panel, side);
+            if !sides(s) {
+                return 0.0;
+            }
+            let tc = t[cs / 2];
+            s.emissivity_seen_by_cell()
+                * self.scene.panels[panel].cell_area
+                * (h[q] + sink * self.space_fraction(cs) - SIGMA * (tc * tc) * (tc * tc))
+        });
+        Ok(())
     }
 
     /// Net infrared heat INTO each cell (W, both sides) at temperatures `t`: absorbed from other
     /// surfaces and from the sink over the space view, minus emission. Writes `out[..n_cells]`.
     pub fn net_infrared(&self, model: &Model, t: &[f64], out: &mut [f64]) -> Result<()> {
-        self.check(model)?;
-        if t.len() < self.n_cells || out.len() < self.n_cells {
-            return Err(Error::Solver(format!(
-                "radiation: {} temperatures and {} outputs for {} cells",
-                t.len(),
-                out.len(),
-                self.n_cells
-            )));
-        }
-        let sink = SIGMA * model.sink_k.powi(4);
-        let emissivity = |cs: usize| -> f64 {
-            let cell = cs / 2;
-            let panel = self
-                .scene
-                .panels
-                .partition_point(|p| p.first_cell + p.cell_count() <= cell);
-            Self::side_of(model, panel, cs % 2).emissivity
-        };
-        let black = |cs: usize| {
-            let tc = t[cs / 2];
-            SIGMA * (tc * tc) * (tc * tc)
-        };
-        let cell_area = |cs: usize| {
-            let cell = cs / 2;
-            let panel = self
-                .scene
-                .panels
-                .partition_point(|p| p.first_cell + p.cell_count() <= cell);
-            self.scene.panels[panel].cell_area
-        };
-        let reflect = self.per_patch_property(model, |s| 1.0 - s.emissivity);
-        let source = self.patches.per_patch(&self.scene, |cs| {
-            let eps = emissivity(cs);
-            cell_area(cs)
-                * self.surface_fraction(cs)
-                * (eps * black(cs) + (1.0 - eps) * sink * self.space_fraction(cs))
-        });
-        let h = self.patches.solve_band(&reflect, &source)?;
-        self.per_cell(&mut out[..self.n_cells], |panel, side, cs, q| {
-            let eps = Self::side_of(model, panel, side).emissivity;
-            eps * self.scene.panels[panel].cell_area
-                * (h[q] + sink * self.space_fraction(cs) - black(cs))
-        });
-        Ok(())
+        self.net_infrared_over(model, t, out, |_| true)
     }
 
-    /// d(emission)/dT per cell: `4 eps sigma A T^3` summed over both sides (the returned
-    /// fraction is left out; see the module documentation). Writes `out[..n_cells]`.
+    /// The part of [`Exchange::net_infrared`] through blanketed sides.
+    pub fn blanket_net_infrared(&self, model: &Model, t: &[f64], out: &mut [f64]) -> Result<()> {
+        self.net_infrared_over(model, t, out, |s| s.effective_emittance.is_some())
+    }
+
+    /// d(emission)/dT per cell: `4 eps sigma A T^3` summed over both sides, eps the emissivity
+    /// the cell sees (the returned fraction is left out; see the module documentation).
+    /// Writes `out[..n_cells]`.
     pub fn emission_derivative(&self, model: &Model, t: &[f64], out: &mut [f64]) {
         for (c, value) in out.iter_mut().enumerate().take(self.n_cells.min(t.len())) {
             let tc = t[c];
@@ -436,11 +535,15 @@ impl Exchange {
 }
 
 impl SurfaceExchange for Exchange {
-    fn external_absorbed(&self, model: &Model, loads: &ExternalLoads) -> Result<Vec<f64>> {
-        Exchange::external_absorbed(self, model, loads)
+    fn external_absorbed(&self, model: &Model, loads: &ExternalLoads) -> Result<ExternalAbsorbed> {
+        self.external_absorbed_split(model, loads)
     }
 
     fn net_infrared(&self, model: &Model, t: &[f64], out: &mut [f64]) -> Result<()> {
         Exchange::net_infrared(self, model, t, out)
+    }
+
+    fn blanket_net_infrared(&self, model: &Model, t: &[f64], out: &mut [f64]) -> Result<()> {
+        Exchange::blanket_net_infrared(self, model, t, out)
     }
 }

@@ -215,6 +215,11 @@ fn write_series(path: &Path, model: &Model, frames: &[Frame]) -> Result<()> {
         for (a, &w) in frame_model.absorbed_w.iter_mut().zip(&frame.absorbed_w) {
             *a = f64::from(w);
         }
+        frame_model.outer_absorbed_w = frame
+            .outer_absorbed_w
+            .iter()
+            .map(|s| s.map(f64::from))
+            .collect();
         let mut buffer = Vec::new();
         write_vtu(&frame_model, &t, &mut buffer)
             .map_err(|e| Error::Input(format!("--vtu {}: {e}", path.display())))?;

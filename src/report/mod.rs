@@ -283,10 +283,12 @@ impl Report {
             .collect();
         let emitted = crate::model::balance::emitted_w(model, t);
         let absorbed = crate::model::balance::absorbed_w(model);
+        let leaks = crate::model::balance::mli_leak_w(model, t);
         let panels: Vec<PanelReport> = model
             .panels
             .iter()
-            .map(|p| panel_report(model, p, t, &absorbed, &emitted))
+            .zip(leaks)
+            .map(|(p, leak)| panel_report(p, t, &absorbed, &emitted, leak))
             .collect();
         let heat_pipes: Vec<HeatPipeReport> = model
             .heat_pipes
@@ -343,11 +345,11 @@ impl Report {
 }
 
 fn panel_report(
-    model: &Model,
     panel: &crate::model::PanelMesh,
     t: &[f64],
     absorbed: &[f64],
     emitted: &[f64],
+    mli_leak_w: f64,
 ) -> PanelReport {
     let cells = panel.cells_range();
     let temps = &t[cells.clone()];
@@ -364,7 +366,7 @@ fn panel_report(
         t_max_k: t_max,
         absorbed_w: absorbed[cells.clone()].iter().sum(),
         emitted_w: emitted[cells].iter().sum(),
-        mli_leak_w: crate::model::balance::mli_leak_w(model, panel, t),
+        mli_leak_w,
     }
 }
 

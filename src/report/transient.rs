@@ -27,6 +27,8 @@ pub struct Frame {
     pub time_s: f64,
     pub temperatures_k: Vec<f32>,
     pub absorbed_w: Vec<f32>,
+    /// Per cell, what blankets' outer layers absorb (`Model::outer_absorbed_w`).
+    pub outer_absorbed_w: Vec<[f32; 2]>,
 }
 
 /// One interval's extremes and time integrals.
@@ -308,6 +310,12 @@ impl<'a> TransientRecorder<'a> {
             time_s: step.time_s,
             temperatures_k: step.temperatures_k.iter().map(|&t| t as f32).collect(),
             absorbed_w: step.model.absorbed_w.iter().map(|&w| w as f32).collect(),
+            outer_absorbed_w: step
+                .model
+                .outer_absorbed_w
+                .iter()
+                .map(|s| s.map(|w| w as f32))
+                .collect(),
         }
     }
 

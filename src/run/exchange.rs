@@ -166,7 +166,8 @@ pub(super) fn attach_exchange(
     let exchange = cache.exchange(loaded, model, backend)?;
     if geometry.is_none() {
         let loads = ExternalLoads::from_environment(&loaded.scenario.environment);
-        model.absorbed_w = exchange.external_absorbed(model, &loads)?;
+        let absorbed = exchange.external_absorbed_split(model, &loads)?;
+        model.set_external(absorbed);
     }
     model.exchange = Some(exchange as Arc<dyn SurfaceExchange>);
     Ok(())

@@ -52,30 +52,19 @@ impl Validator {
             self.fraction(p.key("absorptivity"), c.absorptivity);
             self.fraction(p.key("emissivity"), c.emissivity);
             if let Some(e) = c.effective_emittance {
-                self.blanket(p.key("effective_emittance"), s, name, e);
+                self.blanket(p.key("effective_emittance"), e);
             }
         }
     }
 
-    /// An MLI blanket's e*: 0 < e* <= 1. Radiation between surfaces would exchange with the
-    /// outer layers at their own temperatures, which the tracer's exchange does not yet model:
-    /// refused there rather than answered wrongly.
-    fn blanket(&mut self, place: Place, s: &Scenario, name: &str, e: f64) {
+    /// An MLI blanket's e*: 0 < e* <= 1.
+    fn blanket(&mut self, place: Place, e: f64) {
         if e.is_finite() && !(e > 0.0 && e <= 1.0) {
-            self.fail(
-                place.clone(),
-                format!(
-                    "{} is out of range; allowed: 0 < effective_emittance <= 1",
-                    Num(e)
-                ),
-            );
-        }
-        let used = s.panels.iter().any(|p| p.front == name || p.back == name);
-        if used && s.radiation.is_some() {
             self.fail(
                 place,
                 format!(
-                    "coating \"{name}\" is an MLI blanket, which skysink does not yet combine with [radiation] (the exchange between surfaces would need each outer layer's temperature); remove [radiation] or model the blanket's outer layer as a coating without effective_emittance"
+                    "{} is out of range; allowed: 0 < effective_emittance <= 1",
+                    Num(e)
                 ),
             );
         }
