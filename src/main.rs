@@ -7,10 +7,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use skysink::report::files::{
     ResultFiles, Results, check_frames, check_outputs, check_writable, is_stdout, write_file,
+    write_json,
 };
 use skysink::run::{ExchangeCache, RunOptions};
 use skysink::scenario::BackendChoice;
 use skysink::sweep::run::SweepOptions;
+use skysink::sweep::size::Judge;
 use skysink::{Error, Result};
 
 // Printing that ignores a closed pipe (`skysink solve x | head -1`): the exit status stays the
@@ -48,6 +50,13 @@ static ALLOCATOR: skysink::huge_pages::HugePageAllocator = skysink::huge_pages::
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum JudgeArg {
+    Upper,
+    Lower,
+    All,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -131,6 +140,10 @@ enum Command {
         /// Stop when the bracket is narrower than T (default (HIGH - LOW)/1000).
         #[arg(long, value_name = "T", allow_negative_numbers = true)]
         tol: Option<f64>,
+        /// Limits that decide the bisection: upper (limits, capacities, hot/over pipes), lower
+        /// (lower limits, frozen/cold pipes) or all; the answer is judged in full.
+        #[arg(long, value_enum, default_value = "all")]
+        judge: JudgeArg,
         #[arg(long, value_enum)]
         backend: Option<BackendArg>,
         #[arg(long, value_name = "FILE")]
@@ -249,6 +262,7 @@ fn main() -> ExitCode {
             between,
             margin_k,
             tol,
+            judge,
             backend,
             json,
             quiet,
@@ -261,6 +275,11 @@ fn main() -> ExitCode {
                 high: between.get(1).copied().unwrap_or(f64::NAN),
                 tolerance: tol,
                 margin_k,
+                judge: match judge {
+                    JudgeArg::Upper => Judge::Upper,
+                    JudgeArg::Lower => Judge::Lower,
+                    JudgeArg::All => Judge::All,
+                },
             },
             backend,
             json.as_deref(),
@@ -454,18 +473,6 @@ fn print_report(text: &str, json_on_stdout: bool) {
         err!("{text}");
     } else {
         out!("{text}");
-    }
-}
-
-fn write_json(json: &Path, text: &str) -> Result<()> {
-    let text = format!("{text}\n");
-    if is_stdout(json) {
-        let mut stdout = std::io::stdout().lock();
-        let _ = stdout.write_all(text.as_bytes());
-        let _ = stdout.flush();
-        Ok(())
-    } else {
-        write_file(json, text.as_bytes(), "json")
     }
 }
 

@@ -260,3 +260,105 @@ fn a_trial_that_does_not_converge_exits_3() {
     r.expect_code(3);
     assert!(r.stderr.contains("did not converge"), "{}", r.stderr);
 }
+
+/// `--judge` (SCENARIO-2, "What changes in part 1"): a plate that is too hot when small and too
+/// cold when large has a window of lengths that pass. Nearly isothermal (k = 10000 W/m/K, 40 mm),
+/// both sides at emissivity 0.85 to a 3 K sink, 500 W: T^4 = P / (2 eps sigma L) + 3^4, so the
+/// upper limit (60 C) holds from L_u = 0.4211 m and the lower (-20 C) up to L_l = 1.263 m.
+#[test]
+fn judge_upper_finds_the_window_that_the_whole_verdict_cannot_bracket() {
+    let text = r#"name = "window"
+[environment]
+sink_k = 3.0
+[materials.core]
+conductivity_w_mk = 10000.0
+[coatings.white]
+absorptivity = 0.2
+emissivity = 0.85
+[[panels]]
+name = "plate"
+origin_m = [0.0, 0.0, 0.0]
+u_m = [1.0, 0.0, 0.0]
+v_m = [0.0, 1.0, 0.0]
+cells = [20, 10]
+thickness_m = 0.04
+material = "core"
+front = "white"
+back = "white"
+[[payloads]]
+name = "chip"
+model = "custom"
+power_w = 500.0
+limit_c = 60.0
+min_limit_c = -20.0
+panel = "plate"
+center_m = [0.5, 0.5]
+size_m = [0.2, 0.6]
+junction_to_panel_k_w = 0.0
+"#;
+    let s = Scenario::new("window.toml", text);
+    let size = |judge: &str| {
+        run([
+            "size",
+            s.path_str(),
+            "--vary",
+            "panels.plate.length_u_m",
+            "--between",
+            "0.2",
+            "3.0",
+            "--tol",
+            "0.001",
+            "--backend",
+            "cpu",
+            "--judge",
+            judge,
+            "--json",
+            "-",
+            "--quiet",
+        ])
+    };
+    let sigma_eps = 2.0 * 0.85 * SIGMA;
+    let upper_from = 500.0 / (sigma_eps * ((60.0 + C_TO_K).powi(4) - 81.0));
+    // The whole verdict fails at both ends: no bracket.
+    let all = size("all");
+    all.expect_code(1);
+    assert_eq!(all.json()["answer"], serde_json::Value::Null);
+    // Upper limits alone bracket the hot end; the answer passes in full.
+    let upper = size("upper");
+    upper.expect_code(0);
+    let v = upper.json();
+    assert_rel(
+        num(&v, "answer"),
+        upper_from,
+        0.005,
+        "smallest length cool enough",
+    );
+    assert_eq!(v["judge"], "upper");
+    assert_eq!(v["verdict"], "pass");
+    // Lower limits hold at LOW already, where the plate is too hot: exit 1, the violation named.
+    let lower = size("lower");
+    lower.expect_code(1);
+    let v = lower.json();
+    assert_eq!(num(&v, "answer"), 0.2);
+    assert_eq!(v["verdict"], "fail");
+    let s2 = Scenario::new("window.toml", text);
+    let human = run([
+        "size",
+        s2.path_str(),
+        "--vary",
+        "panels.plate.length_u_m",
+        "--between",
+        "0.2",
+        "3.0",
+        "--backend",
+        "cpu",
+        "--judge",
+        "lower",
+    ]);
+    assert!(
+        human.stdout.contains("--judge lower does not look at")
+            && human.stdout.contains("payload \"chip\""),
+        "{}",
+        human.stdout
+    );
+}

@@ -12,6 +12,21 @@ use crate::model::Model;
 use crate::scenario::Scenario;
 use crate::solve::transient::MAX_FRAMES;
 
+/// Write a JSON document (one line break after it) to `json`, or to standard output for "-".
+pub fn write_json(json: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    let text = format!("{text}\n");
+    if is_stdout(json) {
+        let mut stdout = std::io::stdout().lock();
+        // A closed pipe is the reader's choice, not an error of the run.
+        let _ = stdout.write_all(text.as_bytes());
+        let _ = stdout.flush();
+        Ok(())
+    } else {
+        write_file(json, text.as_bytes(), "json")
+    }
+}
+
 /// The result files a solve writes beside its report: `--csv` (cells, or a transient's time
 /// series), `--vtu` (the cell field, or a transient's `.pvd` series of frames) and `--png`
 /// (panel maps).

@@ -339,6 +339,21 @@ impl Report {
             .fold(f64::INFINITY, f64::min)
     }
 
+    /// Every violation, each naming its payload or heat pipe.
+    pub fn violations(&self) -> Vec<String> {
+        let payloads = self.payloads.iter().filter_map(|p| {
+            p.violation
+                .as_ref()
+                .map(|v| format!("payload \"{}\": {v}", p.name))
+        });
+        let pipes = self.heat_pipes.iter().filter_map(|h| {
+            h.violation
+                .as_ref()
+                .map(|v| format!("heat pipe \"{}\": {v}", h.name))
+        });
+        payloads.chain(pipes).collect()
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
     }

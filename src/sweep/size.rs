@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::report::{Report, SCHEMA_VERSION, Verdict, mass_line};
+use crate::report::{PipeStatus, Report, SCHEMA_VERSION, Verdict, mass_line};
 use crate::run::{Evaluation, ExchangeCache, RunOptions, evaluate};
 use crate::scenario::variant::{Setting, base_document, path};
 use crate::scenario::{LoadedScenario, parse_variant};
@@ -19,12 +19,67 @@ pub struct SizeRequest {
     pub tolerance: Option<f64>,
     /// Overrides `solve.required_margin_k`.
     pub margin_k: Option<f64>,
+    /// Which limits decide the bisection (`--judge`).
+    pub judge: Judge,
+}
+
+/// Which limits decide a sizing bisection (SCENARIO-2, "What changes in part 1"): a bigger
+/// radiator can fail a cold case, so "a larger value never turns a pass into a fail" holds only
+/// for one side of the limits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Judge {
+    /// Upper limits, capacities, and the `hot` and `over` statuses.
+    Upper,
+    /// Lower limits and the `frozen` and `cold` statuses.
+    Lower,
+    /// The whole verdict (part 1).
+    #[default]
+    All,
+}
+
+impl Judge {
+    /// Whether the limits this judge looks at hold in `report` (a failed pipe fails either
+    /// side: nothing the bisection varies repairs it).
+    pub fn holds(self, report: &Report) -> bool {
+        if report.verdict == Verdict::NotConverged {
+            return false;
+        }
+        let required = report.required_margin_k;
+        let pipes_fail = |bad: &[PipeStatus]| {
+            report.heat_pipes.iter().any(|h| {
+                h.status
+                    .is_some_and(|s| s == PipeStatus::Failed || bad.contains(&s))
+            })
+        };
+        match self {
+            Judge::All => report.verdict == Verdict::Pass,
+            Judge::Upper => {
+                report
+                    .payloads
+                    .iter()
+                    .all(|p| p.limit_c - p.junction_c >= required)
+                    && !pipes_fail(&[PipeStatus::Hot, PipeStatus::Over])
+            }
+            Judge::Lower => {
+                report.payloads.iter().all(|p| {
+                    let coldest = p
+                        .over_interval
+                        .as_ref()
+                        .map_or(p.junction_c, |x| x.junction_min_c);
+                    p.min_limit_c.is_none_or(|min| coldest - min >= required)
+                }) && !pipes_fail(&[PipeStatus::Frozen, PipeStatus::Cold])
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Trial {
     pub value: f64,
     pub verdict: Verdict,
+    /// Whether the judged limits hold in every case (the whole verdict with `--judge all`).
+    pub passes: bool,
     pub min_margin_k: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub case: Option<String>,
@@ -40,6 +95,8 @@ pub struct SizeOutcome {
     pub high: f64,
     pub tolerance: f64,
     pub required_margin_k: f64,
+    /// Which limits decided the bisection.
+    pub judge: Judge,
     /// The smallest passing value found (the upper end of the final bracket); null when HIGH fails.
     pub answer: Option<f64>,
     /// Verdict at the answer, or at HIGH when none passes.
@@ -52,9 +109,14 @@ pub struct SizeOutcome {
 }
 
 impl SizeOutcome {
-    /// Exit status (SCENARIO.md section 8): 0 answer found, 1 no value in range passes.
+    /// Exit status (SCENARIO.md section 8): 0 answer found and its full verdict passes; 1 when
+    /// no value in range passes, or when the answer fails on limits the judge did not look at.
     pub fn exit_code(&self) -> u8 {
-        if self.answer.is_some() { 0 } else { 1 }
+        if self.answer.is_some() && self.verdict == Verdict::Pass {
+            0
+        } else {
+            1
+        }
     }
 
     pub fn to_json(&self) -> String {
@@ -82,10 +144,10 @@ impl SizeOutcome {
             "value", "verdict", "min margin K"
         );
         for t in &self.trials {
-            let verdict = match t.verdict {
-                Verdict::Pass => "pass",
-                Verdict::Fail => "fail",
-                Verdict::NotConverged => "not-conv",
+            let verdict = match (t.verdict, t.passes) {
+                (Verdict::NotConverged, _) => "not-conv",
+                (_, true) => "pass",
+                (_, false) => "fail",
             };
             let case = t
                 .case
@@ -101,6 +163,18 @@ impl SizeOutcome {
             );
         }
         match self.answer {
+            Some(answer) if self.verdict != Verdict::Pass => {
+                let _ = writeln!(
+                    out,
+                    "\nanswer: {} = {answer} holds the {} limits, but the full verdict there is FAIL on limits --judge {} does not look at:",
+                    self.path,
+                    judge_name(self.judge),
+                    judge_name(self.judge)
+                );
+                for v in self.report.violations() {
+                    let _ = writeln!(out, "  {v}");
+                }
+            }
             Some(answer) => {
                 let _ = writeln!(
                     out,
@@ -138,11 +212,20 @@ impl SizeOutcome {
     }
 }
 
-fn trial_of(value: f64, e: &Evaluation) -> Trial {
+fn judge_name(judge: Judge) -> &'static str {
+    match judge {
+        Judge::Upper => "upper",
+        Judge::Lower => "lower",
+        Judge::All => "all",
+    }
+}
+
+fn trial_of(value: f64, e: &Evaluation, judge: Judge) -> Trial {
     let report = e.report();
     Trial {
         value,
         verdict: report.verdict,
+        passes: e.runs.iter().all(|run| judge.holds(&run.report)),
         min_margin_k: report.min_margin_k(),
         case: report.case.clone(),
     }
@@ -238,7 +321,7 @@ pub fn size(
                 Error::Solver(format!("{file}: at {} = {value}: {m}", request.path))
             }
         })?;
-        let trial = trial_of(value, &e);
+        let trial = trial_of(value, &e, request.judge);
         progress(&trial);
         if trial.verdict == Verdict::NotConverged {
             return Err(Error::Solver(format!(
@@ -259,6 +342,7 @@ pub fn size(
             high: request.high,
             tolerance,
             required_margin_k: report.required_margin_k,
+            judge: request.judge,
             answer,
             verdict: report.verdict,
             bracket_low,
@@ -267,13 +351,13 @@ pub fn size(
         }
     };
     let (e, t) = solve_at(request.low)?;
-    let passes = t.verdict == Verdict::Pass;
+    let passes = t.passes;
     trials.push(t);
     if passes {
         return Ok(finish(Some(request.low), None, &e, trials));
     }
     let (mut best, t) = solve_at(request.high)?;
-    let passes = t.verdict == Verdict::Pass;
+    let passes = t.passes;
     trials.push(t);
     if !passes {
         return Ok(finish(None, None, &best, trials));
@@ -288,7 +372,7 @@ pub fn size(
             }
         }
         let (e, t) = solve_at(mid)?;
-        let passes = t.verdict == Verdict::Pass;
+        let passes = t.passes;
         trials.push(t);
         if passes {
             hi = mid;
