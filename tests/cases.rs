@@ -170,7 +170,10 @@ fn bad_paths_and_values_are_refused_with_file_line_and_column() {
     );
     refused(
         "\n[[cases]]\nname = \"x\"\nset = { \"environment.albedo\" = \"high\" }\n",
-        &["a case sets numbers only"],
+        &[
+            "case \"x\" makes the scenario invalid",
+            "environment.albedo: invalid type: string \"high\"",
+        ],
     );
     refused(
         "\n[[cases]]\nname = \"a b\"\nset = { \"environment.albedo\" = 0.3 }\n",
@@ -244,4 +247,102 @@ set = { "solve.time_step_s" = 100.0 }
     let (r, v) = s.solve_json();
     assert!(r.code == Some(0) || r.code == Some(1), "{}", r.stderr);
     assert_eq!(v["solver"]["converged"], Value::Bool(true));
+}
+
+/// A case may set any value a key accepts, replacing it whole, and unset optional keys
+/// (SCENARIO-2 section 18). Each case's result equals the same file edited by hand.
+#[test]
+fn cases_set_booleans_tables_and_unset_keys_as_the_edited_file_would() {
+    let base = r#"name = "any value"
+[environment]
+sun_direction = [0.0, 0.0, 1.0]
+sink_k = 3.0
+[materials.al]
+conductivity_w_mk = 167.0
+[coatings.white]
+absorptivity = 0.2
+emissivity = 0.85
+[[panels]]
+name = "rad"
+origin_m = [0.0, 0.0, 0.0]
+u_m = [1.0, 0.0, 0.0]
+v_m = [0.0, 0.2, 0.0]
+cells = [40, 8]
+thickness_m = 0.001
+material = "al"
+front = "white"
+back = "white"
+[[heat_pipes]]
+name = "hp"
+panel = "rad"
+from_m = [0.02, 0.1]
+to_m = [0.98, 0.1]
+width_m = 0.02
+film_coefficient_w_m2k = 5000.0
+capacity_w_m = 143.0
+[[payloads]]
+name = "chip"
+model = "custom"
+power_w = 60.0
+limit_c = 150.0
+panel = "rad"
+center_m = [0.06, 0.1]
+size_m = [0.08, 0.08]
+junction_to_panel_k_w = 0.05
+"#;
+    let junction = |v: &Value| num(payload(v, "chip"), "junction_c");
+    let solve_case = |case: &str, code: i32| {
+        solve_expect(&format!("{base}[[cases]]\nname = \"c\"\n{case}\n"), code)
+    };
+    // A boolean: the pipe fails in that case.
+    let failed = solve_case(r#"set = { "heat_pipes.hp.failed" = true }"#, 1);
+    assert_eq!(heat_pipe(&failed, "hp")["status"], "failed");
+    let edited = solve_expect(
+        &base.replace(
+            "capacity_w_m = 143.0",
+            "capacity_w_m = 143.0\nfailed = true",
+        ),
+        1,
+    );
+    assert_eq!(junction(&failed), junction(&edited));
+    // unset: an eclipse case, as the file without sun_direction.
+    let eclipse = solve_case(r#"unset = ["environment.sun_direction"]"#, 0);
+    let edited = solve_expect(&base.replace("sun_direction = [0.0, 0.0, 1.0]\n", ""), 0);
+    assert_eq!(junction(&eclipse), junction(&edited));
+    // A table replaced whole.
+    let black = solve_case(
+        r#"set = { "coatings.white" = { absorptivity = 0.9, emissivity = 0.9 } }"#,
+        0,
+    );
+    let edited = solve_expect(
+        &base.replace(
+            "absorptivity = 0.2\nemissivity = 0.85",
+            "absorptivity = 0.9\nemissivity = 0.9",
+        ),
+        0,
+    );
+    assert_eq!(junction(&black), junction(&edited));
+    // A string: a side switched to an insulated one.
+    let insulated = solve_case(r#"set = { "panels.rad.back" = "none" }"#, 0);
+    let edited = solve_expect(&base.replace("back = \"white\"", "back = \"none\""), 0);
+    assert_eq!(junction(&insulated), junction(&edited));
+    // Unsetting a required key, or one the file does not give, is refused.
+    for (case, message) in [
+        (
+            r#"unset = ["panels.rad.material"]"#,
+            "missing field `material`",
+        ),
+        (
+            r#"unset = ["environment.albedo"]"#,
+            "unset removes keys the file gives",
+        ),
+    ] {
+        let s = Scenario::new(
+            "bad.toml",
+            &format!("{base}[[cases]]\nname = \"c\"\n{case}\n"),
+        );
+        let r = s.check();
+        r.expect_code(2);
+        assert!(r.stderr.contains(message), "{}", r.stderr);
+    }
 }

@@ -44,10 +44,13 @@ pub struct Scenario {
 #[serde(deny_unknown_fields)]
 pub struct Case {
     pub name: String,
-    /// Dotted path (as in sweeps) -> number. Kept as TOML values so that validation can say
-    /// what a non-number is.
+    /// Dotted path (as in sweeps) -> any value the key accepts, replacing it whole
+    /// (SCENARIO-2 section 18).
     #[serde(default)]
     pub set: IndexMap<String, toml::Value>,
+    /// Dotted paths of optional keys this case removes (a cold case in eclipse).
+    #[serde(default)]
+    pub unset: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]

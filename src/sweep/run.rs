@@ -108,10 +108,7 @@ fn settings_of(plan: &Plan, point: usize) -> Vec<Setting> {
     plan.parameters
         .iter()
         .zip(&plan.points[point])
-        .map(|(path, &value)| Setting {
-            path: path.clone(),
-            value,
-        })
+        .map(|(path, &value)| Setting::number(path, value))
         .collect()
 }
 

@@ -254,12 +254,12 @@ pub fn check(loaded: &LoadedScenario, request: &SizeRequest) -> Result<bool> {
             "--margin-k {m}: allowed: a number >= 0"
         )));
     }
-    if loaded
-        .scenario
-        .cases
-        .iter()
-        .any(|c| c.set.keys().any(|key| path::overlap(key, &request.path)))
-    {
+    if loaded.scenario.cases.iter().any(|c| {
+        c.set
+            .keys()
+            .chain(&c.unset)
+            .any(|key| path::overlap(key, &request.path))
+    }) {
         return Err(refuse(
             "a load case sets this key; vary a key that no case sets".into(),
         ));
@@ -305,15 +305,9 @@ pub fn size(
     let mut solve_at = |value: f64| -> Result<(Evaluation, Trial)> {
         let mut settings = Vec::new();
         if let Some(m) = request.margin_k {
-            settings.push(Setting {
-                path: "solve.required_margin_k".into(),
-                value: m,
-            });
+            settings.push(Setting::number("solve.required_margin_k", m));
         }
-        settings.push(Setting {
-            path: request.path.clone(),
-            value,
-        });
+        settings.push(Setting::number(&request.path, value));
         let file = loaded.source.path.display();
         let e = evaluate(loaded, &settings, backend, options).map_err(|err| match err {
             Error::Input(m) => Error::Input(format!("{file}: at {} = {value}: {m}", request.path)),

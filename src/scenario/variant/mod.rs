@@ -21,7 +21,36 @@ use crate::memory;
 #[derive(Clone, Debug)]
 pub struct Setting {
     pub path: String,
-    pub value: f64,
+    pub value: SetTo,
+}
+
+/// What a setting does to its key.
+#[derive(Clone, Debug)]
+pub enum SetTo {
+    /// A number (sweeps, sizing and cases): integer keys take whole values only.
+    Number(f64),
+    /// Any other value a case gives, replacing the key's whole.
+    Value(toml::Value),
+    /// A case's `unset`: the optional key is removed.
+    Unset,
+}
+
+impl Setting {
+    pub fn number(path: &str, value: f64) -> Setting {
+        Setting {
+            path: path.to_string(),
+            value: SetTo::Number(value),
+        }
+    }
+
+    /// Apply this setting to a document. `Err` carries the message of a path that cannot be set.
+    pub fn apply(&self, doc: &mut DocumentMut) -> std::result::Result<(), String> {
+        match &self.value {
+            SetTo::Number(x) => path::set(doc, &self.path, *x),
+            SetTo::Value(v) => path::set_value(doc, &self.path, v),
+            SetTo::Unset => path::unset(doc, &self.path),
+        }
+    }
 }
 
 /// The document of a scenario without its `[[cases]]` and `[sweep]`: what variants start from.
@@ -38,26 +67,22 @@ pub fn base_document(loaded: &LoadedScenario) -> Result<DocumentMut> {
     Ok(doc)
 }
 
-fn toml_number(value: &toml::Value) -> Option<f64> {
-    match value {
-        toml::Value::Float(x) => Some(*x),
-        toml::Value::Integer(i) => Some(*i as f64),
-        _ => None,
-    }
-}
-
-/// The settings of case `index` (its `set`, in file order).
+/// The settings of case `index`: its `set` in file order, then its `unset`.
 pub fn case_settings(loaded: &LoadedScenario, index: usize) -> Vec<Setting> {
-    loaded.scenario.cases[index]
-        .set
-        .iter()
-        .filter_map(|(path, value)| {
-            toml_number(value).map(|value| Setting {
-                path: path.clone(),
-                value,
-            })
-        })
-        .collect()
+    let case = &loaded.scenario.cases[index];
+    let set = case.set.iter().map(|(path, value)| Setting {
+        path: path.clone(),
+        value: match value {
+            toml::Value::Float(x) => SetTo::Number(*x),
+            toml::Value::Integer(i) => SetTo::Number(*i as f64),
+            other => SetTo::Value(other.clone()),
+        },
+    });
+    let unset = case.unset.iter().map(|path| Setting {
+        path: path.clone(),
+        value: SetTo::Unset,
+    });
+    set.chain(unset).collect()
 }
 
 /// Apply settings to a copy of `doc` and parse the result. `Err` carries the message of the
@@ -69,7 +94,7 @@ pub fn variant(
 ) -> std::result::Result<LoadedScenario, String> {
     let mut doc = doc.clone();
     for s in settings {
-        path::set(&mut doc, &s.path, s.value)?;
+        s.apply(&mut doc)?;
     }
     parse_variant(&label, doc.to_string())
 }
@@ -89,12 +114,16 @@ pub fn check_scenario(loaded: &LoadedScenario) -> Result<()> {
         let place = Place::root().key("cases").index(i).key("set");
         let mut doc = base.clone();
         for setting in case_settings(loaded, i) {
-            path::set(&mut doc, &setting.path, setting.value).map_err(|m| {
+            setting.apply(&mut doc).map_err(|m| {
                 // The place already names the path; do not repeat it.
                 let m = m
                     .strip_prefix(&format!("{}: ", setting.path))
                     .map_or(m.clone(), str::to_string);
-                refuse(place.key(&setting.path), m)
+                let at = match setting.value {
+                    SetTo::Unset => Place::root().key("cases").index(i).key("unset"),
+                    _ => place.key(&setting.path),
+                };
+                refuse(at, m)
             })?;
         }
         parse_variant(&loaded.source.path, doc.to_string()).map_err(|m| {
@@ -112,6 +141,7 @@ pub fn check_scenario(loaded: &LoadedScenario) -> Result<()> {
             if let Some((case, key)) = loaded.scenario.cases.iter().find_map(|c| {
                 c.set
                     .keys()
+                    .chain(&c.unset)
                     .find(|key| path::overlap(key, &param.path))
                     .map(|key| (c, key))
             }) {

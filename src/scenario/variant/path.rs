@@ -58,6 +58,79 @@ fn key_kind(doc: &DocumentMut, target: &Target) -> Option<Kind> {
     kind
 }
 
+/// Whether a key the file leaves out can be written as `end` asks.
+fn takes(doc: &DocumentMut, missing: &Target, end: End) -> bool {
+    match end {
+        End::Number => key_kind(doc, missing).is_some(),
+        End::Value(value) => {
+            // A key the schema has: written even with a value of the wrong type, so that the
+            // changed scenario's parse says what the key takes.
+            let mut trial = doc.clone();
+            (write_target(&mut trial, missing, value.clone()).is_ok()
+                && toml::from_str::<Scenario>(&trial.to_string()).is_ok())
+                || key_kind(doc, missing).is_some()
+        }
+        End::Existing => false,
+    }
+}
+
+/// Replace the value at `path` whole with `value` (any type the key accepts; a case's `set`).
+/// Numbers go through [`set`], so integer keys keep their rule.
+pub fn set_value(doc: &mut DocumentMut, path: &str, value: &toml::Value) -> Result<(), String> {
+    match value {
+        toml::Value::Float(x) => return set(doc, path, *x),
+        toml::Value::Integer(i) => return set(doc, path, *i as f64),
+        _ => {}
+    }
+    let new = edit_value(value);
+    match resolve_to(doc, path, End::Value(&new))? {
+        Target::PanelLength { .. } => Err(format!("{path} takes a number")),
+        target => write_target(doc, &target, new)
+            .map_err(|()| format!("{path} does not exist in the scenario")),
+    }
+}
+
+/// Remove the optional key at `path` (a case's `unset`).
+pub fn unset(doc: &mut DocumentMut, path: &str) -> Result<(), String> {
+    let target = resolve_to(doc, path, End::Existing)
+        .map_err(|m| format!("{m}; unset removes keys the file gives"))?;
+    let Target::Existing(mut steps) = target else {
+        return Err(format!(
+            "{path} is not a key the file gives; nothing to unset"
+        ));
+    };
+    let Some(Step::Key(key)) = steps.pop() else {
+        return Err(format!("{path} is an array item; unset removes keys"));
+    };
+    walk_mut(doc.as_item_mut(), &steps)
+        .and_then(Item::as_table_like_mut)
+        .and_then(|table| table.remove(&key))
+        .map(|_| ())
+        .ok_or_else(|| format!("{path} is not a key the file gives; nothing to unset"))
+}
+
+/// A TOML value as an editable one.
+fn edit_value(value: &toml::Value) -> Value {
+    match value {
+        toml::Value::String(s) => Value::from(s.as_str()),
+        toml::Value::Integer(i) => Value::from(*i),
+        toml::Value::Float(x) => Value::from(*x),
+        toml::Value::Boolean(b) => Value::from(*b),
+        toml::Value::Datetime(d) => d
+            .to_string()
+            .parse::<toml_edit::Datetime>()
+            .map_or_else(|_| Value::from(d.to_string()), Value::from),
+        toml::Value::Array(items) => Value::Array(items.iter().map(edit_value).collect()),
+        toml::Value::Table(table) => {
+            let mut inline = toml_edit::InlineTable::new();
+            for (k, v) in table {
+                inline.insert(k, edit_value(v));
+            }
+            Value::InlineTable(inline)
+        }
+    }
+}
+
 /// The place of a target in the schema: its keys, with every array item as `*`.
 fn schema_place(target: &Target) -> String {
     let step = |s: &Step| match s {
@@ -252,7 +325,22 @@ fn number_keys(item: &Item) -> Vec<String> {
     keys
 }
 
+/// What a path must end at.
+#[derive(Clone, Copy)]
+enum End<'v> {
+    /// A number, existing or an optional key the schema has a number for (sweeps, sizing).
+    Number,
+    /// Any key that takes this value whole, existing or optional (a case's `set`).
+    Value(&'v Value),
+    /// An existing key (a case's `unset`).
+    Existing,
+}
+
 fn resolve<'p>(doc: &DocumentMut, path: &'p str) -> Result<Target<'p>, String> {
+    resolve_to(doc, path, End::Number)
+}
+
+fn resolve_to<'p>(doc: &DocumentMut, path: &'p str, end: End) -> Result<Target<'p>, String> {
     let root = doc.as_item();
     let segments: Vec<&str> = path.split('.').collect();
     if path.is_empty() || segments.iter().any(|s| s.is_empty()) {
@@ -305,7 +393,7 @@ fn resolve<'p>(doc: &DocumentMut, path: &'p str) -> Result<Target<'p>, String> {
                         None
                     };
                     if let Some(missing) = missing
-                        && key_kind(doc, &missing).is_some()
+                        && takes(doc, &missing, end)
                     {
                         return Ok(missing);
                     }
@@ -351,9 +439,10 @@ fn resolve<'p>(doc: &DocumentMut, path: &'p str) -> Result<Target<'p>, String> {
         };
         item = next;
     }
-    match item {
-        Item::Value(Value::Integer(_) | Value::Float(_)) => Ok(Target::Existing(steps)),
-        other => Err(format!(
+    match (item, end) {
+        (Item::Value(Value::Integer(_) | Value::Float(_)), _) => Ok(Target::Existing(steps)),
+        (_, End::Value(_) | End::Existing) => Ok(Target::Existing(steps)),
+        (other, End::Number) => Err(format!(
             "{path} is {}, not a number; a path must end at a number, or at a vector component by its index (e.g. \"{path}.0\")",
             kind_of(other)
         )),
