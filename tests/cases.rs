@@ -253,43 +253,7 @@ set = { "solve.time_step_s" = 100.0 }
 /// (SCENARIO-2 section 18). Each case's result equals the same file edited by hand.
 #[test]
 fn cases_set_booleans_tables_and_unset_keys_as_the_edited_file_would() {
-    let base = r#"name = "any value"
-[environment]
-sun_direction = [0.0, 0.0, 1.0]
-sink_k = 3.0
-[materials.al]
-conductivity_w_mk = 167.0
-[coatings.white]
-absorptivity = 0.2
-emissivity = 0.85
-[[panels]]
-name = "rad"
-origin_m = [0.0, 0.0, 0.0]
-u_m = [1.0, 0.0, 0.0]
-v_m = [0.0, 0.2, 0.0]
-cells = [40, 8]
-thickness_m = 0.001
-material = "al"
-front = "white"
-back = "white"
-[[heat_pipes]]
-name = "hp"
-panel = "rad"
-from_m = [0.02, 0.1]
-to_m = [0.98, 0.1]
-width_m = 0.02
-film_coefficient_w_m2k = 5000.0
-capacity_w_m = 143.0
-[[payloads]]
-name = "chip"
-model = "custom"
-power_w = 60.0
-limit_c = 150.0
-panel = "rad"
-center_m = [0.06, 0.1]
-size_m = [0.08, 0.08]
-junction_to_panel_k_w = 0.05
-"#;
+    let base = &pipe_radiator("sun_direction = [0.0, 0.0, 1.0]\nsink_k = 3.0", "", 60.0);
     let junction = |v: &Value| num(payload(v, "chip"), "junction_c");
     let solve_case = |case: &str, code: i32| {
         solve_expect(&format!("{base}[[cases]]\nname = \"c\"\n{case}\n"), code)

@@ -8,48 +8,9 @@ mod common;
 use common::*;
 use serde_json::Value;
 
-/// A 1 x 0.2 m radiator (white both sides) carrying a 60 W chip at one end and an ammonia pipe
-/// along its length; `pipe` is extra keys of the pipe, `sink_k` the environment's sink.
+/// The shared pipe radiator of tests/common, to a sink of `sink_k` without sunlight.
 fn radiator(pipe: &str, sink_k: f64, power_w: f64) -> String {
-    format!(
-        r#"name = "fluid pipe"
-[environment]
-sink_k = {sink_k:?}
-[materials.al]
-conductivity_w_mk = 167.0
-[coatings.white]
-absorptivity = 0.2
-emissivity = 0.85
-[[panels]]
-name = "rad"
-origin_m = [0.0, 0.0, 0.0]
-u_m = [1.0, 0.0, 0.0]
-v_m = [0.0, 0.2, 0.0]
-cells = [40, 8]
-thickness_m = 0.001
-material = "al"
-front = "white"
-back = "white"
-[[heat_pipes]]
-name = "hp"
-panel = "rad"
-from_m = [0.02, 0.1]
-to_m = [0.98, 0.1]
-width_m = 0.02
-film_coefficient_w_m2k = 5000.0
-capacity_w_m = 143.0
-{pipe}
-[[payloads]]
-name = "chip"
-model = "custom"
-power_w = {power_w:?}
-limit_c = 150.0
-panel = "rad"
-center_m = [0.06, 0.1]
-size_m = [0.08, 0.08]
-junction_to_panel_k_w = 0.05
-"#
-    )
+    pipe_radiator(&format!("sink_k = {sink_k:?}"), pipe, power_w)
 }
 
 /// FACTS-2 section 2: ammonia's liquid transport factor N, 10^10 W/m^2, every 20 C from -60 C

@@ -491,3 +491,48 @@ pub fn c2_fin_heat_per_metre(heat_in_w: f64, eps: f64, tb: f64, dx: f64, w: f64)
     let behind_base = 2.0 * eps * SIGMA * tb.powi(4) * (dx / 2.0) * w;
     (heat_in_w - behind_base) / w
 }
+
+/// A 1 x 0.2 m aluminium radiator (white both sides) carrying a chip of `power_w` at one end and
+/// a heat pipe "hp" along its length; `environment` is the lines of `[environment]`, `pipe`
+/// extra keys of the pipe (tests of heat-pipe fluids and of load cases).
+pub fn pipe_radiator(environment: &str, pipe: &str, power_w: f64) -> String {
+    format!(
+        r#"name = "pipe radiator"
+[environment]
+{environment}
+[materials.al]
+conductivity_w_mk = 167.0
+[coatings.white]
+absorptivity = 0.2
+emissivity = 0.85
+[[panels]]
+name = "rad"
+origin_m = [0.0, 0.0, 0.0]
+u_m = [1.0, 0.0, 0.0]
+v_m = [0.0, 0.2, 0.0]
+cells = [40, 8]
+thickness_m = 0.001
+material = "al"
+front = "white"
+back = "white"
+[[heat_pipes]]
+name = "hp"
+panel = "rad"
+from_m = [0.02, 0.1]
+to_m = [0.98, 0.1]
+width_m = 0.02
+film_coefficient_w_m2k = 5000.0
+capacity_w_m = 143.0
+{pipe}
+[[payloads]]
+name = "chip"
+model = "custom"
+power_w = {power_w:?}
+limit_c = 150.0
+panel = "rad"
+center_m = [0.06, 0.1]
+size_m = [0.08, 0.08]
+junction_to_panel_k_w = 0.05
+"#
+    )
+}
