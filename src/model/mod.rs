@@ -61,8 +61,7 @@ impl Side {
     pub fn absorbed_share(&self) -> f64 {
         match self.effective_emittance {
             Some(e) if e + self.emissivity > 0.0 => e / (e + self.emissivity),
-            Some(_) => 1.0,
-            None => 1.0,
+            _ => 1.0,
         }
     }
 

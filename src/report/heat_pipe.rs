@@ -124,24 +124,30 @@ pub fn near_bound_warnings(pipes: &[HeatPipeReport]) -> Vec<String> {
 /// `frozen`, `cold` or `hot` with its violation, when the vapour is outside the fluid's range.
 fn range_status(pipe: &HeatPipeModel, vapour_k: f64) -> Option<(PipeStatus, Option<String>)> {
     let fluid = pipe.fluid?;
-    let (status, bound) = if vapour_k < fluid.freeze_k {
-        (PipeStatus::Frozen, "below its triple point")
+    const UNTRUSTED: &str = "the pipe cannot be trusted to carry its load";
+    let (status, bound, limit, consequence) = if vapour_k < fluid.freeze_k {
+        (
+            PipeStatus::Frozen,
+            "below its triple point",
+            fluid.freeze_k,
+            "the working fluid is frozen and the pipe carries no heat",
+        )
     } else if vapour_k < fluid.min_k {
-        (PipeStatus::Cold, "below its working range")
+        (
+            PipeStatus::Cold,
+            "below its working range",
+            fluid.min_k,
+            UNTRUSTED,
+        )
     } else if vapour_k > fluid.max_k {
-        (PipeStatus::Hot, "above its working range")
+        (
+            PipeStatus::Hot,
+            "above its working range",
+            fluid.max_k,
+            UNTRUSTED,
+        )
     } else {
         return None;
-    };
-    let limit = match status {
-        PipeStatus::Frozen => fluid.freeze_k,
-        PipeStatus::Cold => fluid.min_k,
-        _ => fluid.max_k,
-    };
-    let consequence = if status == PipeStatus::Frozen {
-        "the working fluid is frozen and the pipe carries no heat"
-    } else {
-        "the pipe cannot be trusted to carry its load"
     };
     Some((
         status,
